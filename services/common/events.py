@@ -1,0 +1,160 @@
+"""Wire events: what travels on Kafka between the services (pydantic v2, frozen, versioned).
+
+Consumers ignore unknown fields (``extra="ignore"``) so producers can add fields without breaking them; what partners
+post over HTTP is validated by the stricter input models of the registration service.
+"""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EnterpriseNumber = Annotated[str, Field(pattern=r"^[01]\d{9}$", description="10 digits, normalised")]
+Postcode = Annotated[str, Field(pattern=r"^[1-9]\d{3}$")]
+
+
+class WireModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Position(WireModel):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Address(WireModel):
+    street: str
+    number: str
+    postcode: Postcode
+    municipality: str
+    country: Literal["BE"] = "BE"
+
+
+class PublicContact(WireModel):
+    """Contact details the business agreed to publish in its listing."""
+
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+
+
+class ConsentingPerson(WireModel):
+    """The natural person who gave consent on behalf of the business: personal data."""
+
+    name: str
+    email: str
+    role: str | None = None
+
+
+class ConsentEvidence(WireModel):
+    purposes: tuple[str, ...]
+    given_at: datetime
+    notice_version: str
+    method: str
+    language: str
+    person: ConsentingPerson
+
+
+class Business(WireModel):
+    enterprise_number: EnterpriseNumber
+    name: str
+    address: Address
+    position: Position
+    categories: tuple[str, ...]
+    contact: PublicContact = PublicContact()
+
+
+class RegistrationSubmitted(WireModel):
+    """A partner forwarded a business registration; consent decides whether it is listed."""
+
+    schema_version: Literal[1] = 1
+    event_type: Literal["registration.submitted"] = "registration.submitted"
+    event_id: UUID
+    partner_id: str
+    submitted_at: datetime
+    business: Business
+    consent: ConsentEvidence | None = None
+
+
+class ConsentWithdrawn(WireModel):
+    """The business withdrew its consent to be listed: it must leave the directory."""
+
+    schema_version: Literal[1] = 1
+    event_type: Literal["consent.withdrawn"] = "consent.withdrawn"
+    event_id: UUID
+    partner_id: str
+    submitted_at: datetime
+    enterprise_number: EnterpriseNumber
+    withdrawn_at: datetime
+
+
+PartnerEvent = Annotated[RegistrationSubmitted | ConsentWithdrawn, Field(discriminator="event_type")]
+Outcome = Literal["approved", "rejected", "withdrawn"]
+
+
+class Decision(WireModel):
+    """The consent worker's verdict on one input event, with reason codes."""
+
+    schema_version: Literal[1] = 1
+    event_id: UUID
+    source_event_id: UUID
+    partner_id: str
+    enterprise_number: EnterpriseNumber
+    outcome: Outcome
+    reasons: tuple[str, ...]
+    policy_version: str
+    decided_at: datetime
+
+
+class Listing(WireModel):
+    """The public listing: value of the compacted ``listings`` topic (a tombstone means unlisted)."""
+
+    schema_version: Literal[1] = 1
+    enterprise_number: EnterpriseNumber
+    name: str
+    address: Address
+    position: Position
+    categories: tuple[str, ...]
+    contact: PublicContact
+    partner_id: str
+    listed_at: datetime
+
+
+class AuditRecord(WireModel):
+    """One entry of the hash-chained consent log; never holds personal data in clear."""
+
+    schema_version: Literal[1] = 1
+    record_id: UUID
+    partition: int
+    sequence: int
+    prev_hash: str
+    hash: str
+    recorded_at: datetime
+    source_event_id: UUID
+    partner_id: str
+    enterprise_number: EnterpriseNumber
+    event_type: Literal["granted", "rejected", "withdrawn", "expired", "erased"]
+    decision: Outcome
+    reasons: tuple[str, ...]
+    policy_version: str
+    purposes: tuple[str, ...] = ()
+    notice_version: str | None = None
+    collection_method: str | None = None
+    given_at: datetime | None = None
+    language: str | None = None
+    jurisdiction: str = "BE"
+    controller: str = "buurt"
+
+
+class DeadLetter(WireModel):
+    """An input record that could not be decoded, kept with the reason (value base64 in ``original``)."""
+
+    schema_version: Literal[1] = 1
+    source_topic: str
+    source_partition: int
+    source_offset: int
+    reason: str
+    original: str
+    headers: dict[str, str] = {}
+    failed_at: datetime

@@ -1,0 +1,57 @@
+"""JSON logs, Prometheus metrics and health endpoints shared by the FastAPI services.
+
+Log records carry ids, counts and reason codes only: never names, e-mail addresses or phone numbers.
+"""
+
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pythonjsonlogger.json import JsonFormatter
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        static_fields={"service": service},
+    ))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Access logs name client addresses: personal data under GDPR, so they stay off.
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
+    """/healthz (the process is alive), /readyz (every dependency answers), /metrics (Prometheus text)."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        results = {name: await _safe(check) for name, check in checks.items()}
+        ready = all(results.values())
+        return JSONResponse({"ready": ready, "checks": results}, status_code=200 if ready else 503)
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+async def _safe(check: ReadinessCheck) -> bool:
+    try:
+        return await check()
+    except Exception:  # noqa: BLE001 - a failing check means "not ready", whatever the cause
+        return False

@@ -1,0 +1,1 @@
+"""Demo data for `make run`: realistic registrations spread over the seeded partners."""

@@ -1,0 +1,72 @@
+"""Deterministic demo registrations on real Belgian postcodes (Faker nl_BE for names and streets)."""
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from faker import Faker
+from stdnum.be import vat
+
+from services.common.places import all_places
+
+PARTNER_CATEGORIES = {
+    "unizo-winkelhier": ["speciaalzaak", "boeken", "kleding", "bloemen", "diensten", "bakker"],
+    "nsz-koopvanuitjekot": ["speciaalzaak", "kleding", "boeken", "slager"],
+    "vlam-lekkervanbijons": ["voedingsspeciaalzaak", "streekproducten", "kaas-zuivel", "bakker", "drank"],
+    "vlam-rechtvanbijdeboer": ["hoeveproducten", "groenten-fruit", "automaat", "afhaalpunt", "kaas-zuivel"],
+    "gemeenten": ["speciaalzaak", "diensten", "streekproducten"],
+}
+SHOP_WORDS = {"hoeveproducten": "Hoeve", "bakker": "Bakkerij", "slager": "Slagerij", "kaas-zuivel": "Kaasmakerij",
+              "groenten-fruit": "Fruitbedrijf", "bloemen": "Bloemen", "boeken": "Boekhandel", "drank": "Brouwerij",
+              "automaat": "Hoeveautomaat", "streekproducten": "Streekwinkel"}
+# Demo positions cluster around a few cities so the README's example query (Gent, 10 km) shows plenty.
+HOTSPOTS = ["9000", "2000", "3000", "8000", "1000", "3500", "8500", "9300", "2800", "4000", "5000", "7000"]
+
+
+@dataclass(frozen=True)
+class DemoRegistration:
+    partner_id: str
+    body: dict[str, Any]
+    withdraw: bool
+
+
+def enterprise_number(rng: random.Random) -> str:
+    """A random valid number: 0 + 7 digits + mod-97 check digits."""
+    base = rng.randrange(2_000_000, 9_999_999)
+    return str(vat.validate(f"0{base:07d}{97 - base % 97:02d}"))
+
+
+def generate(count: int = 300, seed: int = 2020) -> list[DemoRegistration]:
+    rng = random.Random(seed)
+    fake = Faker("nl_BE")
+    fake.seed_instance(seed)
+    places = {p.postcode: p for p in all_places()}
+    partners = list(PARTNER_CATEGORIES)
+    now = datetime.now(UTC)
+    demo = []
+    for i in range(count):
+        partner = partners[i % len(partners)]
+        place = places[HOTSPOTS[(i // 3) % len(HOTSPOTS)]] if i % 3 else rng.choice(list(places.values()))
+        categories = rng.sample(PARTNER_CATEGORIES[partner], k=rng.randint(1, 2))
+        word = SHOP_WORDS.get(categories[0], "Winkel")
+        consented = i % 10 != 7  # one in ten did not tick the listing box
+        body = {
+            "enterprise_number": enterprise_number(rng),
+            "name": f"{word} {fake.last_name()}",
+            "address": {"street": fake.street_name(), "number": str(rng.randint(1, 180)),
+                        "postcode": place.postcode, "municipality": place.municipality_nl},
+            "position": {"lat": round(min(51.55, max(49.45, place.lat + rng.uniform(-0.03, 0.03))), 6),
+                         "lon": round(min(6.45, max(2.55, place.lon + rng.uniform(-0.045, 0.045))), 6)},
+            "categories": categories,
+            "contact": {"phone": f"+32 9 {rng.randint(200, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                        "website": f"https://www.{word.lower()}-{i}.example.be"},
+            "consent": {
+                "purposes": ["listing"] if consented else ["newsletter"],
+                "given_at": (now - timedelta(days=rng.randint(1, 300))).isoformat(),
+                "notice_version": "2020-04", "method": "web-form", "language": "nl",
+                "person": {"name": fake.name(), "email": fake.email(), "role": "zaakvoerder"},
+            },
+        }
+        demo.append(DemoRegistration(partner, body, withdraw=consented and i % 25 == 3))
+    return demo

@@ -1,0 +1,117 @@
+"""``buurt-infra``: provision and run the local infrastructure (Kafka KRaft from Maven Central, Redis).
+
+    buurt-infra up          start broker and Redis, create topics (idempotent)
+    buurt-infra down        stop them
+    buurt-infra status      what runs where
+    buurt-infra topics      create missing topics on KAFKA_BOOTSTRAP_SERVERS
+    buurt-infra run         `make run`: everything, demo data, URLs; Ctrl-C stops what it started
+"""
+
+import asyncio
+import logging
+import os
+import signal
+import threading
+
+import typer
+from rich.console import Console
+
+from services.common.kafka_admin import create_topics
+from services.common.topics import Topics
+from services.infra import kafka, paths, process, redis_server, stack
+from services.infra.kafka import InfraError
+
+app = typer.Typer(help=__doc__, no_args_is_help=True)
+console = Console()
+
+
+@app.command()
+def up() -> None:
+    """Start the broker and Redis (fetching and installing what is missing) and create the topics."""
+    broker, redis_node = stack.start_infra(paths.data_dir(), stack.Ports())
+    console.print(f"Kafka {kafka.KAFKA_VERSION} at {broker.bootstrap}, Redis at {redis_node.url}")
+
+
+@app.command()
+def down() -> None:
+    """Stop the broker and Redis started by `up` or `run`."""
+    broker, redis_node = stack.infra_nodes(paths.data_dir(), stack.Ports())
+    for name, stopped in (("Kafka", kafka.stop(broker)), ("Redis", redis_server.stop(redis_node))):
+        console.print(f"{name}: {'stopped' if stopped else 'was not running'}")
+
+
+@app.command()
+def status() -> None:
+    """Show whether the broker and Redis run."""
+    broker, redis_node = stack.infra_nodes(paths.data_dir(), stack.Ports())
+    for name, pid_file, where in (("Kafka", broker.pid_file, broker.bootstrap), ("Redis", redis_node.pid_file,
+                                                                                  redis_node.url)):
+        pid = process.read_pid(pid_file)
+        console.print(f"{name}: {'running (pid %d) at %s' % (pid, where) if pid else 'stopped'}")
+
+
+@app.command()
+def fetch() -> None:
+    """Resolve the Apache Kafka jars into the cache (needs java and mvn)."""
+    console.print(f"Kafka jars in {kafka.fetch()}")
+
+
+@app.command()
+def topics(bootstrap: str = typer.Option(os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")),
+           prefix: str = typer.Option(os.environ.get("BUURT_TOPIC_PREFIX", "")),
+           replication_factor: int = typer.Option(1)) -> None:
+    """Create the platform's topics with their partitions and configs (existing ones are left alone)."""
+    created = asyncio.run(create_topics(bootstrap, Topics(prefix), replication_factor))
+    console.print(f"created: {', '.join(created) or 'nothing (all topics exist)'}")
+
+
+@app.command()
+def run(demo: bool = typer.Option(True, help="load demo data on first start")) -> None:
+    """The whole platform locally with demo data; Ctrl-C stops everything it started."""
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    data, ports = paths.data_dir(), stack.Ports()
+    console.print("[bold]buurt[/bold]: starting Kafka and Redis …")
+    broker, redis_node = stack.start_infra(data, ports)
+    env = stack.service_env(broker, redis_node, data, ports)
+    procs = stack.start_services(env, data / "logs")
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        stack.wait_healthy([f"http://127.0.0.1:{p}/readyz" for p in (ports.search, ports.registration, ports.consent)],
+                           procs)
+        marker = data / "demo-loaded"
+        if demo and not marker.exists():
+            from services.demo.cli import load
+            accepted, withdrawn = asyncio.run(load(f"http://127.0.0.1:{ports.registration}"))
+            marker.write_text(f"{accepted} {withdrawn}\n")
+            console.print(f"demo data: {accepted} registrations, {withdrawn} withdrawals")
+        _print_urls(ports)
+        while not stopping.wait(1):
+            if any(p.poll() is not None for p in procs):
+                raise InfraError("a service exited; see the logs under .data/logs")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.print("stopping …")
+        stack.stop_services(procs)
+        kafka.stop(broker)
+        redis_server.stop(redis_node)
+
+
+def _print_urls(ports: stack.Ports) -> None:
+    console.print(f"""
+[bold green]buurt is running[/bold green] (Ctrl-C stops it)
+  search      http://127.0.0.1:{ports.search}/v1/search?lat=51.05&lon=3.72&radius_km=10
+  search API  http://127.0.0.1:{ports.search}/docs
+  partners    http://127.0.0.1:{ports.registration}/docs
+  consent     http://127.0.0.1:{ports.consent}/readyz
+  metrics     /metrics on each of the three ports; logs under {paths.data_dir() / 'logs'}
+""")
+
+
+def main() -> None:
+    try:
+        app()
+    except InfraError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise SystemExit(1) from None

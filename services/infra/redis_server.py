@@ -1,0 +1,77 @@
+"""A local Redis from Debian's `redis-server`, installed with apt-get when missing and we are root."""
+
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from services.infra import process
+from services.infra.kafka import InfraError
+
+
+@dataclass(frozen=True)
+class RedisNode:
+    home: Path
+    port: int = 6379
+    appendonly: bool = True
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "redis.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "redis.log"
+
+
+def ensure_installed() -> str:
+    binary = shutil.which("redis-server")
+    if binary:
+        return binary
+    if os.geteuid() != 0:
+        raise InfraError("redis-server not found: install it with `sudo apt-get install redis-server`")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)  # noqa: S603,S607
+    subprocess.run(["apt-get", "install", "-y", "-qq", "redis-server"], check=True, env=env)  # noqa: S603,S607
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise InfraError("apt-get installed redis-server but it is not on PATH")
+    return binary
+
+
+def start(node: RedisNode, timeout: float = 20.0) -> None:
+    if process.read_pid(node.pid_file) is None:
+        binary = ensure_installed()
+        node.home.mkdir(parents=True, exist_ok=True)
+        argv = [binary, "--bind", "127.0.0.1", "--port", str(node.port), "--dir", str(node.home),
+                "--daemonize", "no", "--save", "", "--protected-mode", "yes",
+                "--appendonly", "yes" if node.appendonly else "no"]
+        process.spawn(argv, node.log_file, node.pid_file)
+    wait_ready(node.url, timeout)
+
+
+def stop(node: RedisNode) -> bool:
+    return process.stop(node.pid_file)
+
+
+def wait_ready(url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    client = redis.Redis.from_url(url, socket_timeout=1)
+    try:
+        while time.monotonic() < deadline:
+            try:
+                if client.ping():
+                    return
+            except redis.RedisError:
+                time.sleep(0.2)
+    finally:
+        client.close()
+    raise InfraError(f"Redis at {url} did not answer within {timeout:.0f}s")

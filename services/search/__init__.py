@@ -1,0 +1,1 @@
+"""Search service: projects the ``listings`` topic into Redis and serves the shoppers' API and web page."""

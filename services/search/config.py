@@ -1,0 +1,26 @@
+"""Search settings (env prefix ``SEARCH_``; Kafka, Redis and topics from the shared unprefixed variables)."""
+
+from functools import lru_cache
+
+from pydantic_settings import SettingsConfigDict
+
+from services.common.settings import CommonSettings
+
+
+class Settings(CommonSettings):
+    model_config = SettingsConfigDict(env_prefix="SEARCH_", extra="ignore", populate_by_name=True)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    redis_prefix: str = "buurt:"
+    consumer_group: str = "buurt-search"
+    consume: bool = True
+
+    @property
+    def group_id(self) -> str:
+        return f"{self.topic_prefix}{self.consumer_group}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
