@@ -2,7 +2,7 @@
 
 import faust
 from faust.web import Request, Response, View
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import generate_latest
 
 from services.common.topics import PARTITIONS
 from services.consent.config import Settings
@@ -38,4 +38,5 @@ def _add_health_pages(app: faust.App) -> None:
 
     @app.page("/metrics")
     async def metrics(web: View, request: Request) -> Response:
-        return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+        # aiohttp refuses a charset inside content_type; the Prometheus text format is UTF-8 by definition.
+        return web.bytes(generate_latest(), content_type="text/plain; version=0.0.4")

@@ -38,7 +38,7 @@ def enterprise_number(rng: random.Random) -> str:
 
 
 def generate(count: int = 300, seed: int = 2020) -> list[DemoRegistration]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     fake = Faker("nl_BE")
     fake.seed_instance(seed)
     places = {p.postcode: p for p in all_places()}

@@ -44,10 +44,10 @@ def down() -> None:
 def status() -> None:
     """Show whether the broker and Redis run."""
     broker, redis_node = stack.infra_nodes(paths.data_dir(), stack.Ports())
-    for name, pid_file, where in (("Kafka", broker.pid_file, broker.bootstrap), ("Redis", redis_node.pid_file,
-                                                                                  redis_node.url)):
+    services = (("Kafka", broker.pid_file, broker.bootstrap), ("Redis", redis_node.pid_file, redis_node.url))
+    for name, pid_file, where in services:
         pid = process.read_pid(pid_file)
-        console.print(f"{name}: {'running (pid %d) at %s' % (pid, where) if pid else 'stopped'}")
+        console.print(f"{name}: running (pid {pid}) at {where}" if pid else f"{name}: stopped")
 
 
 @app.command()
@@ -78,7 +78,7 @@ def run(demo: bool = typer.Option(True, help="load demo data on first start")) -
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         stack.wait_healthy([f"http://127.0.0.1:{p}/readyz" for p in (ports.search, ports.registration, ports.consent)],
-                           procs)
+                           procs, data / "logs")
         marker = data / "demo-loaded"
         if demo and not marker.exists():
             from services.demo.cli import load

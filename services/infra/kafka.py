@@ -67,8 +67,8 @@ def fetch(version: str = KAFKA_VERSION) -> Path:
     logger.info("resolving Apache Kafka %s jars with Maven", version)
     partial = libs.with_name("libs.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    subprocess.run(  # noqa: S603,S607
-        ["mvn", "-q", "-B", "-f", str(POM), f"-Dkafka.version={version}",
+    subprocess.run(  # noqa: S603 - fixed argv
+        [shutil.which("mvn") or "mvn", "-q", "-B", "-f", str(POM), f"-Dkafka.version={version}",
          "dependency:copy-dependencies", f"-DoutputDirectory={partial}"],
         check=True,
     )

@@ -50,22 +50,27 @@ def service_env(broker: kafka.KafkaNode, redis_node: redis_server.RedisNode, dat
             "CONSENT_WEB_PORT": str(ports.consent), "CONSENT_DATA_DIR": str(data / "consent")}
 
 
-def start_services(env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
+SERVICES = ("buurt-registration", "buurt-consent", "buurt-search")
+
+
+def start_services(env: dict[str, str], logs: Path, names: tuple[str, ...] = SERVICES,
+                   ) -> list[subprocess.Popen[bytes]]:
+    """Start the service entry points of this environment's venv, each logging to ``logs/<name>.log``."""
     logs.mkdir(parents=True, exist_ok=True)
     bin_dir = Path(sys.executable).parent
     procs = []
-    for name in ("buurt-registration", "buurt-consent", "buurt-search"):
+    for name in names:
         with (logs / f"{name}.log").open("ab") as log:
             procs.append(subprocess.Popen([str(bin_dir / name)], env=env, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
     return procs
 
 
-def wait_healthy(urls: list[str], procs: list[subprocess.Popen[bytes]], timeout: float = 90.0) -> None:
+def wait_healthy(urls: list[str], procs: list[subprocess.Popen[bytes]], logs: Path, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     pending = list(urls)
     while pending and time.monotonic() < deadline:
         if any(p.poll() is not None for p in procs):
-            raise InfraError("a service exited during start-up; see the logs under .data/logs")
+            raise InfraError(f"a service exited during start-up; see the logs under {logs}")
         pending = [u for u in pending if not _ok(u)]
         time.sleep(0.5)
     if pending:

@@ -42,7 +42,7 @@ class KafkaPublisher:
             self._producer = None
 
     async def ready(self) -> bool:
-        return self._producer is not None and not self._producer._closed  # noqa: SLF001
+        return self._producer is not None and not self._producer._closed
 
     async def publish(self, topic: str, key: bytes, value: bytes) -> None:
         producer = await self._ensure_started()

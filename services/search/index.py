@@ -1,6 +1,7 @@
 """The Redis index: a hash per listing and a geo set of all listings, kept as a projection of ``listings``."""
 
 from dataclasses import dataclass
+from typing import cast
 
 from redis.asyncio import Redis
 
@@ -40,7 +41,7 @@ class ListingIndex:
         """Enterprise numbers within radius, nearest first, with their distance in km."""
         rows = await self.redis.geosearch(
             self.keys.geo, longitude=lon, latitude=lat, radius=radius_km, unit="km", sort="ASC", withdist=True)
-        return [(_text(member), float(dist)) for member, dist in rows]
+        return [(_text(member), float(dist)) for member, dist in cast(list[tuple[bytes, float]], rows)]
 
     async def get_many(self, enterprise_numbers: list[str]) -> list[Listing | None]:
         pipe = self.redis.pipeline(transaction=False)

@@ -32,7 +32,8 @@ def test_registration_becomes_a_canonical_event_keyed_by_the_normalised_number()
     event = build_submitted(RegistrationIn.model_validate(body), "unizo-winkelhier", uuid.uuid4(), datetime.now(UTC))
     assert event.business.enterprise_number == "0428759497"
     assert event.business.categories == ("hoeveproducten", "streekproducten")
-    assert event.consent is not None and event.consent.purposes == ("listing",)
+    assert event.consent is not None
+    assert event.consent.purposes == ("listing",)
 
 
 def test_a_withdrawal_dated_in_the_future_is_refused() -> None:

@@ -50,7 +50,8 @@ def test_bad_check_digit_is_422_naming_the_field(client: TestClient, publisher: 
     response = client.post("/v1/registrations", json=registration_body("0428759498"), headers=AUTH)
     assert response.status_code == 422
     body = response.json()
-    assert body["errors"] == [{"pointer": "/enterprise_number", "detail": "enterprise number has an invalid check digit"}]
+    assert body["errors"] == [
+        {"pointer": "/enterprise_number", "detail": "enterprise number has an invalid check digit"}]
     assert publisher.records == []
 
 
@@ -84,6 +85,6 @@ def test_withdrawal_is_published_on_the_same_topic_and_key(client: TestClient, p
     response = client.post("/v1/withdrawals", headers=AUTH,
                            json={"enterprise_number": "0428 759 497", "withdrawn_at": "2026-01-01T10:00:00+01:00"})
     assert response.status_code == 202
-    [(topic, key, value)] = publisher.records
+    [(_topic, key, value)] = publisher.records
     assert key == b"0428759497"
     assert isinstance(codec.decode_partner_event(value), events.ConsentWithdrawn)

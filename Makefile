@@ -1,0 +1,62 @@
+# buurt — the two front doors are `make run` and `make test`; everything they need is provisioned here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
+
+.PHONY: setup run test test-unit test-integration test-e2e lint format up down bench infra-up infra-down clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+## setup: Python venv (pinned by constraints.txt), Apache Kafka jars (Maven Central), redis-server (apt)
+setup: $(STAMP)
+	$(BIN)/buurt-infra fetch
+	$(BIN)/python -c "from services.infra.redis_server import ensure_installed; ensure_installed()"
+
+## run: the whole platform locally with demo data (Ctrl-C stops it; data persists in .data/)
+run: setup
+	$(BIN)/buurt-infra run
+
+## test: unit, integration (real Kafka and Redis) and end-to-end tests
+test: setup
+	$(BIN)/pytest tests/unit tests/integration tests/e2e
+
+test-unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+test-integration: setup
+	$(BIN)/pytest tests/integration
+
+test-e2e: setup
+	$(BIN)/pytest tests/e2e
+
+lint: $(STAMP)
+	$(BIN)/ruff check services tests
+	$(BIN)/mypy services tests
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix services tests
+
+## bench: measured numbers, written to bench/results/<timestamp>.json
+bench: setup
+	$(BIN)/python -m bench.run
+
+infra-up: setup
+	$(BIN)/buurt-infra up
+
+infra-down: $(STAMP)
+	$(BIN)/buurt-infra down
+
+## up / down: the platform in Docker (docker-compose.yml)
+up:
+	docker compose up -d --build --wait
+
+down:
+	docker compose down
+
+clean:
+	rm -rf .data

@@ -1,0 +1,100 @@
+"""The whole platform as real processes: registration -> Kafka -> consent worker -> Kafka -> search (Redis)."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.common import codec, events
+from services.common.kafka_admin import create_topics
+from services.common.topics import Topics
+from tests.kafka_tools import read_all
+from tests.platform import Platform, running_platform
+from tests.samples import AUTH, GENT, fresh_enterprise_number, registration_body
+
+
+@pytest.fixture(scope="module")
+def platform(kafka_bootstrap: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    topics = Topics(f"e2e{uuid.uuid4().hex[:8]}.")
+    asyncio.run(create_topics(kafka_bootstrap, topics))
+    with running_platform(kafka_bootstrap, redis_url, topics, tmp_path_factory.mktemp("e2e-logs")) as running:
+        yield running
+
+
+def search_near_gent(platform: Platform) -> list[dict[str, Any]]:
+    response = httpx.get(f"{platform.search_url}/v1/search",
+                         params={"lat": GENT["lat"], "lon": GENT["lon"], "radius_km": 5, "size": 100})
+    assert response.status_code == 200
+    results: list[dict[str, Any]] = response.json()["results"]
+    return results
+
+
+def wait_for(condition: Any, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def post(platform: Platform, path: str, body: dict[str, Any]) -> str:
+    response = httpx.post(f"{platform.registration_url}{path}", json=body, headers=AUTH, timeout=10)
+    assert response.status_code == 202, response.text
+    return str(response.json()["id"])
+
+
+def test_consenting_business_is_found_and_one_without_consent_never_is(
+        platform: Platform, kafka_bootstrap: str, tmp_path: Path) -> None:
+    listed, refused = fresh_enterprise_number(), fresh_enterprise_number()
+    position = {"lat": GENT["lat"] + 0.01, "lon": GENT["lon"]}
+    listed_id = post(platform, "/v1/registrations", registration_body(listed, name="Hoeve Ter Linde",
+                                                                       position=position))
+    refused_id = post(platform, "/v1/registrations", registration_body(refused, consent=False))
+
+    assert wait_for(lambda: any(hit["enterprise_number"] == listed for hit in search_near_gent(platform)))
+    hit = next(h for h in search_near_gent(platform) if h["enterprise_number"] == listed)
+    assert hit["name"] == "Hoeve Ter Linde"
+    assert 1.0 < hit["distance_km"] < 1.2  # 0.01 degree of latitude is about 1.11 km
+
+    records = asyncio.run(read_all(kafka_bootstrap, platform.topics.decisions, expect=2))
+    decisions = {str(d.source_event_id): d for d in (codec.decode(events.Decision, r.value) for r in records)}
+    assert decisions[listed_id].outcome == "approved"
+    assert decisions[listed_id].reasons == ("explicit_consent_listing",)
+    assert decisions[refused_id].outcome == "rejected"
+    assert decisions[refused_id].reasons == ("purpose_listing_missing",)
+    assert all(hit["enterprise_number"] != refused for hit in search_near_gent(platform))
+
+
+def test_withdrawn_business_disappears_from_search(platform: Platform) -> None:
+    number = fresh_enterprise_number()
+    post(platform, "/v1/registrations", registration_body(number))
+    assert wait_for(lambda: any(hit["enterprise_number"] == number for hit in search_near_gent(platform)))
+    post(platform, "/v1/withdrawals", {"enterprise_number": number, "withdrawn_at": datetime.now(UTC).isoformat()})
+    assert wait_for(lambda: all(hit["enterprise_number"] != number for hit in search_near_gent(platform)),
+                    timeout=5)
+
+
+def test_every_service_reports_health_and_prometheus_metrics(platform: Platform) -> None:
+    for url in (platform.search_url, platform.registration_url, platform.consent_url):
+        assert httpx.get(f"{url}/healthz").status_code == 200
+        assert httpx.get(f"{url}/readyz").json()["ready"] is True
+        metrics = httpx.get(f"{url}/metrics")
+        assert metrics.status_code == 200
+        assert "# TYPE" in metrics.text
+
+
+def test_logs_hold_no_personal_data(platform: Platform) -> None:
+    post(platform, "/v1/registrations", registration_body())
+    time.sleep(1)
+    for log in platform.logs.glob("*.log"):
+        text = log.read_text().lower()
+        assert "griet" not in text, log.name
+        assert "vermeulen" not in text, log.name
+        assert "@example.be" not in text, log.name

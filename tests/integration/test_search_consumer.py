@@ -1,0 +1,35 @@
+import asyncio
+import contextlib
+
+from redis.asyncio import Redis
+
+from services.common import codec
+from services.common.topics import Topics
+from services.search.consumer import run_consumer
+from services.search.index import ListingIndex
+from tests.integration.test_search_index import listing
+from tests.kafka_tools import produce
+
+
+async def test_listings_topic_is_projected_into_redis_including_tombstones(
+        kafka_bootstrap: str, redis_url: str, redis_prefix: str, topics: Topics) -> None:
+    redis = Redis.from_url(redis_url)
+    index = ListingIndex(redis, redis_prefix)
+    await produce(kafka_bootstrap, topics.listings, [
+        (b"0000000097", codec.encode(listing("0000000097", 51.05, 3.72))),
+        (b"0000000196", codec.encode(listing("0000000196", 51.05, 3.73))),
+        (b"0000000196", None),
+        (b"0000000295", b"not json"),  # skipped with a warning, never stops the projection
+    ])
+    task = asyncio.create_task(run_consumer(kafka_bootstrap, topics.listings, f"{topics.prefix}search", index))
+    try:
+        for _ in range(100):
+            if [n for n, _ in await index.near(51.05, 3.72, 5)] == ["0000000097"]:
+                break
+            await asyncio.sleep(0.2)
+        assert [n for n, _ in await index.near(51.05, 3.72, 5)] == ["0000000097"]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await redis.aclose()

@@ -1,0 +1,38 @@
+"""Runs the three services as real processes against the test broker and Redis (shared by e2e tests)."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.common.topics import Topics
+from services.infra import process, stack
+
+
+@dataclass(frozen=True)
+class Platform:
+    topics: Topics
+    search_url: str
+    registration_url: str
+    consent_url: str
+    logs: Path
+
+
+@contextmanager
+def running_platform(kafka_bootstrap: str, redis_url: str, topics: Topics, logs: Path,
+                     names: tuple[str, ...] = ("buurt-registration", "buurt-consent", "buurt-search"),
+                     ) -> Iterator[Platform]:
+    ports = stack.Ports(search=process.free_port(), registration=process.free_port(), consent=process.free_port())
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "REDIS_URL": redis_url,
+           "BUURT_TOPIC_PREFIX": topics.prefix, "SEARCH_REDIS_PREFIX": f"{topics.prefix}buurt:",
+           "SEARCH_PORT": str(ports.search), "REGISTRATION_PORT": str(ports.registration),
+           "CONSENT_WEB_PORT": str(ports.consent), "CONSENT_DATA_DIR": str(logs / "consent")}
+    procs = stack.start_services(env, logs, names)
+    urls = {"buurt-search": f"http://127.0.0.1:{ports.search}", "buurt-consent": f"http://127.0.0.1:{ports.consent}",
+            "buurt-registration": f"http://127.0.0.1:{ports.registration}"}
+    try:
+        stack.wait_healthy([f"{urls[n]}/readyz" for n in names], procs, logs, timeout=120)
+        yield Platform(topics, urls["buurt-search"], urls["buurt-registration"], urls["buurt-consent"], logs)
+    finally:
+        stack.stop_services(procs)
