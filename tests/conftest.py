@@ -29,6 +29,14 @@ def _docker_answers() -> bool:
         return False
 
 
+INFRA_USED: list[str] = []  # which real broker and Redis the suite talks to, printed in the summary
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in INFRA_USED:
+        terminalreporter.write_line(f"[infra] {line}")
+
+
 @pytest.fixture(scope="session")
 def infra_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("infra")
@@ -37,15 +45,18 @@ def infra_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def kafka_bootstrap(infra_home: Path) -> Iterator[str]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        INFRA_USED.append(f"Kafka from KAFKA_BOOTSTRAP_SERVERS={os.environ['KAFKA_BOOTSTRAP_SERVERS']}")
         yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
     elif _docker_answers():
         from testcontainers.kafka import KafkaContainer
 
         with KafkaContainer().with_kraft() as container:
+            INFRA_USED.append(f"Kafka in testcontainers at {container.get_bootstrap_server()}")
             yield container.get_bootstrap_server()
     else:
         node = kafka.KafkaNode(infra_home / "kafka", process.free_port(), process.free_port())
         kafka.start(node)
+        INFRA_USED.append(f"Apache Kafka {kafka.KAFKA_VERSION} (KRaft, local jars) at {node.bootstrap}")
         try:
             yield node.bootstrap
         finally:
@@ -55,15 +66,19 @@ def kafka_bootstrap(infra_home: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def redis_url(infra_home: Path) -> Iterator[str]:
     if os.environ.get("REDIS_URL"):
+        INFRA_USED.append("Redis from REDIS_URL")
         yield os.environ["REDIS_URL"]
     elif _docker_answers():
         from testcontainers.redis import RedisContainer
 
         with RedisContainer() as container:
-            yield f"redis://{container.get_container_host_ip()}:{container.get_exposed_port(6379)}/0"
+            url = f"redis://{container.get_container_host_ip()}:{container.get_exposed_port(6379)}/0"
+            INFRA_USED.append(f"Redis in testcontainers at {url}")
+            yield url
     else:
         node = redis_server.RedisNode(infra_home / "redis", process.free_port(), appendonly=False)
         redis_server.start(node)
+        INFRA_USED.append(f"redis-server (local) at {node.url}")
         try:
             yield node.url
         finally:
