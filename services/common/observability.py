@@ -5,7 +5,7 @@ Log records carry ids, counts and reason codes only: never names, e-mail address
 
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
@@ -29,7 +29,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
-def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
+def health_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
     """/healthz (the process is alive), /readyz (every dependency answers), /metrics (Prometheus text)."""
     router = APIRouter(include_in_schema=False)
 

@@ -16,19 +16,33 @@ logger = logging.getLogger(__name__)
 APPLIED = Counter("buurt_search_listing_changes_total", "Listing changes applied to the index", ["kind"])
 
 
-async def run_consumer(bootstrap: str, topic: str, group_id: str, index: ListingIndex) -> None:
+class ConsumerState:
+    """Whether the projection is connected to Kafka, for /readyz."""
+
+    def __init__(self) -> None:
+        self.connected = False
+
+    async def ready(self) -> bool:
+        return self.connected
+
+
+async def run_consumer(bootstrap: str, topic: str, group_id: str, index: ListingIndex,
+                       state: ConsumerState | None = None) -> None:
     """Consume until cancelled; reconnects after broker outages."""
+    state = state or ConsumerState()
     while True:
         consumer = AIOKafkaConsumer(
             topic, bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
             auto_offset_reset="earliest", isolation_level="read_committed")
         try:
             await consumer.start()
+            state.connected = True
             await _consume(consumer, index)
         except KafkaError as exc:
             logger.warning("listings consumer error, restarting: %s", type(exc).__name__)
             await asyncio.sleep(1)
         finally:
+            state.connected = False
             await consumer.stop()
 
 

@@ -13,7 +13,7 @@ from services.common.observability import configure_logging, health_router
 from services.common.problems import install_problem_handlers
 from services.search.api import router
 from services.search.config import Settings, get_settings
-from services.search.consumer import run_consumer
+from services.search.consumer import ConsumerState, run_consumer
 from services.search.index import ListingIndex
 
 
@@ -21,13 +21,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     index = ListingIndex(redis, settings.redis_prefix)
+    consumer_state = ConsumerState()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         consumer: asyncio.Task[None] | None = None
         if settings.consume:
             consumer = asyncio.create_task(run_consumer(
-                settings.kafka_bootstrap_servers, settings.topics.listings, settings.group_id, index))
+                settings.kafka_bootstrap_servers, settings.topics.listings, settings.group_id, index, consumer_state))
         try:
             yield
         finally:
@@ -45,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.index = index
     install_problem_handlers(app)
     app.include_router(router)
-    app.include_router(health_router({"redis": redis_ready}))
+    checks = {"redis": redis_ready, **({"kafka": consumer_state.ready} if settings.consume else {})}
+    app.include_router(health_router(checks))
     return app
 
 
