@@ -35,11 +35,11 @@ test-e2e: setup
 	$(BIN)/pytest tests/e2e
 
 lint: $(STAMP)
-	$(BIN)/ruff check services tests
-	$(BIN)/mypy services tests
+	$(BIN)/ruff check services tests bench
+	$(BIN)/mypy services tests bench
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix services tests
+	$(BIN)/ruff check --fix services tests bench
 
 ## bench: measured numbers, written to bench/results/<timestamp>.json
 bench: setup

@@ -1,5 +1,6 @@
 """The Redis index: a hash per listing and a geo set of all listings, kept as a projection of ``listings``."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -25,7 +26,7 @@ class ListingIndex:
         self.redis = redis
         self.keys = Keys(prefix)
 
-    async def apply(self, changes: list[tuple[str, Listing | None]]) -> None:
+    async def apply(self, changes: Sequence[tuple[str, Listing | None]]) -> None:
         """Upsert listings and drop tombstoned ones, in one round trip."""
         pipe = self.redis.pipeline(transaction=True)
         for enterprise_number, listing in changes:
