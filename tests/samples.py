@@ -4,7 +4,10 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.demo.data import enterprise_number
+from services.common.events import RegistrationSubmitted
+from services.demo.cli import kafka_export_event
+from services.demo.data import DemoRegistration, enterprise_number
+from services.registration.client import signed_headers
 
 GENT = {"lat": 51.0543, "lon": 3.7174}
 
@@ -21,7 +24,7 @@ def registration_body(number: str | None = None, *, consent: bool = True, name: 
         "address": {"street": "Kortrijksesteenweg", "number": "12", "postcode": "9000", "municipality": "Gent"},
         "position": position or GENT,
         "categories": ["hoeveproducten"],
-        "contact": {"phone": "+32 9 123 45 67", "website": "https://hoeve-delinde.example.be"},
+        "contact": {"phone": "+32 9 223 45 67", "website": "https://hoeve-delinde.example.be"},
         "consent": {
             "purposes": ["listing"] if consent else ["newsletter"],
             "given_at": (datetime.now(UTC) - timedelta(days=3)).isoformat(),
@@ -33,4 +36,16 @@ def registration_body(number: str | None = None, *, consent: bool = True, name: 
     }
 
 
-AUTH = {"Authorization": "Bearer demo-unizo-winkelhier"}
+PARTNER = "unizo-winkelhier"
+
+
+def signed(method: str, path: str, body: bytes, partner: str = PARTNER, content_type: str = "application/json",
+           timestamp: int | None = None) -> dict[str, str]:
+    """Headers of a correctly signed request by a seeded demo partner."""
+    return signed_headers(f"demo-{partner}", f"demo-secret-{partner}", method, path, body, content_type, timestamp)
+
+
+def wire_registration(number: str | None = None, *, consent: bool = True,
+                      partner: str = "vlam-rechtvanbijdeboer") -> RegistrationSubmitted:
+    """A canonical event as a partner puts it on Kafka (bypassing the HTTP intake)."""
+    return kafka_export_event(DemoRegistration(partner, registration_body(number, consent=consent), withdraw=False))

@@ -4,7 +4,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from services.common.events import ConsentWithdrawn, PartnerEvent, RegistrationSubmitted
+from services.common.events import AnyPartnerEvent, PartnerEvent
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -30,10 +30,10 @@ def decode(model: type[M], data: bytes | None) -> M:
         raise DecodeError(_describe(exc)) from None
 
 
-_PARTNER_EVENT: TypeAdapter[RegistrationSubmitted | ConsentWithdrawn] = TypeAdapter(PartnerEvent)
+_PARTNER_EVENT: TypeAdapter[AnyPartnerEvent] = TypeAdapter(PartnerEvent)
 
 
-def decode_partner_event(data: bytes | None) -> RegistrationSubmitted | ConsentWithdrawn:
+def decode_partner_event(data: bytes | None) -> AnyPartnerEvent:
     """Any event a partner may put on ``registrations.submitted``, told apart by ``event_type``."""
     if data is None:
         raise DecodeError("empty value")

@@ -56,13 +56,37 @@ class ConsentEvidence(WireModel):
     person: ConsentingPerson
 
 
+class OpeningHours(WireModel):
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    opens: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    closes: str = Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
+
+
+class Channels(WireModel):
+    """How shoppers can buy: a webshop, home delivery, pick-up, and when the shop is open."""
+
+    webshop: str | None = None
+    delivery: bool = False
+    pickup: bool = False
+    opening_hours: tuple[OpeningHours, ...] = ()
+
+
+class Verification(WireModel):
+    """What the partner checked about the business before forwarding it."""
+
+    method: str
+    verified_at: datetime
+
+
 class Business(WireModel):
     enterprise_number: EnterpriseNumber
+    establishment_unit: str | None = Field(None, pattern=r"^[2-8]\d{9}$")
     name: str
     address: Address
     position: Position
     categories: tuple[str, ...]
     contact: PublicContact = PublicContact()
+    channels: Channels = Channels()
 
 
 class RegistrationSubmitted(WireModel):
@@ -75,6 +99,7 @@ class RegistrationSubmitted(WireModel):
     submitted_at: datetime
     business: Business
     consent: ConsentEvidence | None = None
+    verification: Verification | None = None
 
 
 class ConsentWithdrawn(WireModel):
@@ -89,8 +114,22 @@ class ConsentWithdrawn(WireModel):
     withdrawn_at: datetime
 
 
-PartnerEvent = Annotated[RegistrationSubmitted | ConsentWithdrawn, Field(discriminator="event_type")]
-Outcome = Literal["approved", "rejected", "withdrawn"]
+class ErasureRequested(WireModel):
+    """The consenting person asks for erasure (GDPR art. 17): unlist and destroy their personal data."""
+
+    schema_version: Literal[1] = 1
+    event_type: Literal["erasure.requested"] = "erasure.requested"
+    event_id: UUID
+    partner_id: str
+    submitted_at: datetime
+    enterprise_number: EnterpriseNumber
+    requested_at: datetime
+
+
+PartnerEvent = Annotated[RegistrationSubmitted | ConsentWithdrawn | ErasureRequested,
+                         Field(discriminator="event_type")]
+AnyPartnerEvent = RegistrationSubmitted | ConsentWithdrawn | ErasureRequested
+Outcome = Literal["approved", "rejected", "withdrawn", "erased"]
 
 
 class Decision(WireModel):
@@ -117,6 +156,7 @@ class Listing(WireModel):
     position: Position
     categories: tuple[str, ...]
     contact: PublicContact
+    channels: Channels = Channels()
     partner_id: str
     listed_at: datetime
 
@@ -158,3 +198,10 @@ class DeadLetter(WireModel):
     original: str
     headers: dict[str, str] = {}
     failed_at: datetime
+
+
+def enterprise_number_of(event: AnyPartnerEvent) -> str:
+    """The subject of a partner event (and the Kafka key of everything it produces)."""
+    if isinstance(event, RegistrationSubmitted):
+        return event.business.enterprise_number
+    return event.enterprise_number

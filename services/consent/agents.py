@@ -54,21 +54,21 @@ class Outputs:
             DEAD_LETTERS.inc()
             await self.dlq.send(key=event.key, value=codec.encode(_dead_letter(message, exc.reason)))
             return
-        verdict = decide(partner_event)
-        number = enterprise_number(partner_event)
-        key = codec.key(number)
         now = datetime.now(UTC)
+        verdict = decide(partner_event, now)
+        number = events.enterprise_number_of(partner_event)
+        key = codec.key(number)
         await self.decisions.send(key=key, value=codec.encode(_decision(partner_event, number, verdict, now)))
         if verdict.outcome == "approved" and isinstance(partner_event, events.RegistrationSubmitted):
             await self.listings.send(key=key, value=codec.encode(_listing(partner_event, now)))
-        elif verdict.outcome == "withdrawn":
+        elif verdict.outcome in {"withdrawn", "erased"}:
             await self.listings.send(key=key, value=None)
         await self._append_audit(key, partner_event, verdict, message.partition, now)
         DECISIONS.labels(verdict.outcome).inc()
         logger.info("decided", extra={"event_id": str(partner_event.event_id), "outcome": verdict.outcome,
                                       "reasons": list(verdict.reasons)})
 
-    async def _append_audit(self, key: bytes, event: events.RegistrationSubmitted | events.ConsentWithdrawn,
+    async def _append_audit(self, key: bytes, event: events.AnyPartnerEvent,
                             verdict: Verdict, partition: int, now: datetime) -> None:
         """Chain the record to the head of the same partition, then move the head."""
         head = self.heads.get(str(partition)) or {"sequence": -1, "hash": audit.GENESIS_HASH}
@@ -77,13 +77,7 @@ class Outputs:
         self.heads[str(partition)] = {"sequence": record.sequence, "hash": record.hash}
 
 
-def enterprise_number(event: events.RegistrationSubmitted | events.ConsentWithdrawn) -> str:
-    if isinstance(event, events.RegistrationSubmitted):
-        return event.business.enterprise_number
-    return event.enterprise_number
-
-
-def _decision(event: events.RegistrationSubmitted | events.ConsentWithdrawn, number: str, verdict: Verdict,
+def _decision(event: events.AnyPartnerEvent, number: str, verdict: Verdict,
               now: datetime) -> events.Decision:
     return events.Decision(
         event_id=uuid.uuid5(_DECISION_NAMESPACE, str(event.event_id)), source_event_id=event.event_id,
@@ -96,6 +90,7 @@ def _listing(event: events.RegistrationSubmitted, now: datetime) -> events.Listi
     return events.Listing(
         enterprise_number=business.enterprise_number, name=business.name, address=business.address,
         position=business.position, categories=business.categories, contact=business.contact,
+        channels=business.channels,
         partner_id=event.partner_id, listed_at=now)
 
 

@@ -1,11 +1,12 @@
 """The consent policy as pure functions: which events list or unlist a business, and why (reason codes)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from services.common.events import ConsentWithdrawn, Outcome, RegistrationSubmitted
+from services.common.consent_rules import consent_findings
+from services.common.events import AnyPartnerEvent, ConsentWithdrawn, ErasureRequested, Outcome, RegistrationSubmitted
 
-POLICY_VERSION = "2026-11.1"
-LISTING_PURPOSE = "listing"
+POLICY_VERSION = "2026-11.2"
 
 
 @dataclass(frozen=True)
@@ -14,24 +15,19 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
-def decide(event: RegistrationSubmitted | ConsentWithdrawn) -> Verdict:
+def decide(event: AnyPartnerEvent, now: datetime) -> Verdict:
     if isinstance(event, ConsentWithdrawn):
         return Verdict("withdrawn", ("consent_withdrawn",))
-    return decide_registration(event)
+    if isinstance(event, ErasureRequested):
+        return Verdict("erased", ("erasure_requested",))
+    return decide_registration(event, now)
 
 
-def decide_registration(event: RegistrationSubmitted) -> Verdict:
+def decide_registration(event: RegistrationSubmitted, now: datetime) -> Verdict:
     """Approve only explicit consent for the purpose 'listing' with complete evidence."""
-    consent = event.consent
-    if consent is None:
+    if event.consent is None:
         return Verdict("rejected", ("consent_missing",))
-    reasons = []
-    if LISTING_PURPOSE not in consent.purposes:
-        reasons.append("purpose_listing_missing")
-    if not consent.notice_version:
-        reasons.append("notice_version_missing")
-    if not consent.method:
-        reasons.append("collection_method_missing")
-    if reasons:
-        return Verdict("rejected", tuple(reasons))
+    findings = consent_findings(event.consent, now)
+    if findings:
+        return Verdict("rejected", tuple(f.code for f in findings))
     return Verdict("approved", ("explicit_consent_listing",))

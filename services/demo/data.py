@@ -59,7 +59,7 @@ def generate(count: int = 300, seed: int = 2020) -> list[DemoRegistration]:
             "position": {"lat": round(min(51.55, max(49.45, place.lat + rng.uniform(-0.03, 0.03))), 6),
                          "lon": round(min(6.45, max(2.55, place.lon + rng.uniform(-0.045, 0.045))), 6)},
             "categories": categories,
-            "contact": {"phone": f"+32 9 {rng.randint(200, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+            "contact": {"phone": f"+32 9 2{rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
                         "website": f"https://www.{word.lower()}-{i}.example.be"},
             "consent": {
                 "purposes": ["listing"] if consented else ["newsletter"],
@@ -70,3 +70,21 @@ def generate(count: int = 300, seed: int = 2020) -> list[DemoRegistration]:
         }
         demo.append(DemoRegistration(partner, body, withdraw=consented and i % 25 == 3))
     return demo
+
+
+def as_vlam(body: dict[str, Any]) -> dict[str, Any]:
+    """The same registration in the marketing board's native format (Dutch field names), for its adapter."""
+    consent, address, contact = body["consent"], body["address"], body["contact"]
+    return {
+        "ondernemingsnummer": body["enterprise_number"], "naam": body["name"],
+        "adres": {"straat": address["street"], "huisnummer": address["number"], "postcode": address["postcode"],
+                  "gemeente": address["municipality"]},
+        "ligging": {"breedtegraad": body["position"]["lat"], "lengtegraad": body["position"]["lon"]},
+        "categorieen": body["categories"],
+        "contact": {"telefoon": contact.get("phone"), "website": contact.get("website")},
+        "toestemming_koopinjebuurt": "listing" in consent["purposes"],
+        "toestemming": {"datum": consent["given_at"], "versie": consent["notice_version"],
+                        "methode": consent["method"], "taal": consent["language"],
+                        "persoon": {"naam": consent["person"]["name"], "email": consent["person"]["email"],
+                                    "functie": consent["person"]["role"]}},
+    }

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
+from services.demo.cli import load
 from services.infra import kafka, paths, process, redis_server, stack
 from services.infra.kafka import InfraError
 
@@ -81,10 +82,11 @@ def run(demo: bool = typer.Option(True, help="load demo data on first start")) -
                            procs, data / "logs")
         marker = data / "demo-loaded"
         if demo and not marker.exists():
-            from services.demo.cli import load
-            accepted, withdrawn = asyncio.run(load(f"http://127.0.0.1:{ports.registration}"))
-            marker.write_text(f"{accepted} {withdrawn}\n")
-            console.print(f"demo data: {accepted} registrations, {withdrawn} withdrawals")
+            accepted, refused, withdrawn = asyncio.run(load(
+                f"http://127.0.0.1:{ports.registration}", broker.bootstrap, Topics()))
+            marker.write_text(f"{accepted} {refused} {withdrawn}\n")
+            console.print(f"demo data: {accepted} registrations, {refused} without consent (via Kafka), "
+                          f"{withdrawn} withdrawals")
         _print_urls(ports)
         while not stopping.wait(1):
             if any(p.poll() is not None for p in procs):

@@ -1,90 +1,156 @@
-"""HTTP edge of the registration service: parse, call intake, publish, map errors to problem+json."""
+"""HTTP edge of the registration service: parse, call intake, publish, map errors to problem+json.
 
-import logging
+Bulk endpoints (batch, CloudEvents, CSV uploads) live in bulk.py.
+"""
+
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 
-from services.common import codec
-from services.common.events import ConsentWithdrawn, RegistrationSubmitted
+from services.common import events
 from services.common.problems import PROBLEM_JSON, problem
-from services.common.topics import Topics
-from services.registration import intake
-from services.registration.errors import RegistrationError
-from services.registration.models import Accepted, RegistrationIn, WithdrawalIn
-from services.registration.partners import Partner, PartnerRegistry
-from services.registration.publisher import Publisher
+from services.common.schemas import schema_of
+from services.registration import intake, parsing, service
+from services.registration.deps import (
+    PartnerDep,
+    PublisherDep,
+    SettingsDep,
+    StoreDep,
+    TopicsDep,
+    admin_token_matches,
+    authenticated_partner,
+)
+from services.registration.errors import NotFound, RegistrationError
+from services.registration.models import Accepted, ErasureIn, RegistrationIn, WithdrawalIn
+from services.registration.partners import Partner
+from services.registration.schemas import partner_schemas
 
-logger = logging.getLogger(__name__)
-ACCEPTED = Counter("buurt_registrations_accepted_total", "Registrations durably accepted", ["partner"])
-REJECTED = Counter("buurt_registrations_rejected_total", "Requests refused", ["status"])
-
+REFUSED = Counter("buurt_registration_requests_refused_total", "Requests refused", ["status"])
 router = APIRouter(prefix="/v1")
-PartnerEvent = RegistrationSubmitted | ConsentWithdrawn
-PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
-    code: {"description": title, "content": {PROBLEM_JSON: {}}}
-    for code, title in [(401, "Missing or unknown API key"), (422, "Invalid field (JSON pointer in 'errors')"),
-                        (503, "Event log unavailable; retry after 'Retry-After' seconds")]
-}
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                              description="retries with the same key and body return the first result")]
 
 
-def get_partner(request: Request, authorization: Annotated[str | None, Header()] = None) -> Partner:
-    registry: PartnerRegistry = request.app.state.partners
-    return registry.authenticate(authorization)
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    titles = {400: "Bad request", 401: "Missing, wrong, expired or replayed credentials",
+              403: "Not allowed for this partner", 404: "Unknown to this partner",
+              409: "Idempotency-Key reused with another body", 413: "Body too large",
+              415: "Unsupported Content-Type", 422: "Invalid field (JSON pointers in 'errors')",
+              429: "Rate limit exceeded (see Retry-After)", 503: "Event log or request store unavailable"}
+    return {code: {"description": titles[code], "content": {PROBLEM_JSON: {}}} for code in codes}
 
 
-def get_publisher(request: Request) -> Publisher:
-    publisher: Publisher = request.app.state.publisher
-    return publisher
+WRITE_PROBLEMS = problems(401, 403, 409, 413, 415, 422, 429, 503)
 
 
-def get_topics(request: Request) -> Topics:
-    topics: Topics = request.app.state.topics
-    return topics
+async def accept(event: events.AnyPartnerEvent, publisher: PublisherDep, topics: TopicsDep,
+                 store: StoreDep) -> tuple[int, dict[str, Any]]:
+    await service.publish(event, publisher, topics, store)
+    return 202, Accepted(id=str(event.event_id), received_at=event.submitted_at).model_dump(mode="json")
 
 
-PartnerDep = Annotated[Partner, Depends(get_partner)]
-PublisherDep = Annotated[Publisher, Depends(get_publisher)]
-TopicsDep = Annotated[Topics, Depends(get_topics)]
+async def accept_once(request: Request, partner: Partner, key: str | None, store: StoreDep,
+                      build: Any, publisher: PublisherDep, topics: TopicsDep) -> JSONResponse:
+    """Build (validate) and publish one event, once per Idempotency-Key."""
+    body = await request.body()
+
+    async def produce() -> tuple[int, dict[str, Any]]:
+        return await accept(build(), publisher, topics, store)
+
+    status, payload = await service.idempotent(
+        store, partner.id, key, service.fingerprint(request.method, request.url.path, body), produce)
+    return JSONResponse(payload, status_code=status)
 
 
-@router.post("/registrations", status_code=202, response_model=Accepted, responses=PROBLEM_RESPONSES)
-async def submit_registration(
-    registration: RegistrationIn, partner: PartnerDep, publisher: PublisherDep, topics: TopicsDep,
-) -> Accepted:
-    """Accept one registration; 202 only once Kafka (acks=all) has it."""
-    now = datetime.now(UTC)
-    event = intake.build_submitted(registration, partner.id, uuid.uuid4(), now)
-    return await _publish(event, event.business.enterprise_number, publisher, topics)
+@router.post("/registrations", status_code=202, response_model=Accepted, responses=WRITE_PROBLEMS,
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": RegistrationIn.model_json_schema(ref_template="#/components/schemas/{model}")}}}})
+async def submit_registration(request: Request, partner: PartnerDep, publisher: PublisherDep, topics: TopicsDep,
+                              store: StoreDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Submit one registration (canonical JSON, or the partner's native format when it has an adapter).
+
+    202 only once Kafka (acks=all) has the event; the consent worker then lists or rejects it.
+    """
+    partner.require("registration.submitted")
+    data = parsing.json_body(await request.body(), request.headers.get("content-type"))
+
+    def build() -> events.RegistrationSubmitted:
+        registration = parsing.registration(data, partner)
+        return intake.build_submitted(registration, partner.id, uuid.uuid4(), datetime.now(UTC))
+
+    return await accept_once(request, partner, idempotency_key, store, build, publisher, topics)
 
 
-@router.post("/withdrawals", status_code=202, response_model=Accepted, responses=PROBLEM_RESPONSES)
-async def submit_withdrawal(
-    withdrawal: WithdrawalIn, partner: PartnerDep, publisher: PublisherDep, topics: TopicsDep,
-) -> Accepted:
-    """Withdraw a business's consent; it leaves the directory once the consent worker decides."""
-    event = intake.build_withdrawn(withdrawal, partner.id, uuid.uuid4(), datetime.now(UTC))
-    return await _publish(event, event.enterprise_number, publisher, topics)
+@router.post("/withdrawals", status_code=202, response_model=Accepted, responses=WRITE_PROBLEMS)
+async def submit_withdrawal(request: Request, withdrawal: WithdrawalIn, partner: PartnerDep, publisher: PublisherDep,
+                            topics: TopicsDep, store: StoreDep, idempotency_key: IdempotencyKey = None,
+                            ) -> JSONResponse:
+    """Withdraw a business's consent; it leaves the directory within seconds of the decision."""
+    partner.require("consent.withdrawn")
+    return await accept_once(
+        request, partner, idempotency_key, store,
+        lambda: intake.build_withdrawn(withdrawal, partner.id, uuid.uuid4(), datetime.now(UTC)), publisher, topics)
 
 
-async def _publish(event: PartnerEvent, enterprise_number: str, publisher: Publisher, topics: Topics) -> Accepted:
-    await publisher.publish(topics.submitted, codec.key(enterprise_number), codec.encode(event))
-    ACCEPTED.labels(event.partner_id).inc()
-    logger.info("event accepted", extra={"event_id": str(event.event_id), "event_type": event.event_type,
-                                         "partner": event.partner_id})
-    return Accepted(id=str(event.event_id), received_at=event.submitted_at)
+@router.post("/erasure-requests", status_code=202, response_model=Accepted, responses=WRITE_PROBLEMS)
+async def submit_erasure(request: Request, erasure: ErasureIn, settings: SettingsDep, publisher: PublisherDep,
+                         topics: TopicsDep, store: StoreDep, idempotency_key: IdempotencyKey = None,
+                         authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
+    """Erase the consenting person's data: by the submitting partner, or by the platform's DPO (admin token)."""
+    if admin_token_matches(settings, authorization):
+        requester = "platform-admin"
+    else:
+        partner = await authenticated_partner(request, store, settings, authorization,
+                                              request.headers.get("x-buurt-timestamp"),
+                                              request.headers.get("x-buurt-signature"))
+        partner.require("erasure.requested")
+        requester = partner.id
+    body = await request.body()
+
+    async def produce() -> tuple[int, dict[str, Any]]:
+        event = intake.build_erasure(erasure, requester, uuid.uuid4(), datetime.now(UTC))
+        return await accept(event, publisher, topics, store)
+
+    status, payload = await service.idempotent(
+        store, requester, idempotency_key, service.fingerprint(request.method, request.url.path, body), produce)
+    return JSONResponse(payload, status_code=status)
+
+
+@router.get("/registrations/{event_id}", responses=problems(401, 404))
+async def registration_status(event_id: uuid.UUID, partner: PartnerDep, store: StoreDep) -> dict[str, Any]:
+    """Status of one of the partner's own submissions: received, listed, rejected (with reasons), withdrawn, erased."""
+    status = await store.get_status(str(event_id))
+    if status is None or status.partner_id != partner.id:  # another partner's id is as unknown as a made-up one
+        raise NotFound("no submission with this id from this partner")
+    return {"id": str(event_id), "status": status.status, "reasons": list(status.reasons),
+            "enterprise_number": status.enterprise_number,
+            "updated_at": datetime.fromtimestamp(status.updated_at, UTC).isoformat()}
+
+
+@router.get("/schemas/{name}", responses=problems(404))
+async def json_schema(name: str) -> JSONResponse:
+    """JSON Schema of a partner-facing model or event: registration, withdrawal, erasure-request,
+    registration-submitted, consent-withdrawn, erasure-requested, decision, listing."""
+    model = partner_schemas().get(name)
+    if model is None:
+        raise NotFound(f"no schema named {name!r}; known: {', '.join(sorted(partner_schemas()))}")
+    return JSONResponse(schema_of(model), media_type="application/schema+json")
 
 
 def install_error_handlers(app: FastAPI, retry_after_s: int) -> None:
     @app.exception_handler(RegistrationError)
     async def registration_error(_: Request, exc: RegistrationError) -> JSONResponse:
-        REJECTED.labels(str(exc.status)).inc()
-        headers = {"Retry-After": str(retry_after_s)} if exc.status == 503 else None
-        if exc.status == 401:
+        REFUSED.labels(str(exc.status)).inc()
+        headers = None
+        if exc.status == 503:
+            headers = {"Retry-After": str(retry_after_s)}
+        elif exc.status == 429:
+            headers = {"Retry-After": str(getattr(exc, "retry_after_s", 60))}
+        elif exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
-        extra = {"errors": [{"pointer": exc.pointer, "detail": exc.detail}]} if exc.pointer else {}
+        extra = {"errors": [{"pointer": e.pointer, "detail": e.detail} for e in exc.errors]} if exc.errors else {}
         return problem(exc.status, exc.title, exc.detail, type_=exc.type_, headers=headers, **extra)

@@ -1,4 +1,4 @@
-"""Registration settings (env prefix ``REGISTRATION_``; Kafka and topics from the shared unprefixed variables)."""
+"""Registration settings (env prefix ``REGISTRATION_``; Kafka, Redis and topics from the shared variables)."""
 
 from functools import lru_cache
 from pathlib import Path
@@ -17,8 +17,18 @@ class Settings(CommonSettings):
     host: str = "127.0.0.1"
     port: int = 8001
     partners_file: Path = SEEDED_PARTNERS
+    redis_prefix: str = "buurt:reg:"
     publish_timeout_s: float = Field(5.0, gt=0, description="bound on waiting for the broker before 503")
     retry_after_s: int = Field(5, ge=1)
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="single-event requests")
+    max_bulk_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="batches, CloudEvents batches, CSV uploads")
+    rate_limit_per_minute: int = Field(1200, ge=1, description="requests per partner per minute")
+    admin_token_sha256: str | None = Field(None, description="SHA-256 of the admin bearer token for erasure")
+    consume_decisions: bool = Field(True, description="follow registrations.decisions to serve statuses")
+
+    @property
+    def status_group_id(self) -> str:
+        return f"{self.topic_prefix}buurt-registration-status"
 
 
 @lru_cache

@@ -1,5 +1,13 @@
 """Domain errors of the registration service; api.py translates them into problem+json."""
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    pointer: str
+    detail: str
+
 
 class RegistrationError(Exception):
     status = 400
@@ -9,7 +17,7 @@ class RegistrationError(Exception):
     def __init__(self, detail: str, pointer: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
-        self.pointer = pointer
+        self.errors = [FieldError(pointer, detail)] if pointer else []
 
 
 class InvalidField(RegistrationError):
@@ -18,13 +26,69 @@ class InvalidField(RegistrationError):
     type_ = "/problems/validation"
 
 
+class InvalidFields(InvalidField):
+    """Several invalid fields at once, so a partner fixes them in one round trip."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.pointer}: {e.detail}" for e in errors[:3]))
+        self.errors = errors
+
+
 class Unauthenticated(RegistrationError):
     status = 401
     title = "Unauthenticated"
     type_ = "/problems/unauthenticated"
 
 
+class Forbidden(RegistrationError):
+    status = 403
+    title = "Forbidden"
+    type_ = "/problems/forbidden"
+
+
+class NotFound(RegistrationError):
+    status = 404
+    title = "Not found"
+    type_ = "/problems/not-found"
+
+
+class Conflict(RegistrationError):
+    status = 409
+    title = "Conflict"
+    type_ = "/problems/idempotency-conflict"
+
+
+class PayloadTooLarge(RegistrationError):
+    status = 413
+    title = "Payload too large"
+    type_ = "/problems/too-large"
+
+
+class UnsupportedMedia(RegistrationError):
+    status = 415
+    title = "Unsupported media type"
+    type_ = "/problems/media-type"
+
+
+class RateLimited(RegistrationError):
+    status = 429
+    title = "Too many requests"
+    type_ = "/problems/rate-limited"
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
 class BrokerUnavailable(RegistrationError):
     status = 503
     title = "Event log unavailable"
+    type_ = "/problems/unavailable"
+
+
+class StoreUnavailable(RegistrationError):
+    """Redis (replay protection, idempotency, rate limits) is down: fail closed rather than risk a replay."""
+
+    status = 503
+    title = "Request store unavailable"
     type_ = "/problems/unavailable"

@@ -1,39 +1,90 @@
-"""Pure intake: validate and normalise a partner's registration and build the canonical event."""
+"""Pure intake: validate and normalise what a partner sent and build the canonical event; raises domain errors."""
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
-from stdnum.be import vat
-from stdnum.exceptions import InvalidChecksum, ValidationError
-
 from services.common import events
-from services.registration.errors import InvalidField
-from services.registration.models import RegistrationIn, WithdrawalIn
+from services.common.consent_rules import consent_findings
+from services.registration import validation
+from services.registration.errors import FieldError, InvalidField, InvalidFields
+from services.registration.models import ConsentIn, ContactIn, ErasureIn, RegistrationIn, WithdrawalIn
+
+T = TypeVar("T")
 
 
-def normalise_enterprise_number(raw: str, pointer: str = "/enterprise_number") -> str:
-    """'BE 0428.759.497', '0428 759 497' and '428759497' all become '0428759497'."""
-    try:
-        return str(vat.validate(raw))
-    except InvalidChecksum:
-        raise InvalidField("enterprise number has an invalid check digit", pointer) from None
-    except ValidationError:
-        raise InvalidField("not a Belgian enterprise number (10 digits, starting with 0 or 1)", pointer) from None
+class _Checks:
+    """Runs field checks and collects every failure, so one 422 names all the bad fields."""
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def run(self, check: Callable[..., T], *args: object) -> T | None:
+        try:
+            return check(*args)
+        except InvalidField as exc:
+            self.errors.extend(exc.errors)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise InvalidFields(self.errors)
 
 
 def build_submitted(reg: RegistrationIn, partner_id: str, event_id: UUID,
                     now: datetime) -> events.RegistrationSubmitted:
+    checks = _Checks()
+    number = checks.run(validation.enterprise_number, reg.enterprise_number)
+    unit = checks.run(validation.establishment_unit, reg.establishment_unit) if reg.establishment_unit else None
+    place = checks.run(validation.place, reg.address.postcode, reg.address.municipality)
+    if reg.position is not None:
+        checks.run(validation.position_in_belgium, reg.position.lat, reg.position.lon)
+    categories = checks.run(validation.categories, reg.categories)
+    contact = checks.run(_contact, reg.contact)
+    consent = checks.run(_consent, reg.consent, now)
+    checks.raise_if_any()
+    # raise_if_any() raised unless every check returned a value; the asserts only narrow the types
+    assert number is not None
+    assert place is not None
+    assert categories is not None
+    assert contact is not None
+    assert consent is not None
+    position = reg.position or place  # a postcode's centre when the partner sent no position
     business = events.Business(
-        enterprise_number=normalise_enterprise_number(reg.enterprise_number),
-        name=reg.name,
-        address=events.Address.model_validate(reg.address.model_dump()),
-        position=events.Position.model_validate(reg.position.model_dump()),
-        categories=tuple(dict.fromkeys(c.lower() for c in reg.categories)),
-        contact=events.PublicContact.model_validate(reg.contact.model_dump()),
+        enterprise_number=number, establishment_unit=unit, name=reg.name,
+        address=events.Address(street=reg.address.street, number=reg.address.number, postcode=place.postcode,
+                               municipality=place.municipality_nl),
+        position=events.Position(lat=position.lat, lon=position.lon), categories=categories, contact=contact,
+        channels=events.Channels.model_validate(reg.channels.model_dump(mode="json")),
     )
-    consent = events.ConsentEvidence.model_validate(reg.consent.model_dump())
-    return events.RegistrationSubmitted(
-        event_id=event_id, partner_id=partner_id, submitted_at=now, business=business, consent=consent)
+    verification = (events.Verification.model_validate(reg.verification.model_dump())
+                    if reg.verification else None)
+    return events.RegistrationSubmitted(event_id=event_id, partner_id=partner_id, submitted_at=now,
+                                        business=business, consent=consent, verification=verification)
+
+
+def _contact(contact: ContactIn) -> events.PublicContact:
+    checks = _Checks()
+    phone = checks.run(validation.phone, contact.phone) if contact.phone else None
+    email = checks.run(validation.email, contact.email, "/contact/email") if contact.email else None
+    checks.raise_if_any()
+    return events.PublicContact(phone=phone, email=email, website=str(contact.website) if contact.website else None)
+
+
+def _consent(consent: ConsentIn, now: datetime) -> events.ConsentEvidence:
+    checks = _Checks()
+    email = checks.run(validation.email, consent.person.email, "/consent/person/email")
+    checks.raise_if_any()
+    evidence = events.ConsentEvidence(
+        purposes=tuple(p.lower() for p in consent.purposes), given_at=consent.given_at,
+        notice_version=consent.notice_version, method=consent.method, language=consent.language,
+        person=events.ConsentingPerson(name=consent.person.name, email=str(email), role=consent.person.role),
+    )
+    findings = consent_findings(evidence, now)
+    if findings:
+        raise InvalidFields([FieldError(f.pointer, f.message) for f in findings])
+    return evidence
 
 
 def build_withdrawn(withdrawal: WithdrawalIn, partner_id: str, event_id: UUID,
@@ -42,5 +93,14 @@ def build_withdrawn(withdrawal: WithdrawalIn, partner_id: str, event_id: UUID,
         raise InvalidField("withdrawn_at lies in the future", "/withdrawn_at")
     return events.ConsentWithdrawn(
         event_id=event_id, partner_id=partner_id, submitted_at=now,
-        enterprise_number=normalise_enterprise_number(withdrawal.enterprise_number),
+        enterprise_number=validation.enterprise_number(withdrawal.enterprise_number),
         withdrawn_at=withdrawal.withdrawn_at)
+
+
+def build_erasure(erasure: ErasureIn, partner_id: str, event_id: UUID, now: datetime) -> events.ErasureRequested:
+    if erasure.requested_at > now:
+        raise InvalidField("requested_at lies in the future", "/requested_at")
+    return events.ErasureRequested(
+        event_id=event_id, partner_id=partner_id, submitted_at=now,
+        enterprise_number=validation.enterprise_number(erasure.enterprise_number),
+        requested_at=erasure.requested_at)

@@ -1,40 +1,70 @@
 """Registration service entry point: ``buurt-registration`` (uvicorn on REGISTRATION_HOST:REGISTRATION_PORT)."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
+from redis.asyncio import Redis
 
 from services.common.observability import configure_logging, health_router
 from services.common.problems import install_problem_handlers
-from services.registration.api import install_error_handlers, router
+from services.registration import api, bulk
 from services.registration.config import Settings, get_settings
+from services.registration.limits import BodyLimit
 from services.registration.partners import PartnerRegistry
 from services.registration.publisher import KafkaPublisher, Publisher
+from services.registration.status import follow_decisions
+from services.registration.store import RedisRequestStore, RequestStore
+
+BULK_PATHS = ("/v1/registrations:batch", "/v1/events", "/v1/partners/")
 
 
-def create_app(settings: Settings | None = None, publisher: Publisher | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, publisher: Publisher | None = None,
+               store: RequestStore | None = None) -> FastAPI:
     settings = settings or get_settings()
     publisher = publisher or KafkaPublisher(settings.kafka_bootstrap_servers, settings.publish_timeout_s)
+    redis = None
+    if store is None:
+        redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        store = RedisRequestStore(redis, settings.redis_prefix)
+    request_store = store
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await publisher.start()
+        follower = None
+        if settings.consume_decisions:
+            follower = asyncio.create_task(follow_decisions(
+                settings.kafka_bootstrap_servers, settings.topics.decisions, settings.status_group_id, request_store))
         try:
             yield
         finally:
+            if follower is not None:
+                follower.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await follower
             await publisher.stop()
+            if redis is not None:
+                await redis.aclose()
 
     app = FastAPI(title="buurt registration", version="1", lifespan=lifespan,
-                  description="Intake for partner platforms: registrations, withdrawals, erasure requests.")
+                  description="Intake for partner platforms: registrations, withdrawals, erasure requests. "
+                              "Authentication and signing: see docs/partners.md.")
+    app.state.settings = settings
     app.state.partners = PartnerRegistry.from_file(settings.partners_file)
     app.state.publisher = publisher
+    app.state.store = request_store
     app.state.topics = settings.topics
     install_problem_handlers(app)
-    install_error_handlers(app, settings.retry_after_s)
-    app.include_router(router)
-    app.include_router(health_router({"kafka": publisher.ready}))
+    api.install_error_handlers(app, settings.retry_after_s)
+    app.include_router(api.router)
+    app.include_router(bulk.router)
+    app.include_router(health_router({"kafka": publisher.ready, "redis": request_store.ready}))
+    app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, bulk_limit=settings.max_bulk_bytes,
+                       bulk_paths=BULK_PATHS)
     return app
 
 

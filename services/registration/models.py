@@ -1,12 +1,16 @@
 """What partners post: strict input models (unknown fields rejected, lengths bounded), apart from wire events."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, UrlConstraints
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Url = Annotated[HttpUrl, UrlConstraints(max_length=500, allowed_schemes=["http", "https"])]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
+NumberText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Time = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-4]):[0-5]\d$")]
 
 
 class InputModel(BaseModel):
@@ -14,59 +18,91 @@ class InputModel(BaseModel):
 
 
 class PositionIn(InputModel):
-    lat: float = Field(ge=49.4, le=51.6, description="inside Belgium's bounding box")
-    lon: float = Field(ge=2.5, le=6.5, description="inside Belgium's bounding box")
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
 
 
 class AddressIn(InputModel):
     street: Text
     number: ShortText
-    postcode: Annotated[str, StringConstraints(pattern=r"^[1-9]\d{3}$")]
-    municipality: Text
+    postcode: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[1-9]\d{3}$")]
+    municipality: Text = Field(description="Dutch or French name of the municipality the postcode belongs to")
 
 
 class ContactIn(InputModel):
+    """Public contact details, shown in the listing."""
+
     phone: ShortText | None = None
-    email: Annotated[str, StringConstraints(max_length=254)] | None = None
-    website: Annotated[str, StringConstraints(max_length=500)] | None = None
+    email: Email | None = None
+    website: Url | None = None
+
+
+class OpeningHoursIn(InputModel):
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    opens: Time
+    closes: Time
+
+
+class ChannelsIn(InputModel):
+    webshop: Url | None = None
+    delivery: bool = False
+    pickup: bool = False
+    opening_hours: list[OpeningHoursIn] = Field(default_factory=list, max_length=21)
 
 
 class PersonIn(InputModel):
+    """The person who consented on behalf of the business; stored only encrypted, never listed."""
+
     name: Text
-    email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    email: Email
     role: Text | None = None
 
 
 class ConsentIn(InputModel):
-    purposes: list[ShortText] = Field(max_length=10, description="must include 'listing' to be listed")
+    purposes: list[ShortText] = Field(min_length=1, max_length=10, description="must include 'listing'")
     given_at: AwareDatetime
-    notice_version: ShortText
-    method: ShortText
+    notice_version: ShortText = Field(description="version of the privacy notice shown, e.g. '2020-04'")
+    method: ShortText = Field(description="how consent was collected, e.g. 'web-form', 'paper', 'phone'")
     language: Annotated[str, StringConstraints(pattern=r"^(nl|fr|de|en)$")]
     person: PersonIn
+
+
+class VerificationIn(InputModel):
+    method: ShortText = Field(description="what the partner checked, e.g. 'kbo-lookup', 'member-file'")
+    verified_at: AwareDatetime
 
 
 class RegistrationIn(InputModel):
     """The canonical registration a partner posts to ``POST /v1/registrations``."""
 
-    enterprise_number: Annotated[str, StringConstraints(max_length=20)] = Field(
+    enterprise_number: NumberText = Field(
         description="Belgian enterprise number in any common spelling: 'BE 0428.759.497', '0428 759 497'")
+    establishment_unit: NumberText | None = Field(None, description="establishment unit number (starts with 2-8)")
     name: Text
     address: AddressIn
-    position: PositionIn
+    position: PositionIn | None = Field(None, description="inside Belgium; derived from the postcode when absent")
     categories: list[ShortText] = Field(min_length=1, max_length=10)
     contact: ContactIn = ContactIn()
+    channels: ChannelsIn = ChannelsIn()
     consent: ConsentIn
-
-
-class Accepted(BaseModel):
-    id: str
-    status: str = "received"
-    received_at: datetime
+    verification: VerificationIn | None = None
 
 
 class WithdrawalIn(InputModel):
     """A business withdraws its consent: ``POST /v1/withdrawals``."""
 
-    enterprise_number: Annotated[str, StringConstraints(max_length=20)]
+    enterprise_number: NumberText
     withdrawn_at: AwareDatetime
+
+
+class ErasureIn(InputModel):
+    """The consenting person asks for erasure of their data: ``POST /v1/erasure-requests``."""
+
+    enterprise_number: NumberText
+    requested_at: AwareDatetime
+
+
+class Accepted(BaseModel):
+    id: str
+    status: Literal["received"] = "received"
+    received_at: datetime

@@ -1,6 +1,7 @@
 """The whole platform as real processes: registration -> Kafka -> consent worker -> Kafka -> search (Redis)."""
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -14,9 +15,9 @@ import pytest
 from services.common import codec, events
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
-from tests.kafka_tools import read_all
+from tests.kafka_tools import produce, read_all
 from tests.platform import Platform, running_platform
-from tests.samples import AUTH, GENT, fresh_enterprise_number, registration_body
+from tests.samples import GENT, fresh_enterprise_number, registration_body, signed, wire_registration
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +46,23 @@ def wait_for(condition: Any, timeout: float = 30.0) -> bool:
 
 
 def post(platform: Platform, path: str, body: dict[str, Any]) -> str:
-    response = httpx.post(f"{platform.registration_url}{path}", json=body, headers=AUTH, timeout=10)
+    raw = json.dumps(body).encode()
+    response = httpx.post(f"{platform.registration_url}{path}", content=raw, headers=signed("POST", path, raw),
+                          timeout=10)
     assert response.status_code == 202, response.text
     return str(response.json()["id"])
+
+
+def status_of(platform: Platform, event_id: str) -> str:
+    path = f"/v1/registrations/{event_id}"
+    response = httpx.get(f"{platform.registration_url}{path}", headers=signed("GET", path, b""), timeout=10)
+    return str(response.json().get("status"))
+
+
+def send_over_kafka(kafka_bootstrap: str, platform: Platform, event: events.RegistrationSubmitted) -> None:
+    """As a partner's Kafka export does: canonical JSON keyed by the enterprise number."""
+    asyncio.run(produce(kafka_bootstrap, platform.topics.submitted,
+                        [(codec.key(event.business.enterprise_number), codec.encode(event))]))
 
 
 def test_consenting_business_is_found_and_one_without_consent_never_is(
@@ -56,7 +71,10 @@ def test_consenting_business_is_found_and_one_without_consent_never_is(
     position = {"lat": GENT["lat"] + 0.01, "lon": GENT["lon"]}
     listed_id = post(platform, "/v1/registrations", registration_body(listed, name="Hoeve Ter Linde",
                                                                        position=position))
-    refused_id = post(platform, "/v1/registrations", registration_body(refused, consent=False))
+    # The API refuses a registration without listing consent (422); over Kafka the consent worker rejects it.
+    unconsented = wire_registration(refused, consent=False)
+    send_over_kafka(kafka_bootstrap, platform, unconsented)
+    refused_id = str(unconsented.event_id)
 
     assert wait_for(lambda: any(hit["enterprise_number"] == listed for hit in search_near_gent(platform)))
     hit = next(h for h in search_near_gent(platform) if h["enterprise_number"] == listed)
@@ -70,15 +88,17 @@ def test_consenting_business_is_found_and_one_without_consent_never_is(
     assert decisions[refused_id].outcome == "rejected"
     assert decisions[refused_id].reasons == ("purpose_listing_missing",)
     assert all(hit["enterprise_number"] != refused for hit in search_near_gent(platform))
+    assert wait_for(lambda: status_of(platform, listed_id) == "listed")
 
 
 def test_withdrawn_business_disappears_from_search(platform: Platform) -> None:
     number = fresh_enterprise_number()
-    post(platform, "/v1/registrations", registration_body(number))
+    registration_id = post(platform, "/v1/registrations", registration_body(number))
     assert wait_for(lambda: any(hit["enterprise_number"] == number for hit in search_near_gent(platform)))
     post(platform, "/v1/withdrawals", {"enterprise_number": number, "withdrawn_at": datetime.now(UTC).isoformat()})
     assert wait_for(lambda: all(hit["enterprise_number"] != number for hit in search_near_gent(platform)),
                     timeout=5)
+    assert wait_for(lambda: status_of(platform, registration_id) == "withdrawn")
 
 
 def test_every_service_reports_health_and_prometheus_metrics(platform: Platform) -> None:

@@ -10,22 +10,15 @@ from pathlib import Path
 from services.common import codec, events
 from services.common.topics import Topics
 from services.consent.audit import GENESIS_HASH, chain_hash
-from services.registration.intake import build_submitted
-from services.registration.models import RegistrationIn
 from tests.kafka_tools import produce, read_all
 from tests.platform import running_platform
-from tests.samples import fresh_enterprise_number, registration_body
-
-
-def submitted(consent: bool = True) -> events.RegistrationSubmitted:
-    body = RegistrationIn.model_validate(registration_body(fresh_enterprise_number(), consent=consent))
-    return build_submitted(body, "vlam-rechtvanbijdeboer", uuid.uuid4(), datetime.now(UTC))
+from tests.samples import wire_registration
 
 
 def test_worker_decides_lists_chains_audit_records_and_dead_letters_garbage(
         kafka_bootstrap: str, redis_url: str, topics: Topics, tmp_path: Path) -> None:
-    good = [submitted() for _ in range(20)]
-    bad = submitted(consent=False)
+    good = [wire_registration() for _ in range(20)]
+    bad = wire_registration(consent=False)
     withdrawal = events.ConsentWithdrawn(
         event_id=uuid.uuid4(), partner_id="vlam-rechtvanbijdeboer", submitted_at=datetime.now(UTC),
         enterprise_number=good[0].business.enterprise_number, withdrawn_at=datetime.now(UTC))

@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.registration.errors import InvalidField
-from services.registration.intake import build_submitted, build_withdrawn, normalise_enterprise_number
+from services.registration.intake import build_submitted, build_withdrawn
 from services.registration.models import RegistrationIn, WithdrawalIn
+from services.registration.validation import enterprise_number as normalise_enterprise_number
 from tests.samples import registration_body
 
 
@@ -18,7 +19,7 @@ def test_a_bad_check_digit_is_rejected_with_a_message_that_says_so() -> None:
     with pytest.raises(InvalidField) as caught:
         normalise_enterprise_number("0428.759.498")
     assert "check digit" in caught.value.detail
-    assert caught.value.pointer == "/enterprise_number"
+    assert caught.value.errors[0].pointer == "/enterprise_number"
 
 
 def test_garbage_is_not_an_enterprise_number() -> None:

@@ -1,15 +1,24 @@
-"""The registration API over an in-memory publisher: status codes and problem+json bodies."""
+"""The registration API over in-memory fakes (publisher, request store): every error class, status and body."""
 
+import hashlib
+import json
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from services.common import codec, events
+from services.demo.data import as_vlam
 from services.registration.config import Settings
 from services.registration.main import create_app
 from services.registration.publisher import InMemoryPublisher
-from tests.samples import AUTH, registration_body
+from services.registration.store import InMemoryRequestStore
+from tests.samples import fresh_enterprise_number, registration_body, signed
+
+ADMIN_TOKEN = "dpo-admin-token"
+RETRY_TIME = int(time.time()) - 2  # a retry is signed anew: same request, another timestamp, another signature
 
 
 @pytest.fixture
@@ -18,73 +27,306 @@ def publisher() -> InMemoryPublisher:
 
 
 @pytest.fixture
-def client(publisher: InMemoryPublisher) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(topic_prefix="unit."), publisher)) as test_client:
+def store() -> InMemoryRequestStore:
+    return InMemoryRequestStore()
+
+
+@pytest.fixture
+def client(publisher: InMemoryPublisher, store: InMemoryRequestStore) -> Iterator[TestClient]:
+    settings = Settings(topic_prefix="unit.", consume_decisions=False, rate_limit_per_minute=50,
+                        admin_token_sha256=hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest())
+    with TestClient(create_app(settings, publisher, store)) as test_client:
         yield test_client
 
 
+def post(client: TestClient, path: str, body: Any, partner: str = "unizo-winkelhier",
+         content_type: str = "application/json", headers: dict[str, str] | None = None, **sign: Any) -> Any:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return client.post(path, content=raw, headers={**signed("POST", path, raw, partner, content_type, **sign),
+                                                   **(headers or {})})
+
+
+def assert_problem(response: Any, status: int, pointer: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    if pointer is not None:
+        assert pointer in {e["pointer"] for e in body["errors"]}, body
+    return body
+
+
+# --- accepted ---------------------------------------------------------------------------------------------------
+
 def test_accepted_registration_is_published_keyed_by_enterprise_number(
         client: TestClient, publisher: InMemoryPublisher) -> None:
-    response = client.post("/v1/registrations", json=registration_body("BE 0428.759.497"), headers=AUTH)
+    response = post(client, "/v1/registrations", registration_body("BE 0428.759.497"))
     assert response.status_code == 202
     [(topic, key, value)] = publisher.records
     assert (topic, key) == ("unit.registrations.submitted", b"0428759497")
     event = codec.decode(events.RegistrationSubmitted, value)
     assert str(event.event_id) == response.json()["id"]
     assert event.partner_id == "unizo-winkelhier"
+    assert event.business.contact.phone == "+3292234567"
 
 
-def test_missing_api_key_is_401_problem(client: TestClient) -> None:
-    response = client.post("/v1/registrations", json=registration_body())
-    assert response.status_code == 401
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["title"] == "Unauthenticated"
+def test_position_is_derived_from_the_postcode_when_absent(client: TestClient, publisher: InMemoryPublisher) -> None:
+    body = registration_body()
+    del body["position"]
+    assert post(client, "/v1/registrations", body).status_code == 202
+    event = codec.decode(events.RegistrationSubmitted, publisher.records[0][2])
+    assert event.business.position.lat == pytest.approx(51.04, abs=0.01)
+
+
+def test_marketing_board_posts_its_own_dutch_format(client: TestClient, publisher: InMemoryPublisher) -> None:
+    response = post(client, "/v1/registrations", as_vlam({**registration_body(), "contact": {}}),
+                    partner="vlam-lekkervanbijons")
+    assert response.status_code == 202, response.text
+    event = codec.decode(events.RegistrationSubmitted, publisher.records[0][2])
+    assert event.business.name == "Hoeve De Linde"
+    assert event.partner_id == "vlam-lekkervanbijons"
+
+
+def test_status_is_visible_to_the_submitting_partner_only(client: TestClient) -> None:
+    event_id = post(client, "/v1/registrations", registration_body()).json()["id"]
+    path = f"/v1/registrations/{event_id}"
+    own = client.get(path, headers=signed("GET", path, b""))
+    assert own.status_code == 200
+    assert own.json()["status"] == "received"
+    other = client.get(path, headers=signed("GET", path, b"", partner="gemeenten"))
+    assert_problem(other, 404)
+
+
+def test_json_schemas_are_served(client: TestClient) -> None:
+    response = client.get("/v1/schemas/registration")
+    assert response.status_code == 200
+    assert "enterprise_number" in response.json()["properties"]
+    assert_problem(client.get("/v1/schemas/nope"), 404)
+
+
+# --- authentication ---------------------------------------------------------------------------------------------
+
+def test_missing_api_key_is_401(client: TestClient) -> None:
+    assert_problem(client.post("/v1/registrations", json=registration_body()), 401)
 
 
 def test_unknown_api_key_is_401(client: TestClient) -> None:
-    response = client.post("/v1/registrations", json=registration_body(), headers={"Authorization": "Bearer nope"})
-    assert response.status_code == 401
+    raw = json.dumps(registration_body()).encode()
+    headers = {**signed("POST", "/v1/registrations", raw), "Authorization": "Bearer nope"}
+    assert_problem(client.post("/v1/registrations", content=raw, headers=headers), 401)
 
 
-def test_bad_check_digit_is_422_naming_the_field(client: TestClient, publisher: InMemoryPublisher) -> None:
-    response = client.post("/v1/registrations", json=registration_body("0428759498"), headers=AUTH)
-    assert response.status_code == 422
-    body = response.json()
-    assert body["errors"] == [
-        {"pointer": "/enterprise_number", "detail": "enterprise number has an invalid check digit"}]
+def test_missing_signature_is_401(client: TestClient) -> None:
+    raw = json.dumps(registration_body()).encode()
+    headers = {"Authorization": "Bearer demo-unizo-winkelhier", "Content-Type": "application/json"}
+    body = assert_problem(client.post("/v1/registrations", content=raw, headers=headers), 401)
+    assert "X-Buurt-Signature".lower() in body["detail"].lower()
+
+
+def test_wrong_signature_is_401(client: TestClient) -> None:
+    raw = json.dumps(registration_body()).encode()
+    headers = signed("POST", "/v1/registrations", raw + b" ")  # signed another body
+    body = assert_problem(client.post("/v1/registrations", content=raw, headers=headers), 401)
+    assert "does not match" in body["detail"]
+
+
+def test_expired_signature_is_401(client: TestClient) -> None:
+    body = assert_problem(post(client, "/v1/registrations", registration_body(), timestamp=int(time.time()) - 600),
+                          401)
+    assert "minutes" in body["detail"]
+
+
+def test_replayed_request_is_401(client: TestClient, publisher: InMemoryPublisher) -> None:
+    raw = json.dumps(registration_body()).encode()
+    headers = signed("POST", "/v1/registrations", raw)
+    assert client.post("/v1/registrations", content=raw, headers=headers).status_code == 202
+    body = assert_problem(client.post("/v1/registrations", content=raw, headers=headers), 401)
+    assert "replayed" in body["detail"]
+    assert len(publisher.records) == 1
+
+
+def test_partner_cannot_upload_as_another_partner(client: TestClient) -> None:
+    assert_problem(post(client, "/v1/partners/gemeenten/uploads", b"x", content_type="text/csv"), 403)
+
+
+def test_partner_cannot_send_event_types_it_is_not_allowed(client: TestClient) -> None:
+    body = {"enterprise_number": "0428759497", "requested_at": "2026-01-01T10:00:00+01:00"}
+    assert_problem(post(client, "/v1/erasure-requests", body, partner="gemeenten"), 403)
+
+
+def test_cloudevent_with_another_partner_as_source_is_403(client: TestClient) -> None:
+    event = cloudevent("be.buurt.consent.withdrawn.v1", withdrawal_data(), source="/partners/gemeenten")
+    assert_problem(post(client, "/v1/events", event, content_type="application/cloudevents+json"), 403)
+
+
+def test_admin_token_may_request_erasure_without_partner_credentials(client: TestClient,
+                                                                     publisher: InMemoryPublisher) -> None:
+    body = {"enterprise_number": "0428759497", "requested_at": "2026-01-01T10:00:00+01:00"}
+    response = client.post("/v1/erasure-requests", json=body, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert response.status_code == 202
+    event = codec.decode_partner_event(publisher.records[0][2])
+    assert isinstance(event, events.ErasureRequested)
+    assert event.partner_id == "platform-admin"
+
+
+# --- validation -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("change", "pointer"), [
+    (lambda b: b.update(enterprise_number="0428759498"), "/enterprise_number"),
+    (lambda b: b.update(establishment_unit="2123456789"), "/establishment_unit"),
+    (lambda b: b["address"].update(postcode="9999"), "/address/postcode"),
+    (lambda b: b["address"].update(municipality="Antwerpen"), "/address/municipality"),
+    (lambda b: b.update(position={"lat": 48.85, "lon": 2.35}), "/position/lat"),
+    (lambda b: b.update(categories=["weapons"]), "/categories/0"),
+    (lambda b: b["contact"].update(phone="12"), "/contact/phone"),
+    (lambda b: b["contact"].update(email="not-an-email"), "/contact/email"),
+    (lambda b: b["contact"].update(website="ftp://example.be"), "/contact/website"),
+    (lambda b: b["consent"].update(purposes=["newsletter"]), "/consent/purposes"),
+    (lambda b: b["consent"].update(given_at="2099-01-01T00:00:00+00:00"), "/consent/given_at"),
+    (lambda b: b["consent"].update(notice_version="1999-01"), "/consent/notice_version"),
+    (lambda b: b["consent"].update(language="xx"), "/consent/language"),
+    (lambda b: b["consent"].pop("method"), "/consent/method"),
+    (lambda b: b["consent"]["person"].update(email="x@"), "/consent/person/email"),
+    (lambda b: b["address"].update(colour="blue"), "/address/colour"),
+    (lambda b: b.update(name="x" * 201), "/name"),
+])
+def test_invalid_field_is_422_naming_it(client: TestClient, publisher: InMemoryPublisher, change: Any,
+                                        pointer: str) -> None:
+    body = registration_body()
+    change(body)
+    assert_problem(post(client, "/v1/registrations", body), 422, pointer)
     assert publisher.records == []
 
 
-def test_unknown_and_missing_fields_are_422_with_json_pointers(client: TestClient) -> None:
-    body = registration_body()
-    body["address"]["colour"] = "blue"
-    del body["consent"]["notice_version"]
-    response = client.post("/v1/registrations", json=body, headers=AUTH)
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
-    pointers = {e["pointer"] for e in response.json()["errors"]}
-    assert pointers == {"/address/colour", "/consent/notice_version"}
+def test_several_invalid_fields_are_reported_together(client: TestClient) -> None:
+    body = registration_body("0428759498")
+    body["contact"]["phone"] = "12"
+    problem = assert_problem(post(client, "/v1/registrations", body), 422)
+    assert {e["pointer"] for e in problem["errors"]} == {"/enterprise_number", "/contact/phone"}
 
 
-def test_position_outside_belgium_is_422(client: TestClient) -> None:
-    response = client.post("/v1/registrations", json=registration_body(position={"lat": 48.85, "lon": 2.35}),
-                           headers=AUTH)
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["pointer"] == "/position/lat"
+def test_malformed_json_is_422_and_wrong_media_type_is_415(client: TestClient) -> None:
+    assert_problem(post(client, "/v1/registrations", b"{"), 422)
+    assert_problem(post(client, "/v1/registrations", b"{}", content_type="text/plain"), 415)
 
+
+def test_body_over_the_limit_is_413(client: TestClient) -> None:
+    assert_problem(post(client, "/v1/registrations", b"x" * (65 * 1024)), 413)
+
+
+def test_flooding_partner_gets_429_with_retry_after(client: TestClient) -> None:
+    statuses = [post(client, "/v1/withdrawals", withdrawal_data()).status_code for _ in range(55)]
+    assert statuses.count(202) == 50
+    response = post(client, "/v1/withdrawals", withdrawal_data())
+    assert_problem(response, 429)
+    assert response.headers["retry-after"] == "60"
+
+
+# --- durability and retries -------------------------------------------------------------------------------------
 
 def test_broker_down_is_503_with_retry_after(client: TestClient, publisher: InMemoryPublisher) -> None:
     publisher.down = True
-    response = client.post("/v1/registrations", json=registration_body(), headers=AUTH)
-    assert response.status_code == 503
+    response = post(client, "/v1/registrations", registration_body())
+    body = assert_problem(response, 503)
     assert response.headers["retry-after"] == "5"
-    assert response.json()["type"] == "/problems/unavailable"
+    assert body["type"] == "/problems/unavailable"
 
 
-def test_withdrawal_is_published_on_the_same_topic_and_key(client: TestClient, publisher: InMemoryPublisher) -> None:
-    response = client.post("/v1/withdrawals", headers=AUTH,
-                           json={"enterprise_number": "0428 759 497", "withdrawn_at": "2026-01-01T10:00:00+01:00"})
-    assert response.status_code == 202
-    [(_topic, key, value)] = publisher.records
-    assert key == b"0428759497"
-    assert isinstance(codec.decode_partner_event(value), events.ConsentWithdrawn)
+def test_request_store_down_fails_closed_with_503(client: TestClient, store: InMemoryRequestStore,
+                                                  publisher: InMemoryPublisher) -> None:
+    store.down = True
+    assert_problem(post(client, "/v1/registrations", registration_body()), 503)
+    assert publisher.records == []
+
+
+def test_retry_with_the_same_idempotency_key_returns_the_first_result(
+        client: TestClient, publisher: InMemoryPublisher) -> None:
+    body = registration_body()
+    first = post(client, "/v1/registrations", body, headers={"Idempotency-Key": "k-1"})
+    again = post(client, "/v1/registrations", body, headers={"Idempotency-Key": "k-1"}, timestamp=RETRY_TIME)
+    assert first.status_code == again.status_code == 202
+    assert first.json() == again.json()
+    assert len(publisher.records) == 1
+
+
+def test_same_idempotency_key_with_another_body_is_409(client: TestClient) -> None:
+    post(client, "/v1/registrations", registration_body(), headers={"Idempotency-Key": "k-2"})
+    assert_problem(post(client, "/v1/registrations", registration_body(), headers={"Idempotency-Key": "k-2"}), 409)
+
+
+def test_failed_publish_leaves_the_idempotency_key_free_for_the_retry(
+        client: TestClient, publisher: InMemoryPublisher) -> None:
+    body = registration_body()
+    publisher.down = True
+    assert post(client, "/v1/registrations", body, headers={"Idempotency-Key": "k-3"}).status_code == 503
+    publisher.down = False
+    retry = post(client, "/v1/registrations", body, headers={"Idempotency-Key": "k-3"}, timestamp=RETRY_TIME)
+    assert retry.status_code == 202
+    assert len(publisher.records) == 1
+
+
+# --- bulk -------------------------------------------------------------------------------------------------------
+
+def test_batch_reports_each_item_and_publishes_only_the_valid_ones(
+        client: TestClient, publisher: InMemoryPublisher) -> None:
+    items = [registration_body() for _ in range(4)]
+    items[1]["enterprise_number"] = "0428759498"
+    items[3]["consent"]["purposes"] = ["newsletter"]
+    response = post(client, "/v1/registrations:batch", {"registrations": items}, partner="nsz-koopvanuitjekot")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["accepted"], body["rejected"], body["unavailable"]) == (2, 2, 0)
+    assert [r["status"] for r in body["results"]] == ["accepted", "rejected", "accepted", "rejected"]
+    assert body["results"][1]["errors"][0]["pointer"] == "/enterprise_number"
+    assert body["results"][3]["errors"][0]["pointer"] == "/consent/purposes"
+    assert len(publisher.records) == 2
+
+
+def test_batch_over_a_thousand_is_422(client: TestClient) -> None:
+    items = [{"x": i} for i in range(1001)]
+    assert_problem(post(client, "/v1/registrations:batch", {"registrations": items}), 422, "/registrations")
+
+
+def cloudevent(type_: str, data: dict[str, Any], source: str = "/partners/unizo-winkelhier",
+               id_: str | None = None) -> dict[str, Any]:
+    return {"specversion": "1.0", "id": id_ or fresh_enterprise_number(), "source": source, "type": type_,
+            "datacontenttype": "application/json", "data": data}
+
+
+def withdrawal_data() -> dict[str, str]:
+    return {"enterprise_number": fresh_enterprise_number(), "withdrawn_at": "2026-01-01T10:00:00+01:00"}
+
+
+def test_structured_cloudevent_is_accepted_once_per_id(client: TestClient, publisher: InMemoryPublisher) -> None:
+    event = cloudevent("be.buurt.registration.submitted.v1", registration_body(), id_="ce-1")
+    first = post(client, "/v1/events", event, content_type="application/cloudevents+json")
+    again = post(client, "/v1/events", event, content_type="application/cloudevents+json", timestamp=RETRY_TIME)
+    assert first.status_code == again.status_code == 202
+    assert first.json()["id"] == again.json()["id"]
+    assert len(publisher.records) == 1
+
+
+def test_cloudevents_batch_has_per_event_results(client: TestClient, publisher: InMemoryPublisher) -> None:
+    batch = [cloudevent("be.buurt.consent.withdrawn.v1", withdrawal_data()),
+             cloudevent("be.buurt.unknown.v1", {}),
+             {"specversion": "1.0"},
+             cloudevent("be.buurt.registration.submitted.v1", registration_body())]
+    response = post(client, "/v1/events", batch, content_type="application/cloudevents-batch+json")
+    assert response.status_code == 200
+    assert [r["status"] for r in response.json()["results"]] == ["accepted", "rejected", "rejected", "accepted"]
+    assert len(publisher.records) == 2
+
+
+def test_csv_upload_maps_rows_to_registrations(client: TestClient, publisher: InMemoryPublisher) -> None:
+    header = ("enterprise_number;name;street;number;postcode;municipality;categories;phone;consent_listing;"
+              "consent_given_at;notice_version;consent_method;language;person_name;person_email\n")
+    good = "0428759497;Bakkerij Claes;Veldstraat;3;9000;Gent;bakker;09 223 45 67;ja;2026-01-01T10:00:00+01:00;" \
+           "2020-04;paper;nl;An Claes;an@example.be\n"
+    bad = "0428759498;Slagerij Peeters;Markt;1;3000;Leuven;slager;;ja;2026-01-01T10:00:00+01:00;2020-04;paper;nl;" \
+          "Jan Peeters;jan@example.be\n"
+    response = post(client, "/v1/partners/nsz-koopvanuitjekot/uploads", (header + good + bad).encode(),
+                    partner="nsz-koopvanuitjekot", content_type="text/csv")
+    assert response.status_code == 200, response.text
+    assert [r["status"] for r in response.json()["results"]] == ["accepted", "rejected"]
+    assert codec.decode(events.RegistrationSubmitted, publisher.records[0][2]).business.name == "Bakkerij Claes"

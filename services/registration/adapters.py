@@ -1,0 +1,102 @@
+"""Adapters from partners' native formats to the canonical registration (a dict for RegistrationIn).
+
+- ``vlam``: the marketing board's records, with Dutch field names (``ondernemingsnummer``, ``naam``, ``adres``,
+  ``toestemming_koopinjebuurt``, ...).
+- ``csv``: one registration per row of a spreadsheet export (columns documented in docs/partners.md).
+"""
+
+import csv
+import io
+from typing import Any
+
+from services.registration.errors import InvalidField
+
+CSV_COLUMNS = (
+    "enterprise_number", "name", "street", "number", "postcode", "municipality", "lat", "lon", "categories",
+    "phone", "email", "website", "webshop", "delivery", "pickup", "consent_listing", "consent_given_at",
+    "notice_version", "consent_method", "language", "person_name", "person_email", "person_role",
+)
+MAX_CSV_ROWS = 1000
+_YES = {"1", "true", "yes", "ja", "oui", "y", "j"}
+
+
+def _present(mapping: dict[str, Any]) -> dict[str, Any]:
+    """Drop absent optional values so that the canonical model's defaults apply."""
+    return {k: v for k, v in mapping.items() if v not in (None, "")}
+
+
+def from_vlam(record: dict[str, Any]) -> dict[str, Any]:
+    """The board forwards only businesses that ticked 'toestemming_koopinjebuurt'; we still check it."""
+    if not isinstance(record, dict):
+        raise InvalidField("a VLAM record is a JSON object", "")
+    adres = record.get("adres") or {}
+    ligging = record.get("ligging")
+    toestemming = record.get("toestemming") or {}
+    persoon = toestemming.get("persoon") or {}
+    contact = record.get("contact") or {}
+    kanalen = record.get("kanalen") or {}
+    return _present({
+        "enterprise_number": record.get("ondernemingsnummer"),
+        "establishment_unit": record.get("vestigingsnummer"),
+        "name": record.get("naam"),
+        "address": _present({"street": adres.get("straat"), "number": adres.get("huisnummer"),
+                             "postcode": adres.get("postcode"), "municipality": adres.get("gemeente")}),
+        "position": _present({"lat": ligging.get("breedtegraad"), "lon": ligging.get("lengtegraad")})
+        if isinstance(ligging, dict) else None,
+        "categories": record.get("categorieen"),
+        "contact": _present({"phone": contact.get("telefoon"), "email": contact.get("email"),
+                             "website": contact.get("website")}),
+        "channels": _present({"webshop": kanalen.get("webwinkel"), "delivery": kanalen.get("levering"),
+                              "pickup": kanalen.get("afhalen")}),
+        "consent": _present({
+            "purposes": ["listing"] if record.get("toestemming_koopinjebuurt") is True else ["none"],
+            "given_at": toestemming.get("datum"), "notice_version": toestemming.get("versie"),
+            "method": toestemming.get("methode"), "language": toestemming.get("taal", "nl"),
+            "person": _present({"name": persoon.get("naam"), "email": persoon.get("email"),
+                                "role": persoon.get("functie")}),
+        }),
+    })
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    """Rows of a CSV upload (comma or semicolon separated, with a header row naming CSV_COLUMNS)."""
+    sample = text[:4096]
+    dialect = csv.Sniffer().sniff(sample, delimiters=",;") if sample.strip() else csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = set(reader.fieldnames or [])
+    required = ("enterprise_number", "name", "postcode", "municipality", "consent_listing")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InvalidField(f"CSV header lacks columns: {', '.join(missing)}", "/header")
+    unknown = sorted(header - set(CSV_COLUMNS))
+    if unknown:
+        raise InvalidField(f"CSV header has unknown columns: {', '.join(unknown)}", "/header")
+    rows = list(reader)
+    if len(rows) > MAX_CSV_ROWS:
+        raise InvalidField(f"at most {MAX_CSV_ROWS} rows per upload", "/rows")
+    return rows
+
+
+def from_csv_row(row: dict[str, str]) -> dict[str, Any]:
+    value = {k: (v or "").strip() for k, v in row.items() if k}
+    position = _present({"lat": value.get("lat"), "lon": value.get("lon")})
+    return _present({
+        "enterprise_number": value.get("enterprise_number"),
+        "name": value.get("name"),
+        "address": _present({"street": value.get("street"), "number": value.get("number"),
+                             "postcode": value.get("postcode"), "municipality": value.get("municipality")}),
+        "position": position or None,
+        "categories": [c for c in value.get("categories", "").split(";") if c.strip()],
+        "contact": _present({"phone": value.get("phone"), "email": value.get("email"),
+                             "website": value.get("website")}),
+        "channels": _present({"webshop": value.get("webshop"),
+                              "delivery": value.get("delivery", "").lower() in _YES,
+                              "pickup": value.get("pickup", "").lower() in _YES}),
+        "consent": _present({
+            "purposes": ["listing"] if value.get("consent_listing", "").lower() in _YES else ["none"],
+            "given_at": value.get("consent_given_at"), "notice_version": value.get("notice_version"),
+            "method": value.get("consent_method"), "language": value.get("language"),
+            "person": _present({"name": value.get("person_name"), "email": value.get("person_email"),
+                                "role": value.get("person_role")}),
+        }),
+    })

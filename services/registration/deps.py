@@ -1,0 +1,73 @@
+"""FastAPI dependencies of the registration API: the authenticated partner, the publisher, the request store."""
+
+import hashlib
+import hmac
+import time
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from services.common.topics import Topics
+from services.registration import auth
+from services.registration.config import Settings
+from services.registration.errors import RateLimited, Unauthenticated
+from services.registration.partners import Partner, PartnerRegistry
+from services.registration.publisher import Publisher
+from services.registration.store import RequestStore
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_store(request: Request) -> RequestStore:
+    store: RequestStore = request.app.state.store
+    return store
+
+
+def get_publisher(request: Request) -> Publisher:
+    publisher: Publisher = request.app.state.publisher
+    return publisher
+
+
+def get_topics(request: Request) -> Topics:
+    topics: Topics = request.app.state.topics
+    return topics
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[RequestStore, Depends(get_store)]
+PublisherDep = Annotated[Publisher, Depends(get_publisher)]
+TopicsDep = Annotated[Topics, Depends(get_topics)]
+
+AuthorizationHeader = Annotated[str | None, Header(description="Bearer <partner API key>")]
+TimestampHeader = Annotated[str | None, Header(alias="X-Buurt-Timestamp", description="unix seconds")]
+SignatureHeader = Annotated[str | None, Header(alias="X-Buurt-Signature", description="v1=<hex HMAC-SHA256>")]
+
+
+async def authenticated_partner(
+    request: Request, store: StoreDep, settings: SettingsDep, authorization: AuthorizationHeader = None,
+    x_buurt_timestamp: TimestampHeader = None, x_buurt_signature: SignatureHeader = None,
+) -> Partner:
+    """API key, then signature, then replay check, then the partner's rate limit."""
+    registry: PartnerRegistry = request.app.state.partners
+    partner = auth.partner_of(registry, authorization)
+    body = await request.body()
+    signature = auth.verify_signature(partner, request.headers, request.method, request.url.path, body, time.time())
+    if not await store.first_use(f"{partner.id}:{signature}", ttl_s=2 * auth.WINDOW_S + 60):
+        raise Unauthenticated("this signature was already used: a replayed request is refused")
+    if await store.count_hit(partner.id, 60) > settings.rate_limit_per_minute:
+        raise RateLimited(f"more than {settings.rate_limit_per_minute} requests per minute", retry_after_s=60)
+    return partner
+
+
+PartnerDep = Annotated[Partner, Depends(authenticated_partner)]
+
+
+def admin_token_matches(settings: Settings, authorization: str | None) -> bool:
+    """Erasure can also be requested by the platform's DPO with the admin token (no partner signature)."""
+    if not settings.admin_token_sha256 or not authorization or not authorization.startswith("Bearer "):
+        return False
+    digest = hashlib.sha256(authorization.removeprefix("Bearer ").strip().encode()).hexdigest()
+    return hmac.compare_digest(digest, settings.admin_token_sha256.lower())

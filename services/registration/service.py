@@ -1,0 +1,102 @@
+"""Accepting partner events: publish durably, record the 'received' status, and make retries safe (idempotency)."""
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from prometheus_client import Counter
+
+from services.common import codec, events
+from services.common.topics import Topics
+from services.registration.errors import BrokerUnavailable, Conflict, FieldError, RegistrationError
+from services.registration.publisher import Publisher
+from services.registration.store import RequestStore, Status
+
+logger = logging.getLogger(__name__)
+ACCEPTED = Counter("buurt_registration_events_accepted_total", "Partner events durably accepted",
+                   ["partner", "event_type"])
+MAX_BATCH = 1000
+
+
+@dataclass
+class ItemResult:
+    """Outcome of one item of a batch: accepted (durably in Kafka), rejected (invalid) or unavailable (retry it)."""
+
+    index: int
+    status: Literal["accepted", "rejected", "unavailable"]
+    id: str | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"index": self.index, "status": self.status}
+        if self.id:
+            body["id"] = self.id
+        if self.errors:
+            body["errors"] = [{"pointer": e.pointer, "detail": e.detail} for e in self.errors]
+        return body
+
+
+async def publish(event: events.AnyPartnerEvent, publisher: Publisher, topics: Topics, store: RequestStore) -> None:
+    """Durably publish (raises BrokerUnavailable), then record the submission as received for its partner."""
+    number = events.enterprise_number_of(event)
+    await publisher.publish(topics.submitted, codec.key(number), codec.encode(event))
+    ACCEPTED.labels(event.partner_id, event.event_type).inc()
+    logger.info("event accepted", extra={"event_id": str(event.event_id), "event_type": event.event_type,
+                                         "partner": event.partner_id})
+    await store.put_status(str(event.event_id), Status(event.partner_id, number, "received",
+                                                       updated_at=event.submitted_at.timestamp()))
+
+
+async def publish_items(built: list[events.AnyPartnerEvent | list[FieldError]], publisher: Publisher,
+                        topics: Topics, store: RequestStore) -> list[ItemResult]:
+    """Publish every valid item concurrently; the result list keeps the input order."""
+
+    async def one(index: int, item: events.AnyPartnerEvent | list[FieldError]) -> ItemResult:
+        if isinstance(item, list):
+            return ItemResult(index, "rejected", errors=item)
+        try:
+            await publish(item, publisher, topics, store)
+        except BrokerUnavailable:
+            return ItemResult(index, "unavailable", errors=[FieldError("", "the event log is unavailable; retry")])
+        return ItemResult(index, "accepted", id=str(item.event_id))
+
+    return list(await asyncio.gather(*(one(i, item) for i, item in enumerate(built))))
+
+
+def build_or_errors(build: Callable[[], events.AnyPartnerEvent]) -> events.AnyPartnerEvent | list[FieldError]:
+    try:
+        return build()
+    except RegistrationError as exc:
+        return exc.errors or [FieldError("", exc.detail)]
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(f"{method} {path}\n".encode() + body).hexdigest()
+
+
+async def idempotent(store: RequestStore, partner_id: str, key: str | None, print_: str,
+                     produce: Callable[[], Awaitable[tuple[int, dict[str, Any]]]]) -> tuple[int, dict[str, Any]]:
+    """Run produce once per (partner, Idempotency-Key); a retry gets the original response, another body a 409."""
+    if key is None:
+        return await produce()
+    scoped = f"{partner_id}:{key}"
+    earlier = await store.reserve(scoped, print_)
+    if earlier is not None:
+        if earlier["fingerprint"] != print_:
+            raise Conflict("this Idempotency-Key was used with a different request body")
+        if earlier["response"] is None:
+            raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
+        return int(earlier["response"]["status"]), dict(earlier["response"]["body"])
+    try:
+        status, body = await produce()
+    except BaseException:
+        await store.release(scoped)
+        raise
+    if status >= 500:  # nothing final to replay: let the retry do the work again
+        await store.release(scoped)
+    else:
+        await store.complete(scoped, print_, {"status": status, "body": body})
+    return status, body

@@ -1,0 +1,164 @@
+"""Request state in Redis: seen signatures (replay protection), idempotency records, rate-limit windows and the
+status of each submission. A port with the Redis adapter and an in-memory fake for unit tests."""
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from services.registration.errors import StoreUnavailable
+
+STATUS_TTL_S = 400 * 24 * 3600  # a partner can look a submission up for more than a year
+IDEMPOTENCY_TTL_S = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Status:
+    partner_id: str
+    enterprise_number: str
+    status: str  # received, listed, rejected, withdrawn, erased
+    reasons: tuple[str, ...] = ()
+    updated_at: float = 0.0
+
+
+class RequestStore(Protocol):
+    async def first_use(self, signature: str, ttl_s: int) -> bool:
+        """True the first time a signature is seen within ttl_s."""
+
+    async def count_hit(self, partner_id: str, window_s: int) -> int:
+        """Requests of the partner in the current window, this one included."""
+
+    async def reserve(self, key: str, fingerprint: str) -> dict[str, Any] | None:
+        """Claim an idempotency key; returns the earlier record when the key was used before."""
+
+    async def complete(self, key: str, fingerprint: str, response: dict[str, Any]) -> None: ...
+    async def release(self, key: str) -> None: ...
+    async def put_status(self, event_id: str, status: Status) -> None: ...
+    async def get_status(self, event_id: str) -> Status | None: ...
+    async def latest_registration(self, enterprise_number: str, event_id: str | None = None) -> str | None:
+        """Remember (when event_id is given) or recall the latest listed registration of a business."""
+
+    async def ready(self) -> bool: ...
+
+
+class RedisRequestStore:
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self.redis = redis
+        self.prefix = prefix
+
+    async def first_use(self, signature: str, ttl_s: int) -> bool:
+        return bool(await self._call(self.redis.set(f"{self.prefix}sig:{signature}", b"1", nx=True, ex=ttl_s)))
+
+    async def count_hit(self, partner_id: str, window_s: int) -> int:
+        window = int(time.time() // window_s)
+        key = f"{self.prefix}rate:{partner_id}:{window}"
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.incr(key)
+        pipe.expire(key, window_s * 2)
+        count, _ = await self._call(pipe.execute())
+        return int(count)
+
+    async def reserve(self, key: str, fingerprint: str) -> dict[str, Any] | None:
+        record = json.dumps({"fingerprint": fingerprint, "response": None})
+        full = f"{self.prefix}idem:{key}"
+        if await self._call(self.redis.set(full, record, nx=True, ex=IDEMPOTENCY_TTL_S)):
+            return None
+        existing = await self._call(self.redis.get(full))
+        return json.loads(existing) if existing else None
+
+    async def complete(self, key: str, fingerprint: str, response: dict[str, Any]) -> None:
+        record = json.dumps({"fingerprint": fingerprint, "response": response})
+        await self._call(self.redis.set(f"{self.prefix}idem:{key}", record, ex=IDEMPOTENCY_TTL_S))
+
+    async def release(self, key: str) -> None:
+        await self._call(self.redis.delete(f"{self.prefix}idem:{key}"))
+
+    async def put_status(self, event_id: str, status: Status) -> None:
+        value = json.dumps({**status.__dict__, "reasons": list(status.reasons)})
+        await self._call(self.redis.set(f"{self.prefix}status:{event_id}", value, ex=STATUS_TTL_S))
+
+    async def get_status(self, event_id: str) -> Status | None:
+        raw = await self._call(self.redis.get(f"{self.prefix}status:{event_id}"))
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return Status(**{**data, "reasons": tuple(data["reasons"])})
+
+    async def latest_registration(self, enterprise_number: str, event_id: str | None = None) -> str | None:
+        key = f"{self.prefix}latest:{enterprise_number}"
+        if event_id is not None:
+            await self._call(self.redis.set(key, event_id, ex=STATUS_TTL_S))
+            return event_id
+        raw = await self._call(self.redis.get(key))
+        return raw.decode() if isinstance(raw, bytes) else raw
+
+    async def ready(self) -> bool:
+        return bool(await self.redis.ping())
+
+    @staticmethod
+    async def _call(awaitable: Any) -> Any:
+        try:
+            return await awaitable
+        except (RedisError, OSError):
+            raise StoreUnavailable("the request store is unreachable; retry later") from None
+
+
+class InMemoryRequestStore:
+    """Fake for unit tests; same contract as RedisRequestStore (tests/unit/test_request_store.py)."""
+
+    def __init__(self) -> None:
+        self.signatures: set[str] = set()
+        self.hits: dict[str, int] = {}
+        self.records: dict[str, dict[str, Any]] = {}
+        self.statuses: dict[str, Status] = {}
+        self.latest: dict[str, str] = {}
+        self.down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise StoreUnavailable("the request store is unreachable; retry later")
+
+    async def first_use(self, signature: str, ttl_s: int) -> bool:
+        self._check()
+        if signature in self.signatures:
+            return False
+        self.signatures.add(signature)
+        return True
+
+    async def count_hit(self, partner_id: str, window_s: int) -> int:
+        self._check()
+        key = f"{partner_id}:{int(time.time() // window_s)}"
+        self.hits[key] = self.hits.get(key, 0) + 1
+        return self.hits[key]
+
+    async def reserve(self, key: str, fingerprint: str) -> dict[str, Any] | None:
+        self._check()
+        if key in self.records:
+            return self.records[key]
+        self.records[key] = {"fingerprint": fingerprint, "response": None}
+        return None
+
+    async def complete(self, key: str, fingerprint: str, response: dict[str, Any]) -> None:
+        self.records[key] = {"fingerprint": fingerprint, "response": response}
+
+    async def release(self, key: str) -> None:
+        self.records.pop(key, None)
+
+    async def put_status(self, event_id: str, status: Status) -> None:
+        self._check()
+        self.statuses[event_id] = status
+
+    async def get_status(self, event_id: str) -> Status | None:
+        self._check()
+        return self.statuses.get(event_id)
+
+    async def latest_registration(self, enterprise_number: str, event_id: str | None = None) -> str | None:
+        if event_id is not None:
+            self.latest[enterprise_number] = event_id
+        return self.latest.get(enterprise_number)
+
+    async def ready(self) -> bool:
+        return not self.down
