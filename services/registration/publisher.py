@@ -1,7 +1,16 @@
-"""Publishing canonical events: the Publisher port, its aiokafka adapter and an in-memory fake for unit tests."""
+"""Publishing canonical events: the Publisher port, its Kafka adapter and an in-memory fake for unit tests.
+
+The Kafka adapter commits records in Kafka transactions (idempotent producer, acks=all). Concurrent requests are
+grouped into one transaction (group commit), so a 202 means "committed", and a request answered 503 can never
+surface later: its transaction is aborted (or times out on the broker), and every consumer reads committed data
+only. Without transactions, a record buffered while the broker was down would be delivered after the 503.
+"""
 
 import asyncio
+import contextlib
 import logging
+import uuid
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
@@ -10,63 +19,120 @@ from aiokafka.errors import KafkaError
 from services.registration.errors import BrokerUnavailable
 
 logger = logging.getLogger(__name__)
+MAX_GROUP = 2000  # records per transaction
 
 
 class Publisher(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def publish(self, topic: str, key: bytes, value: bytes) -> None:
-        """Return only once the record is durably written; raise BrokerUnavailable otherwise."""
+        """Return only once the record is committed; raise BrokerUnavailable otherwise."""
 
     async def ready(self) -> bool: ...
 
 
-class KafkaPublisher:
-    """Idempotent producer with acks=all: a returned publish() means the broker acknowledged the write."""
+@dataclass
+class _Pending:
+    topic: str
+    key: bytes
+    value: bytes
+    done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
-    def __init__(self, bootstrap: str, timeout_s: float) -> None:
+
+class KafkaPublisher:
+    """Group-committing transactional producer; one transactional id per process instance."""
+
+    def __init__(self, bootstrap: str, timeout_s: float, transactional_prefix: str = "buurt-registration") -> None:
         self._bootstrap = bootstrap
         self._timeout_s = timeout_s
+        self._transactional_id = f"{transactional_prefix}-{uuid.uuid4()}"
         self._producer: AIOKafkaProducer | None = None
-        self._lock = asyncio.Lock()
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._committer: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        self._committer = asyncio.create_task(self._commit_loop())
         try:
-            await self._ensure_started()
+            await self._ensure_producer()
         except BrokerUnavailable:
             logger.warning("Kafka unreachable at start-up; will retry on the first request")
 
     async def stop(self) -> None:
-        if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+        if self._committer is not None:
+            self._committer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._committer
+        await self._discard_producer(flush=True)
 
     async def ready(self) -> bool:
-        return self._producer is not None and not self._producer._closed
+        return self._producer is not None
 
     async def publish(self, topic: str, key: bytes, value: bytes) -> None:
-        producer = await self._ensure_started()
+        pending = _Pending(topic, key, value)
+        await self._queue.put(pending)
         try:
-            await asyncio.wait_for(producer.send_and_wait(topic, value, key=key), self._timeout_s)
-        except (TimeoutError, KafkaError) as exc:
-            logger.warning("publish to %s failed: %s", topic, type(exc).__name__)
+            await asyncio.wait_for(asyncio.shield(pending.done), self._timeout_s * 2)
+        except TimeoutError:
             raise BrokerUnavailable("the event log did not acknowledge the write; retry later") from None
 
-    async def _ensure_started(self) -> AIOKafkaProducer:
-        async with self._lock:
-            if self._producer is not None:
-                return self._producer
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True,
-                request_timeout_ms=int(self._timeout_s * 1000), linger_ms=2,
-            )
+    async def _commit_loop(self) -> None:
+        while True:
+            group = [await self._queue.get()]
+            while not self._queue.empty() and len(group) < MAX_GROUP:
+                group.append(self._queue.get_nowait())
             try:
-                await asyncio.wait_for(producer.start(), self._timeout_s)
-            except (TimeoutError, KafkaError, OSError):
-                await producer.stop()
-                raise BrokerUnavailable("the event log is unreachable; retry later") from None
-            self._producer = producer
-            return producer
+                await asyncio.wait_for(self._commit(group), self._timeout_s)
+            except (TimeoutError, KafkaError, BrokerUnavailable, OSError) as exc:
+                logger.warning("transaction of %d records failed: %s", len(group), type(exc).__name__)
+                await self._discard_producer(flush=False)
+                _settle(group, BrokerUnavailable("the event log did not acknowledge the write; retry later"))
+            else:
+                _settle(group, None)
+
+    async def _commit(self, group: list[_Pending]) -> None:
+        producer = await self._ensure_producer()
+        async with producer.transaction():
+            sent = [await producer.send(p.topic, p.value, key=p.key) for p in group]
+            await asyncio.gather(*sent)
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        if self._producer is not None:
+            return self._producer
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True,
+            transactional_id=self._transactional_id, transaction_timeout_ms=int(max(10, self._timeout_s * 3) * 1000),
+            request_timeout_ms=int(self._timeout_s * 1000), linger_ms=1)
+        try:
+            await asyncio.wait_for(producer.start(), self._timeout_s)
+        except (TimeoutError, KafkaError, OSError):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(producer.stop(), 1)
+            raise BrokerUnavailable("the event log is unreachable; retry later") from None
+        self._producer = producer
+        return producer
+
+    async def _discard_producer(self, flush: bool) -> None:
+        """Drop the producer; without flush its unsent batches die with it (their transaction never commits).
+
+        A new producer with the same transactional id fences the old epoch, which aborts its open transaction.
+        """
+        producer, self._producer = self._producer, None
+        if producer is None:
+            return
+        if not flush and producer._sender.sender_task is not None:  # aiokafka has no public "abort and close"
+            producer._sender.sender_task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(producer.stop(), self._timeout_s)
+
+
+def _settle(group: list[_Pending], error: Exception | None) -> None:
+    for pending in group:
+        if pending.done.done():
+            continue
+        if error is None:
+            pending.done.set_result(None)
+        else:
+            pending.done.set_exception(error)
 
 
 class InMemoryPublisher:

@@ -11,7 +11,7 @@ from prometheus_client import Counter
 
 from services.common import codec, events
 from services.common.topics import Topics
-from services.registration.errors import BrokerUnavailable, Conflict, FieldError, RegistrationError
+from services.registration.errors import BrokerUnavailable, Conflict, FieldError, RegistrationError, StoreUnavailable
 from services.registration.publisher import Publisher
 from services.registration.store import RequestStore, Status
 
@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 ACCEPTED = Counter("buurt_registration_events_accepted_total", "Partner events durably accepted",
                    ["partner", "event_type"])
 MAX_BATCH = 1000
+PUBLISH_CONCURRENCY = 64  # in-flight publishes per bulk request: enough to fill producer batches
 
 
 @dataclass
@@ -46,19 +47,25 @@ async def publish(event: events.AnyPartnerEvent, publisher: Publisher, topics: T
     ACCEPTED.labels(event.partner_id, event.event_type).inc()
     logger.info("event accepted", extra={"event_id": str(event.event_id), "event_type": event.event_type,
                                          "partner": event.partner_id})
-    await store.put_status(str(event.event_id), Status(event.partner_id, number, "received",
-                                                       updated_at=event.submitted_at.timestamp()))
+    try:
+        await store.put_status(str(event.event_id), Status(event.partner_id, number, "received",
+                                                           updated_at=event.submitted_at.timestamp()))
+    except StoreUnavailable:
+        # The event is durable; its status appears once the decision arrives. Never report it as failed.
+        logger.warning("status not recorded", extra={"event_id": str(event.event_id)})
 
 
 async def publish_items(built: list[events.AnyPartnerEvent | list[FieldError]], publisher: Publisher,
                         topics: Topics, store: RequestStore) -> list[ItemResult]:
-    """Publish every valid item concurrently; the result list keeps the input order."""
+    """Publish every valid item concurrently (bounded); the result list keeps the input order."""
+    slots = asyncio.Semaphore(PUBLISH_CONCURRENCY)
 
     async def one(index: int, item: events.AnyPartnerEvent | list[FieldError]) -> ItemResult:
         if isinstance(item, list):
             return ItemResult(index, "rejected", errors=item)
         try:
-            await publish(item, publisher, topics, store)
+            async with slots:
+                await publish(item, publisher, topics, store)
         except BrokerUnavailable:
             return ItemResult(index, "unavailable", errors=[FieldError("", "the event log is unavailable; retry")])
         return ItemResult(index, "accepted", id=str(item.event_id))
