@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.common import events
-from services.registration import adapters, intake, parsing, service
+from services.registration import adapters, examples, intake, parsing, service
 from services.registration.api import WRITE_PROBLEMS, IdempotencyKey
 from services.registration.cloudevents_in import (
     BATCH,
@@ -74,7 +74,8 @@ def _registration_builder(data: Any, partner: Partner) -> Callable[[], events.Re
 BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["registrations"], "additionalProperties": False,
     "properties": {"registrations": {"type": "array", "minItems": 1, "maxItems": service.MAX_BATCH,
-                                     "items": {"$ref": "#/components/schemas/RegistrationIn"}}}}}}}}
+                                     "items": {"$ref": "#/components/schemas/RegistrationIn"}}}},
+    "example": {"registrations": [examples.REGISTRATION]}}}}}
 
 
 @router.post("/registrations:batch", response_model=BulkResult, responses=WRITE_PROBLEMS, openapi_extra=BATCH_BODY)
@@ -93,8 +94,10 @@ async def submit_batch(request: Request, partner: PartnerDep, publisher: Publish
 
 
 CLOUDEVENTS_BODY = {"requestBody": {"required": True, "content": {
-    STRUCTURED: {"schema": {"type": "object", "description": "one CloudEvent 1.0 (structured mode)"}},
-    BATCH: {"schema": {"type": "array", "maxItems": service.MAX_BATCH, "items": {"type": "object"}}}}}}
+    STRUCTURED: {"schema": {"type": "object", "description": "one CloudEvent 1.0 (structured mode)"},
+                 "example": examples.CLOUDEVENT},
+    BATCH: {"schema": {"type": "array", "maxItems": service.MAX_BATCH, "items": {"type": "object"}},
+            "example": [examples.CLOUDEVENT]}}}}
 
 
 @router.post("/events", response_model=BulkResult, responses={**WRITE_PROBLEMS}, openapi_extra=CLOUDEVENTS_BODY)
@@ -160,7 +163,8 @@ def _cloudevent_builder(cloud: PartnerCloudEvent, partner: Partner) -> Callable[
     return lambda: intake.build_erasure(parsing.validated(ErasureIn, cloud.data), partner.id, event_id, now)
 
 
-CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}}
+CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"},
+                                                                      "example": examples.CSV}}}}
 
 
 @router.post("/partners/{partner_id}/uploads", response_model=BulkResult, responses=WRITE_PROBLEMS,

@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, UrlConstraints
 
+from services.registration import examples
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Url = Annotated[HttpUrl, UrlConstraints(max_length=500, allowed_schemes=["http", "https"])]
@@ -75,6 +77,8 @@ class VerificationIn(InputModel):
 class RegistrationIn(InputModel):
     """The canonical registration a partner posts to ``POST /v1/registrations``."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [examples.REGISTRATION]})
+
     enterprise_number: NumberText = Field(
         description="Belgian enterprise number in any common spelling: 'BE 0428.759.497', '0428 759 497'")
     establishment_unit: NumberText | None = Field(None, description="establishment unit number (starts with 2-8)")
@@ -91,12 +95,16 @@ class RegistrationIn(InputModel):
 class WithdrawalIn(InputModel):
     """A business withdraws its consent: ``POST /v1/withdrawals``."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [examples.WITHDRAWAL]})
+
     enterprise_number: NumberText
     withdrawn_at: AwareDatetime
 
 
 class ErasureIn(InputModel):
     """The consenting person asks for erasure of their data: ``POST /v1/erasure-requests``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [examples.ERASURE]})
 
     enterprise_number: NumberText
     requested_at: AwareDatetime

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from services.common import codec, events
 from services.demo.data import as_vlam
+from services.registration import examples
 from services.registration.config import Settings
 from services.registration.main import create_app
 from services.registration.publisher import InMemoryPublisher
@@ -330,3 +331,14 @@ def test_csv_upload_maps_rows_to_registrations(client: TestClient, publisher: In
     assert response.status_code == 200, response.text
     assert [r["status"] for r in response.json()["results"]] == ["accepted", "rejected"]
     assert codec.decode(events.RegistrationSubmitted, publisher.records[0][2]).business.name == "Bakkerij Claes"
+
+
+def test_openapi_examples_are_valid_requests(client: TestClient, publisher: InMemoryPublisher) -> None:
+    assert post(client, "/v1/registrations", examples.REGISTRATION).status_code == 202
+    assert post(client, "/v1/withdrawals", examples.WITHDRAWAL).status_code == 202
+    assert post(client, "/v1/erasure-requests", examples.ERASURE).status_code == 202
+    response = post(client, "/v1/events", examples.CLOUDEVENT, content_type="application/cloudevents+json")
+    assert response.status_code == 202
+    upload = post(client, "/v1/partners/unizo-winkelhier/uploads", examples.CSV.encode(), content_type="text/csv")
+    assert upload.json()["accepted"] == 1
+    assert len(publisher.records) == 5
