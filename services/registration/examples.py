@@ -16,9 +16,9 @@ REGISTRATION: dict[str, Any] = {
                 "person": {"name": "Griet Vermeulen", "email": "griet@example.be", "role": "zaakvoerder"}},
     "verification": {"method": "member-file", "verified_at": "2026-11-20T11:00:00+01:00"},
 }
-WITHDRAWAL = {"enterprise_number": "0428.759.497", "withdrawn_at": "2026-11-26T09:00:00+01:00"}
-ERASURE = {"enterprise_number": "0428759497", "requested_at": "2026-11-26T09:00:00+01:00"}
-CLOUDEVENT = {"specversion": "1.0", "id": "wh-2026-000123", "source": "/partners/unizo-winkelhier",
+WITHDRAWAL: dict[str, Any] = {"enterprise_number": "0428.759.497", "withdrawn_at": "2026-11-26T09:00:00+01:00"}
+ERASURE: dict[str, Any] = {"enterprise_number": "0428759497", "requested_at": "2026-11-26T09:00:00+01:00"}
+CLOUDEVENT: dict[str, Any] = {"specversion": "1.0", "id": "wh-2026-000123", "source": "/partners/unizo-winkelhier",
               "type": "be.buurt.consent.withdrawn.v1", "datacontenttype": "application/json", "data": WITHDRAWAL}
 CSV = ("enterprise_number;name;street;number;postcode;municipality;categories;consent_listing;consent_given_at;"
        "notice_version;consent_method;language;person_name;person_email\n"
