@@ -35,7 +35,7 @@ from services.registration.errors import (
     InvalidFields,
     UnsupportedMedia,
 )
-from services.registration.models import ErasureIn, WithdrawalIn
+from services.registration.models import Accepted, ErasureIn, WithdrawalIn
 from services.registration.partners import Partner
 
 router = APIRouter(prefix="/v1")
@@ -100,7 +100,11 @@ CLOUDEVENTS_BODY = {"requestBody": {"required": True, "content": {
             "example": [examples.CLOUDEVENT]}}}}
 
 
-@router.post("/events", response_model=BulkResult, responses={**WRITE_PROBLEMS}, openapi_extra=CLOUDEVENTS_BODY)
+EVENTS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **WRITE_PROBLEMS, 202: {"model": Accepted, "description": "one structured CloudEvent durably accepted"}}
+
+
+@router.post("/events", response_model=BulkResult, responses=EVENTS_RESPONSES, openapi_extra=CLOUDEVENTS_BODY)
 async def submit_cloudevents(request: Request, partner: PartnerDep, publisher: PublisherDep, topics: TopicsDep,
                              store: StoreDep) -> JSONResponse:
     """CloudEvents 1.0, structured (``application/cloudevents+json``) or batch
@@ -129,7 +133,8 @@ def _single_outcome(result: service.ItemResult) -> JSONResponse:
         raise InvalidFields(result.errors)
     if result.status == "unavailable":
         raise BrokerUnavailable("the event log did not acknowledge the write; retry later")
-    return JSONResponse({"id": result.id, "status": "received"}, status_code=202)
+    accepted = Accepted(id=str(result.id), received_at=datetime.now(UTC))
+    return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
 
 
 async def _one_cloudevent(index: int, element: Any, partner: Partner, publisher: PublisherDep, topics: TopicsDep,
