@@ -6,9 +6,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.common.partners import SEEDED_PARTNERS
 from services.common.settings import CommonSettings
-
-SEEDED_PARTNERS = Path(__file__).with_name("partners.yaml")
 
 
 class Settings(CommonSettings):

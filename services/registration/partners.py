@@ -5,14 +5,9 @@ import hmac
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict
-
+from services.common.partners import PartnerSpec, load_specs
 from services.registration.errors import Forbidden, Unauthenticated
-
-EventType = Literal["registration.submitted", "consent.withdrawn", "erasure.requested"]
 
 
 @dataclass(frozen=True)
@@ -33,18 +28,6 @@ def _env_name(partner_id: str, suffix: str) -> str:
     return f"PARTNER_{partner_id.upper().replace('-', '_')}_{suffix}"
 
 
-class PartnerSpec(BaseModel):
-    """One partner's entry in the registry file."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    api_key_sha256: list[str] = []
-    signing_secret: str | None = None
-    allowed_events: list[EventType]
-    adapter: Literal["vlam", "csv"] | None = None
-
-
 def _load_partner(partner_id: str, spec: PartnerSpec, environ: dict[str, str]) -> Partner:
     """File values, with credentials overridden by environment variables when set."""
     hashes_env = environ.get(_env_name(partner_id, "API_KEY_SHA256"))
@@ -63,9 +46,8 @@ class PartnerRegistry:
 
     @classmethod
     def from_file(cls, path: Path, environ: dict[str, str] | None = None) -> "PartnerRegistry":
-        raw = yaml.safe_load(path.read_text())["partners"]
         env = dict(os.environ) if environ is None else environ
-        return cls({pid: _load_partner(pid, PartnerSpec.model_validate(spec), env) for pid, spec in raw.items()})
+        return cls({pid: _load_partner(pid, spec, env) for pid, spec in load_specs(path).items()})
 
     def by_api_key(self, api_key: str) -> Partner:
         """The partner owning the key; constant-time comparison against every stored hash."""
