@@ -52,11 +52,12 @@ infra-down: $(STAMP)
 	$(BIN)/buurt-infra down
 
 ## up / down: the platform in Docker (docker-compose.yml)
-up:
-	docker compose up -d --build --wait
+up: $(STAMP)
+	$(BIN)/python -c "from services.infra import paths, stack; stack.local_secrets(paths.data_dir())"
+	docker compose --env-file .data/secrets.env up -d --build --wait
 
 down:
-	docker compose down
+	docker compose --env-file .data/secrets.env down
 
 clean:
 	rm -rf .data

@@ -1,6 +1,8 @@
 """Runs the three services as real processes against the test broker and Redis (shared by e2e tests)."""
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,22 +19,30 @@ class Platform:
     registration_url: str
     consent_url: str
     logs: Path
+    env: dict[str, str]
+
+    def audit(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the auditors' CLI against this platform's topics."""
+        binary = Path(sys.executable).with_name("buurt-audit")
+        return subprocess.run([str(binary), *args], env=self.env, capture_output=True, text=True, timeout=120,
+                              check=False)
 
 
 @contextmanager
 def running_platform(kafka_bootstrap: str, redis_url: str, topics: Topics, logs: Path,
                      names: tuple[str, ...] = ("buurt-registration", "buurt-consent", "buurt-search"),
-                     ) -> Iterator[Platform]:
+                     extra_env: dict[str, str] | None = None) -> Iterator[Platform]:
     ports = stack.Ports(search=process.free_port(), registration=process.free_port(), consent=process.free_port())
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "REDIS_URL": redis_url,
+    env = {**os.environ, **stack.local_secrets(logs), "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+           "REDIS_URL": redis_url,
            "BUURT_TOPIC_PREFIX": topics.prefix, "SEARCH_REDIS_PREFIX": f"{topics.prefix}buurt:",
            "SEARCH_PORT": str(ports.search), "REGISTRATION_PORT": str(ports.registration),
-           "CONSENT_WEB_PORT": str(ports.consent), "CONSENT_DATA_DIR": str(logs / "consent")}
+           "CONSENT_WEB_PORT": str(ports.consent), "CONSENT_DATA_DIR": str(logs / "consent"), **(extra_env or {})}
     procs = stack.start_services(env, logs, names)
     urls = {"buurt-search": f"http://127.0.0.1:{ports.search}", "buurt-consent": f"http://127.0.0.1:{ports.consent}",
             "buurt-registration": f"http://127.0.0.1:{ports.registration}"}
     try:
         stack.wait_healthy([f"{urls[n]}/readyz" for n in names], procs, logs, timeout=120)
-        yield Platform(topics, urls["buurt-search"], urls["buurt-registration"], urls["buurt-consent"], logs)
+        yield Platform(topics, urls["buurt-search"], urls["buurt-registration"], urls["buurt-consent"], logs, env)
     finally:
         stack.stop_services(procs)

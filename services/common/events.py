@@ -126,10 +126,21 @@ class ErasureRequested(WireModel):
     requested_at: datetime
 
 
-PartnerEvent = Annotated[RegistrationSubmitted | ConsentWithdrawn | ErasureRequested,
+class ExpiryCheck(WireModel):
+    """Internal tick of the consent worker: has this business's consent expired? (Never sent by partners.)"""
+
+    schema_version: Literal[1] = 1
+    event_type: Literal["consent.expiry-check"] = "consent.expiry-check"
+    event_id: UUID
+    partner_id: Literal["buurt-consent"] = "buurt-consent"
+    submitted_at: datetime
+    enterprise_number: EnterpriseNumber
+
+
+PartnerEvent = Annotated[RegistrationSubmitted | ConsentWithdrawn | ErasureRequested | ExpiryCheck,
                          Field(discriminator="event_type")]
-AnyPartnerEvent = RegistrationSubmitted | ConsentWithdrawn | ErasureRequested
-Outcome = Literal["approved", "rejected", "withdrawn", "erased"]
+AnyPartnerEvent = RegistrationSubmitted | ConsentWithdrawn | ErasureRequested | ExpiryCheck
+Outcome = Literal["approved", "rejected", "withdrawn", "erased", "expired", "unchanged"]
 
 
 class Decision(WireModel):
@@ -174,7 +185,7 @@ class AuditRecord(WireModel):
     source_event_id: UUID
     partner_id: str
     enterprise_number: EnterpriseNumber
-    event_type: Literal["granted", "rejected", "withdrawn", "expired", "erased"]
+    event_type: Literal["granted", "rejected", "withdrawn", "expired", "erased", "ignored"]
     decision: Outcome
     reasons: tuple[str, ...]
     policy_version: str
@@ -185,6 +196,23 @@ class AuditRecord(WireModel):
     language: str | None = None
     jurisdiction: str = "BE"
     controller: str = "buurt"
+    subject_pii: str | None = Field(None, description="the consenting person, AES-GCM encrypted with the subject key")
+
+
+class AuditCheckpoint(WireModel):
+    """A signed statement of the chain head of one partition of consent.audit (topic consent.audit.checkpoints)."""
+
+    schema_version: Literal[1] = 1
+    partition: int
+    sequence: int
+    hash: str
+    signed_at: datetime
+    public_key: str = Field(description="base64 raw Ed25519 public key")
+    signature: str = Field(description="base64 Ed25519 signature over checkpoint_message(partition, sequence, hash)")
+
+
+def checkpoint_message(partition: int, sequence: int, chain_hash: str) -> bytes:
+    return f"buurt-audit-checkpoint\n{partition}\n{sequence}\n{chain_hash}".encode()
 
 
 class DeadLetter(WireModel):

@@ -27,6 +27,16 @@ CHECKPOINTS = TopicSpec("consent.audit.checkpoints",
                         {"cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1"})
 DLQ = TopicSpec("registrations.dlq", {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)})
 
+# The consent worker's table of wrapped subject keys (a faust changelog). Erasure deletes a key with a tombstone;
+# these settings bound how long the deleted value survives compaction (docs/auditors.md, retention bounds).
+SUBJECT_KEYS_CONFIGS = {
+    "cleanup.policy": "compact",
+    "segment.ms": str(3600 * 1000),
+    "min.cleanable.dirty.ratio": "0.01",
+    "delete.retention.ms": str(3600 * 1000),
+    "max.compaction.lag.ms": str(3600 * 1000),
+}
+
 ALL = (SUBMITTED, DECISIONS, LISTINGS, AUDIT, CHECKPOINTS, DLQ)
 
 
@@ -62,3 +72,8 @@ class Topics:
     @property
     def dlq(self) -> str:
         return self.name(DLQ)
+
+    @property
+    def subject_keys(self) -> str:
+        """The changelog of the consent worker's key table (named by faust: <app id>-<table>-changelog)."""
+        return f"{self.prefix}buurt-consent-subject-keys-changelog"

@@ -1,21 +1,35 @@
-"""Audit records and their hash chain: every record carries the hash of its predecessor in the same partition."""
+"""Audit records, their hash chain and signed checkpoints.
+
+Every record carries the hash of its predecessor in the same partition; ``hash`` is SHA-256 over the record's
+canonical JSON without the ``hash`` field (ciphertext of personal data included, so erasure keeps the chain valid).
+"""
 
 import hashlib
 import uuid
 from datetime import datetime
 from typing import Literal
 
-from services.common.events import AnyPartnerEvent, AuditRecord, RegistrationSubmitted, enterprise_number_of
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from services.common.events import (
+    AnyPartnerEvent,
+    AuditCheckpoint,
+    AuditRecord,
+    RegistrationSubmitted,
+    checkpoint_message,
+    enterprise_number_of,
+)
+from services.consent import crypto
 from services.consent.policy import POLICY_VERSION, Verdict
 
 GENESIS_HASH = "0" * 64
 _RECORD_NAMESPACE = uuid.UUID("6f0c3a52-7e1b-4b53-9a55-2f1f8a2c9e10")
-_EVENT_TYPES: dict[str, Literal["granted", "rejected", "withdrawn", "erased"]] = {
-    "approved": "granted", "rejected": "rejected", "withdrawn": "withdrawn", "erased": "erased"}
+_EVENT_TYPES: dict[str, Literal["granted", "rejected", "withdrawn", "erased", "expired", "ignored"]] = {
+    "approved": "granted", "rejected": "rejected", "withdrawn": "withdrawn", "erased": "erased",
+    "expired": "expired", "unchanged": "ignored"}
 
 
 def chain_hash(record: AuditRecord) -> str:
-    """SHA-256 over the canonical JSON of every field except ``hash`` itself (prev_hash included)."""
     body = record.model_dump_json(exclude={"hash"}).encode()
     return hashlib.sha256(body).hexdigest()
 
@@ -24,18 +38,32 @@ def seal(record: AuditRecord) -> AuditRecord:
     return record.model_copy(update={"hash": chain_hash(record)})
 
 
-def record_for(event: AnyPartnerEvent, verdict: Verdict, partition: int, sequence: int,
-               prev_hash: str, now: datetime) -> AuditRecord:
-    """The audit record of one decision; the consenting person's data stays out of it."""
+def sealed_person(event: AnyPartnerEvent, data_key: bytes | None) -> str | None:
+    """The consenting person's data, encrypted with the subject's key; None when there is none to record."""
+    if not isinstance(event, RegistrationSubmitted) or event.consent is None or data_key is None:
+        return None
+    person = event.consent.person.model_dump_json().encode()
+    return crypto.seal(data_key, event.business.enterprise_number, person)
+
+
+def record_for(event: AnyPartnerEvent, verdict: Verdict, partition: int, sequence: int, prev_hash: str,
+               now: datetime, subject_pii: str | None = None) -> AuditRecord:
+    """The audit record of one decision; personal data only as ``subject_pii`` ciphertext."""
     evidence = {}
     if isinstance(event, RegistrationSubmitted) and event.consent is not None:
         consent = event.consent
         evidence = {"purposes": consent.purposes, "notice_version": consent.notice_version,
                     "collection_method": consent.method, "given_at": consent.given_at, "language": consent.language}
     return seal(AuditRecord(
-        record_id=uuid.uuid5(_RECORD_NAMESPACE, str(event.event_id)),
+        record_id=uuid.uuid5(_RECORD_NAMESPACE, f"{event.event_id}"),
         partition=partition, sequence=sequence, prev_hash=prev_hash, hash="", recorded_at=now,
         source_event_id=event.event_id, partner_id=event.partner_id, enterprise_number=enterprise_number_of(event),
         event_type=_EVENT_TYPES[verdict.outcome], decision=verdict.outcome, reasons=verdict.reasons,
-        policy_version=POLICY_VERSION, **evidence,
+        policy_version=POLICY_VERSION, subject_pii=subject_pii, **evidence,
     ))
+
+
+def checkpoint(record: AuditRecord, key: Ed25519PrivateKey, now: datetime) -> AuditCheckpoint:
+    message = checkpoint_message(record.partition, record.sequence, record.hash)
+    return AuditCheckpoint(partition=record.partition, sequence=record.sequence, hash=record.hash, signed_at=now,
+                           public_key=crypto.public_key_b64(key), signature=crypto.b64(key.sign(message)))

@@ -1,9 +1,13 @@
 """Consent worker settings (env prefix ``CONSENT_``; Kafka and topics from the shared unprefixed variables)."""
 
+from datetime import timedelta
 from functools import lru_cache
+from pathlib import Path
 
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from services.common.partners import SEEDED_PARTNERS
 from services.common.settings import CommonSettings
 
 
@@ -15,12 +19,23 @@ class Settings(CommonSettings):
     app_id: str = "buurt-consent"
     data_dir: str = ".data/consent"
     processing_guarantee: str = "exactly_once"
+    partners_file: Path = SEEDED_PARTNERS
+    # Secrets have no defaults: `make run` and the tests generate them (services.consent.crypto.generate_secrets).
+    master_key: SecretStr = Field(description="base64 AES-256 key that wraps the per-subject data keys")
+    signing_key: SecretStr = Field(description="base64 Ed25519 private key that signs audit checkpoints")
+    checkpoint_every: int = Field(100, ge=1, description="sign a checkpoint every N audit records per partition")
+    consent_validity_days: int = Field(3 * 365, ge=1, description="consent expires without renewal after this")
+    expiry_check_interval_s: float = Field(3600.0, gt=0)
 
     @property
     def group_id(self) -> str:
         return f"{self.topic_prefix}{self.app_id}"
 
+    @property
+    def validity(self) -> timedelta:
+        return timedelta(days=self.consent_validity_days)
+
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings()  # the secrets come from the environment; missing ones fail here, at start-up

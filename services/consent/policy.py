@@ -1,33 +1,91 @@
-"""The consent policy as pure functions: which events list or unlist a business, and why (reason codes)."""
+"""The consent policy as pure functions over the event and the business's consent state (reason codes, versioned).
 
-from dataclasses import dataclass
-from datetime import datetime
+Decisions follow event time, not arrival order: a withdrawal dated after the grant unlists; a grant dated before the
+latest withdrawal (arriving late) does not relist; a withdrawal dated before the current grant changes nothing.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal
 
 from services.common.consent_rules import consent_findings
-from services.common.events import AnyPartnerEvent, ConsentWithdrawn, ErasureRequested, Outcome, RegistrationSubmitted
+from services.common.events import (
+    AnyPartnerEvent,
+    ConsentWithdrawn,
+    ErasureRequested,
+    ExpiryCheck,
+    Outcome,
+    RegistrationSubmitted,
+)
 
-POLICY_VERSION = "2026-11.2"
+POLICY_VERSION = "2026-11.3"
+ADMIN = "platform-admin"
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """What the worker remembers per business (a faust table keyed by enterprise number)."""
+
+    status: Literal["listed", "unlisted"]
+    event_time: datetime  # time of the consent event that set the status (given_at, withdrawn_at, ...)
+    given_at: datetime | None = None  # the consent behind the current listing
 
 
 @dataclass(frozen=True)
 class Verdict:
     outcome: Outcome
     reasons: tuple[str, ...]
+    state: ConsentState | None  # the new state (None: unchanged)
+
+    @property
+    def listed(self) -> bool:
+        return self.state is not None and self.state.status == "listed"
 
 
-def decide(event: AnyPartnerEvent, now: datetime) -> Verdict:
+def decide(event: AnyPartnerEvent, state: ConsentState | None, now: datetime,
+           allowed_events: Mapping[str, frozenset[str]], validity: timedelta) -> Verdict:
+    if isinstance(event, ExpiryCheck):
+        return _expiry(state, now, validity)
+    if not _allowed(event, allowed_events):
+        return Verdict("rejected", ("partner_not_allowed",), None)
     if isinstance(event, ConsentWithdrawn):
-        return Verdict("withdrawn", ("consent_withdrawn",))
+        return _unlist("withdrawn", "consent_withdrawn", event.withdrawn_at, state)
     if isinstance(event, ErasureRequested):
-        return Verdict("erased", ("erasure_requested",))
-    return decide_registration(event, now)
+        return Verdict("erased", ("erasure_requested",), ConsentState("unlisted", max(event.requested_at, now)))
+    return _registration(event, state, now, validity)
 
 
-def decide_registration(event: RegistrationSubmitted, now: datetime) -> Verdict:
-    """Approve only explicit consent for the purpose 'listing' with complete evidence."""
+def _allowed(event: AnyPartnerEvent, allowed_events: Mapping[str, frozenset[str]]) -> bool:
+    if event.partner_id == ADMIN:
+        return isinstance(event, ErasureRequested)
+    return event.event_type in allowed_events.get(event.partner_id, frozenset())
+
+
+def _registration(event: RegistrationSubmitted, state: ConsentState | None, now: datetime,
+                  validity: timedelta) -> Verdict:
+    """Approve only explicit consent for the purpose 'listing' with complete, current evidence."""
     if event.consent is None:
-        return Verdict("rejected", ("consent_missing",))
+        return Verdict("rejected", ("consent_missing",), None)
     findings = consent_findings(event.consent, now)
     if findings:
-        return Verdict("rejected", tuple(f.code for f in findings))
-    return Verdict("approved", ("explicit_consent_listing",))
+        return Verdict("rejected", tuple(f.code for f in findings), None)
+    given_at = event.consent.given_at
+    if state is not None and state.status == "unlisted" and state.event_time >= given_at:
+        return Verdict("rejected", ("superseded_by_later_withdrawal",), None)
+    if given_at + validity <= now:
+        return Verdict("rejected", ("consent_expired",), None)
+    return Verdict("approved", ("explicit_consent_listing",), ConsentState("listed", given_at, given_at))
+
+
+def _unlist(outcome: Outcome, reason: str, at: datetime, state: ConsentState | None) -> Verdict:
+    if state is not None and state.status == "listed" and state.given_at is not None and at < state.given_at:
+        return Verdict("unchanged", ("withdrawal_predates_current_consent",), None)
+    new_state = ConsentState("unlisted", at) if state is None or at >= state.event_time else replace(state)
+    return Verdict(outcome, (reason,), new_state)
+
+
+def _expiry(state: ConsentState | None, now: datetime, validity: timedelta) -> Verdict:
+    if state is None or state.status != "listed" or state.given_at is None or state.given_at + validity > now:
+        return Verdict("unchanged", ("consent_current",), None)
+    return Verdict("expired", ("consent_expired",), ConsentState("unlisted", state.given_at + validity))

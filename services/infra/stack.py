@@ -13,6 +13,7 @@ import httpx
 
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
+from services.consent.crypto import generate_secrets
 from services.infra import kafka, redis_server
 from services.infra.kafka import InfraError
 
@@ -45,9 +46,25 @@ def start_infra(data: Path, ports: Ports) -> tuple[kafka.KafkaNode, redis_server
 
 def service_env(broker: kafka.KafkaNode, redis_node: redis_server.RedisNode, data: Path, ports: Ports,
                 ) -> dict[str, str]:
-    return {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "REDIS_URL": redis_node.url,
-            "SEARCH_PORT": str(ports.search), "REGISTRATION_PORT": str(ports.registration),
-            "CONSENT_WEB_PORT": str(ports.consent), "CONSENT_DATA_DIR": str(data / "consent")}
+    return {**os.environ, **local_secrets(data), "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+            "REDIS_URL": redis_node.url, "SEARCH_PORT": str(ports.search),
+            "REGISTRATION_PORT": str(ports.registration), "CONSENT_WEB_PORT": str(ports.consent),
+            "CONSENT_DATA_DIR": str(data / "consent")}
+
+
+def local_secrets(data: Path) -> dict[str, str]:
+    """The consent worker's master and signing keys for this installation, generated once (file mode 0600).
+
+    Losing them makes the encrypted audit data unreadable and the checkpoints unverifiable: back the file up.
+    """
+    path = data / "secrets.env"
+    if not path.exists():
+        master, signing = generate_secrets()
+        data.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(f"CONSENT_MASTER_KEY={master}\nCONSENT_SIGNING_KEY={signing}\n")
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {name: value for name, value in pairs}
 
 
 SERVICES = ("buurt-registration", "buurt-consent", "buurt-search")

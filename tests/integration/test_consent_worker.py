@@ -1,21 +1,21 @@
-"""The faust consent worker as a real process: decisions, listings, a chained audit log and dead letters."""
+"""The faust consent worker as a real process: decisions, listings, a chained and signed audit log, dead letters,
+and the auditors' CLI detecting a forged record."""
 
 import asyncio
 import base64
+import json
 import uuid
-from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 from services.common import codec, events
 from services.common.topics import Topics
-from services.consent.audit import GENESIS_HASH, chain_hash
 from tests.kafka_tools import produce, read_all
 from tests.platform import running_platform
 from tests.samples import wire_registration
 
 
-def test_worker_decides_lists_chains_audit_records_and_dead_letters_garbage(
+def test_worker_decides_lists_chains_signs_and_dead_letters_and_verify_catches_a_forgery(
         kafka_bootstrap: str, redis_url: str, topics: Topics, tmp_path: Path) -> None:
     good = [wire_registration() for _ in range(20)]
     bad = wire_registration(consent=False)
@@ -25,7 +25,8 @@ def test_worker_decides_lists_chains_audit_records_and_dead_letters_garbage(
     items: list[tuple[bytes | None, bytes | None]] = [
         (codec.key(e.business.enterprise_number), codec.encode(e)) for e in [*good, bad]]
     items += [(b"0428759497", b'{"event_type": "registration.submitted", "truncated'), (b"0428759497", None)]
-    with running_platform(kafka_bootstrap, redis_url, topics, tmp_path, names=("buurt-consent",)):
+    with running_platform(kafka_bootstrap, redis_url, topics, tmp_path, names=("buurt-consent",),
+                          extra_env={"CONSENT_CHECKPOINT_EVERY": "2"}) as platform:
         asyncio.run(produce(kafka_bootstrap, topics.submitted, items))
         asyncio.run(produce(kafka_bootstrap, topics.submitted,
                             [(codec.key(withdrawal.enterprise_number), codec.encode(withdrawal))]))
@@ -34,25 +35,28 @@ def test_worker_decides_lists_chains_audit_records_and_dead_letters_garbage(
         listings = asyncio.run(read_all(kafka_bootstrap, topics.listings, expect=21))
         dead = asyncio.run(read_all(kafka_bootstrap, topics.dlq, expect=2))
 
-    outcomes = [codec.decode(events.Decision, r.value).outcome for r in decisions]
-    assert sorted(outcomes) == sorted(["approved"] * 20 + ["rejected", "withdrawn"])
-    assert len(listings) == 21
-    tombstones = [r.key for r in listings if r.value is None]
-    assert tombstones == [codec.key(withdrawal.enterprise_number)]
+        outcomes = [codec.decode(events.Decision, r.value).outcome for r in decisions]
+        assert sorted(outcomes) == sorted(["approved"] * 20 + ["rejected", "withdrawn"])
+        assert len(listings) == 21
+        assert [r.key for r in listings if r.value is None] == [codec.key(withdrawal.enterprise_number)]
+        reasons = sorted(codec.decode(events.DeadLetter, r.value).reason for r in dead)
+        assert len(reasons) == 2
+        assert reasons[0] == "empty value"
+        originals = {base64.b64decode(codec.decode(events.DeadLetter, r.value).original) for r in dead}
+        assert b'{"event_type": "registration.submitted", "truncated' in originals
+        assert all(b"griet" not in r.value.lower() for r in audit if r.value)  # personal data only encrypted
 
-    reasons = sorted(codec.decode(events.DeadLetter, r.value).reason for r in dead)
-    assert len(reasons) == 2
-    assert reasons[0] == "empty value"
-    originals = {base64.b64decode(codec.decode(events.DeadLetter, r.value).original) for r in dead}
-    assert b'{"event_type": "registration.submitted", "truncated' in originals
+        verified = platform.audit("verify")
+        assert verified.returncode == 0, verified.stderr
+        assert "22 records" in verified.stderr
 
-    chains: dict[int, list[events.AuditRecord]] = defaultdict(list)
-    for record in audit:
-        chains[record.partition].append(codec.decode(events.AuditRecord, record.value))
-    assert sum(len(c) for c in chains.values()) == 22
-    for partition, chain in chains.items():
-        prev = GENESIS_HASH
-        for sequence, entry in enumerate(chain):
-            assert (entry.partition, entry.sequence, entry.prev_hash) == (partition, sequence, prev)
-            assert chain_hash(entry) == entry.hash
-            prev = entry.hash
+        # A separate producer (not the consent service) forges a record: copy a real one, flip its decision.
+        victim = next(r for r in audit if codec.decode(events.AuditRecord, r.value).decision == "rejected")
+        forged = json.loads(victim.value)
+        forged["decision"] = "approved"
+        asyncio.run(produce(kafka_bootstrap, topics.audit, [(victim.key, json.dumps(forged).encode())]))
+        tampered = platform.audit("verify")
+        assert tampered.returncode == 1
+        after = asyncio.run(read_all(kafka_bootstrap, topics.audit, expect=23))
+        forged_at = next(r for r in after if r.value == json.dumps(forged).encode())
+        assert f"partition {forged_at.partition} offset {forged_at.offset}: altered" in tampered.stderr

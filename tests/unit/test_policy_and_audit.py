@@ -4,52 +4,122 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.common import events
-from services.consent import audit
-from services.consent.policy import decide
+from services.consent import audit, crypto
+from services.consent.policy import ConsentState, decide
 from services.registration.intake import build_submitted
 from services.registration.models import RegistrationIn
 from tests.samples import registration_body
 
 NOW = datetime.now(UTC)
+DAY = timedelta(days=1)
+VALIDITY = timedelta(days=730)
+ALLOWED = {"unizo-winkelhier": frozenset({"registration.submitted", "consent.withdrawn", "erasure.requested"}),
+           "gemeenten": frozenset({"registration.submitted", "consent.withdrawn"})}
+NUMBER = "0428759497"
 
 
-def submitted(**consent_changes: object) -> events.RegistrationSubmitted:
-    event = build_submitted(RegistrationIn.model_validate(registration_body()), "unizo-winkelhier", uuid.uuid4(), NOW)
+def grant(given_at: datetime = NOW - 3 * DAY, partner: str = "unizo-winkelhier",
+          **consent_changes: object) -> events.RegistrationSubmitted:
+    event = build_submitted(RegistrationIn.model_validate(registration_body(NUMBER)), partner, uuid.uuid4(), NOW)
     assert event.consent is not None
-    return event.model_copy(update={"consent": event.consent.model_copy(update=consent_changes)})
+    consent = event.consent.model_copy(update={"given_at": given_at, **consent_changes})
+    return event.model_copy(update={"consent": consent})
 
 
-@pytest.mark.parametrize(("event", "outcome", "reasons"), [
-    (submitted(), "approved", ("explicit_consent_listing",)),
-    (submitted(purposes=("newsletter",)), "rejected", ("purpose_listing_missing",)),
-    (submitted().model_copy(update={"consent": None}), "rejected", ("consent_missing",)),
-    (submitted(purposes=(), method=""), "rejected", ("purpose_listing_missing", "collection_method_missing")),
-    (submitted(notice_version="1999-01"), "rejected", ("notice_version_unknown",)),
-    (submitted(given_at=NOW + timedelta(days=1)), "rejected", ("consent_in_future",)),
-    (events.ConsentWithdrawn(event_id=uuid.uuid4(), partner_id="p", submitted_at=NOW,
-                             enterprise_number="0428759497", withdrawn_at=NOW), "withdrawn", ("consent_withdrawn",)),
-    (events.ErasureRequested(event_id=uuid.uuid4(), partner_id="p", submitted_at=NOW,
-                             enterprise_number="0428759497", requested_at=NOW), "erased", ("erasure_requested",)),
+def withdrawal(at: datetime, partner: str = "unizo-winkelhier") -> events.ConsentWithdrawn:
+    return events.ConsentWithdrawn(event_id=uuid.uuid4(), partner_id=partner, submitted_at=NOW,
+                                   enterprise_number=NUMBER, withdrawn_at=at)
+
+
+def erasure(partner: str = "unizo-winkelhier") -> events.ErasureRequested:
+    return events.ErasureRequested(event_id=uuid.uuid4(), partner_id=partner, submitted_at=NOW,
+                                   enterprise_number=NUMBER, requested_at=NOW)
+
+
+def expiry_check() -> events.ExpiryCheck:
+    return events.ExpiryCheck(event_id=uuid.uuid4(), submitted_at=NOW, enterprise_number=NUMBER)
+
+
+LISTED = ConsentState("listed", NOW - 3 * DAY, NOW - 3 * DAY)
+WITHDRAWN_YESTERDAY = ConsentState("unlisted", NOW - DAY)
+
+
+@pytest.mark.parametrize(("event", "state", "outcome", "reasons", "listed_after"), [
+    # explicit consent for the purpose "listing", complete evidence
+    (grant(), None, "approved", ("explicit_consent_listing",), True),
+    (grant(purposes=("newsletter",)), None, "rejected", ("purpose_listing_missing",), None),
+    (grant().model_copy(update={"consent": None}), None, "rejected", ("consent_missing",), None),
+    (grant(purposes=(), method=""), None, "rejected", ("purpose_listing_missing", "collection_method_missing"), None),
+    (grant(notice_version="1999-01"), None, "rejected", ("notice_version_unknown",), None),
+    (grant(given_at=NOW + DAY), None, "rejected", ("consent_in_future",), None),
+    (grant(partner="unknown-partner"), None, "rejected", ("partner_not_allowed",), None),
+    (erasure(partner="gemeenten"), LISTED, "rejected", ("partner_not_allowed",), None),
+    (erasure(partner="platform-admin"), LISTED, "erased", ("erasure_requested",), False),
+    # event time decides, not arrival order
+    (withdrawal(NOW - DAY), LISTED, "withdrawn", ("consent_withdrawn",), False),
+    (grant(given_at=NOW - 2 * DAY), WITHDRAWN_YESTERDAY, "rejected", ("superseded_by_later_withdrawal",), None),
+    (grant(given_at=NOW - DAY / 2), WITHDRAWN_YESTERDAY, "approved", ("explicit_consent_listing",), True),
+    (withdrawal(NOW - 5 * DAY), LISTED, "unchanged", ("withdrawal_predates_current_consent",), None),
+    # expiry after the validity period without renewal
+    (grant(given_at=NOW - VALIDITY - DAY), None, "rejected", ("consent_expired",), None),
+    (expiry_check(), ConsentState("listed", NOW - VALIDITY - DAY, NOW - VALIDITY - DAY), "expired",
+     ("consent_expired",), False),
+    (expiry_check(), LISTED, "unchanged", ("consent_current",), None),
+    (erasure(), None, "erased", ("erasure_requested",), False),
 ])
-def test_policy_decides_with_reason_codes(event: events.RegistrationSubmitted, outcome: str,
-                                          reasons: tuple[str, ...]) -> None:
-    verdict = decide(event, NOW)
+def test_policy_decides_by_event_time_with_reason_codes(
+        event: events.AnyPartnerEvent, state: ConsentState | None, outcome: str, reasons: tuple[str, ...],
+        listed_after: bool | None) -> None:
+    verdict = decide(event, state, NOW, ALLOWED, VALIDITY)
     assert (verdict.outcome, verdict.reasons) == (outcome, reasons)
+    assert (None if verdict.state is None else verdict.listed) == listed_after
 
 
-def test_audit_record_chains_to_its_predecessor_and_holds_no_personal_data() -> None:
-    event = submitted()
-    first = audit.record_for(event, decide(event, NOW), 3, 0, audit.GENESIS_HASH, NOW)
-    second = audit.record_for(event, decide(event, NOW), 3, 1, first.hash, NOW)
+def test_a_late_grant_cannot_relist_after_erasure() -> None:
+    erased = decide(erasure(), LISTED, NOW, ALLOWED, VALIDITY).state
+    assert decide(grant(given_at=NOW - DAY), erased, NOW, ALLOWED, VALIDITY).outcome == "rejected"
+
+
+def test_audit_record_chains_and_holds_personal_data_only_encrypted() -> None:
+    event = grant()
+    key = crypto.new_data_key()
+    verdict = decide(event, None, NOW, ALLOWED, VALIDITY)
+    first = audit.record_for(event, verdict, 3, 0, audit.GENESIS_HASH, NOW, audit.sealed_person(event, key))
+    second = audit.record_for(event, verdict, 3, 1, first.hash, NOW)
     assert second.prev_hash == first.hash
     assert audit.chain_hash(first) == first.hash
     wire = first.model_dump_json()
     assert "griet" not in wire.lower()
-    assert "@" not in wire
+    assert first.subject_pii is not None
+    person = crypto.open_sealed(key, NUMBER, first.subject_pii)
+    assert b"griet.vermeulen@example.be" in person
+    with pytest.raises(crypto.CryptoError):
+        crypto.open_sealed(crypto.new_data_key(), NUMBER, first.subject_pii)
 
 
 def test_altering_any_field_breaks_the_hash() -> None:
-    event = submitted()
-    record = audit.record_for(event, decide(event, NOW), 0, 0, audit.GENESIS_HASH, NOW)
+    event = grant()
+    record = audit.record_for(event, decide(event, None, NOW, ALLOWED, VALIDITY), 0, 0, audit.GENESIS_HASH, NOW)
     forged = record.model_copy(update={"decision": "rejected"})
     assert audit.chain_hash(forged) != record.hash
+
+
+def test_checkpoint_signature_verifies_with_the_public_key_only() -> None:
+    _, signing = crypto.generate_secrets()
+    event = grant()
+    record = audit.record_for(event, decide(event, None, NOW, ALLOWED, VALIDITY), 2, 99, audit.GENESIS_HASH, NOW)
+    signed = audit.checkpoint(record, crypto.signing_key(signing), NOW)
+    message = events.checkpoint_message(2, 99, record.hash)
+    assert crypto.verify_signature(signed.public_key, signed.signature, message)
+    other = events.checkpoint_message(2, 98, record.hash)
+    assert not crypto.verify_signature(signed.public_key, signed.signature, other)
+
+
+def test_wrapped_data_key_opens_only_with_the_master_key() -> None:
+    master, _ = crypto.generate_secrets()
+    other, _ = crypto.generate_secrets()
+    data_key = crypto.new_data_key()
+    wrapped = crypto.wrap(crypto.unb64(master), data_key)
+    assert crypto.unwrap(crypto.unb64(master), wrapped) == data_key
+    with pytest.raises(crypto.CryptoError):
+        crypto.unwrap(crypto.unb64(other), wrapped)

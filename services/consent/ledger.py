@@ -1,0 +1,124 @@
+"""Pure checks and replays over the consent log, as auditors run them (``buurt-audit``).
+
+Input: the raw records of ``consent.audit`` (partition, offset, value) in offset order per partition, and the signed
+checkpoints. Output: findings naming partition and offset, the timeline of one business, the listed set at a time.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.common import codec, events
+from services.common.codec import DecodeError
+from services.consent import crypto
+from services.consent.audit import GENESIS_HASH, chain_hash
+
+LISTING_OUTCOMES = {"approved"}
+UNLISTING_OUTCOMES = {"withdrawn", "erased", "expired"}
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    partition: int
+    offset: int
+    value: bytes | None
+    key: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    partition: int
+    offset: int | None
+    problem: str
+
+
+@dataclass
+class VerifyReport:
+    records: int = 0
+    checkpoints: int = 0
+    findings: list[Finding] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def verify(records: Iterable[RawRecord], checkpoints: Iterable[events.AuditCheckpoint], public_key: str | None,
+           ) -> VerifyReport:
+    """Chain per partition (altered, inserted, dropped, reordered records) and checkpoint signatures."""
+    report = VerifyReport(findings=[])
+    findings = report.findings
+    assert findings is not None
+    heads: dict[int, tuple[int, str]] = {}  # partition -> (sequence, hash) of the last good record
+    hashes: dict[tuple[int, int], str] = {}  # (partition, sequence) -> hash, for the checkpoints
+    for raw in records:
+        report.records += 1
+        problem, record = _check(raw, heads.get(raw.partition, (-1, GENESIS_HASH)))
+        if problem:
+            findings.append(Finding(raw.partition, raw.offset, problem))
+        if record is not None:
+            heads[raw.partition] = (record.sequence, record.hash)
+            hashes[(record.partition, record.sequence)] = record.hash
+    for checkpoint in checkpoints:
+        report.checkpoints += 1
+        findings.extend(_check_checkpoint(checkpoint, hashes, public_key))
+    return report
+
+
+def _check(raw: RawRecord, head: tuple[int, str]) -> tuple[str | None, events.AuditRecord | None]:
+    try:
+        record = codec.decode(events.AuditRecord, raw.value)
+    except DecodeError as exc:
+        return f"not an audit record ({exc.reason})", None
+    expected_sequence, expected_prev = head[0] + 1, head[1]
+    if chain_hash(record) != record.hash:
+        return "altered: the record's content does not match its hash", record
+    if record.partition != raw.partition:
+        return f"moved: record of partition {record.partition} found in partition {raw.partition}", record
+    if record.prev_hash != expected_prev or record.sequence != expected_sequence:
+        what = "dropped, inserted or reordered"
+        return (f"{what}: expected sequence {expected_sequence} after hash {expected_prev[:12]}…, found sequence "
+                f"{record.sequence} after {record.prev_hash[:12]}…"), record
+    return None, record
+
+
+def _check_checkpoint(checkpoint: events.AuditCheckpoint, hashes: dict[tuple[int, int], str],
+                      public_key: str | None) -> Iterator[Finding]:
+    message = events.checkpoint_message(checkpoint.partition, checkpoint.sequence, checkpoint.hash)
+    if public_key is not None and checkpoint.public_key != public_key:
+        yield Finding(checkpoint.partition, None, f"checkpoint at sequence {checkpoint.sequence} signed by another key")
+    elif not crypto.verify_signature(checkpoint.public_key, checkpoint.signature, message):
+        yield Finding(checkpoint.partition, None, f"checkpoint at sequence {checkpoint.sequence}: bad signature")
+    recorded = hashes.get((checkpoint.partition, checkpoint.sequence))
+    if recorded is None:
+        yield Finding(checkpoint.partition, None,
+                      f"checkpoint at sequence {checkpoint.sequence} has no record: records were dropped")
+    elif recorded != checkpoint.hash:
+        yield Finding(checkpoint.partition, None,
+                      f"checkpoint at sequence {checkpoint.sequence} does not match the record's hash")
+
+
+def decoded(records: Iterable[RawRecord]) -> Iterator[events.AuditRecord]:
+    for raw in records:
+        try:
+            yield codec.decode(events.AuditRecord, raw.value)
+        except DecodeError:
+            continue
+
+
+def history(records: Iterable[RawRecord], enterprise_number: str) -> list[events.AuditRecord]:
+    timeline = [r for r in decoded(records) if r.enterprise_number == enterprise_number]
+    return sorted(timeline, key=lambda r: r.recorded_at)
+
+
+def state_at(records: Iterable[RawRecord], at: datetime) -> dict[str, events.AuditRecord]:
+    """Businesses listed at ``at``, each with the audit record of the consent it was listed on."""
+    listed: dict[str, events.AuditRecord] = {}
+    for record in sorted(decoded(records), key=lambda r: r.recorded_at):
+        if record.recorded_at > at:
+            break
+        if record.decision in LISTING_OUTCOMES:
+            listed[record.enterprise_number] = record
+        elif record.decision in UNLISTING_OUTCOMES:
+            listed.pop(record.enterprise_number, None)
+    return listed

@@ -1,0 +1,72 @@
+"""Reads a topic from offset 0 to its end, partition by partition, without a consumer group (no offsets committed)."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from services.consent.ledger import RawRecord
+
+BATCH = 5000
+
+
+async def read_topic(bootstrap: str, topic: str, progress: Callable[[int], None] | None = None) -> list[RawRecord]:
+    """Every committed record, in offset order per partition (read_committed: aborted transactions are skipped)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                isolation_level="read_committed", auto_offset_reset="earliest",
+                                max_partition_fetch_bytes=8 * 1024 * 1024)
+    assigned = [TopicPartition(topic, p) for p in await _partitions(bootstrap, topic)]
+    await consumer.start()
+    try:
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        ends = await consumer.end_offsets(assigned)
+        records: list[RawRecord] = []
+        for tp in assigned:
+            records.extend(await _read_partition(consumer, tp, ends[tp], progress))
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(bootstrap: str, topic: str) -> list[int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    if described.get("error_code"):
+        raise LookupError(f"topic {topic} cannot be read (error {described['error_code']})")
+    return sorted(p["partition"] for p in described["partitions"])
+
+
+async def _read_partition(consumer: AIOKafkaConsumer, tp: TopicPartition, end: int,
+                          progress: Callable[[int], None] | None) -> list[RawRecord]:
+    found: list[RawRecord] = []
+    consumer.pause(*(p for p in consumer.assignment() if p != tp))
+    consumer.resume(tp)
+    idle = 0
+    while await consumer.position(tp) < end and idle < 10:  # control records may end a partition: stop when idle
+        batch = await consumer.getmany(tp, timeout_ms=500, max_records=BATCH)
+        idle = 0 if batch.get(tp) else idle + 1
+        for record in batch.get(tp, []):
+            found.append(RawRecord(tp.partition, record.offset, record.value, record.key))
+        if progress is not None:
+            progress(len(batch.get(tp, [])))
+    return found
+
+
+@dataclass(frozen=True)
+class KeyedValue:
+    key: str
+    value: str | None
+
+
+async def read_keyed(bootstrap: str, topic: str) -> list[KeyedValue]:
+    """A faust table's changelog (JSON keys and values), in order; a tombstone reads as None."""
+    records = await read_topic(bootstrap, topic)
+    return [KeyedValue(json.loads(r.key or b"null"), json.loads(r.value) if r.value is not None else None)
+            for r in records]
