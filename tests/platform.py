@@ -20,6 +20,7 @@ class Platform:
     consent_url: str
     logs: Path
     env: dict[str, str]
+    pids: dict[str, int]
 
     def audit(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the auditors' CLI against this platform's topics."""
@@ -37,12 +38,13 @@ def running_platform(kafka_bootstrap: str, redis_url: str, topics: Topics, logs:
            "REDIS_URL": redis_url,
            "BUURT_TOPIC_PREFIX": topics.prefix, "SEARCH_REDIS_PREFIX": f"{topics.prefix}buurt:",
            "SEARCH_PORT": str(ports.search), "REGISTRATION_PORT": str(ports.registration),
-           "CONSENT_WEB_PORT": str(ports.consent), "CONSENT_DATA_DIR": str(logs / "consent"), **(extra_env or {})}
+           "CONSENT_WEB_PORT": str(ports.consent), **(extra_env or {})}
     procs = stack.start_services(env, logs, names)
     urls = {"buurt-search": f"http://127.0.0.1:{ports.search}", "buurt-consent": f"http://127.0.0.1:{ports.consent}",
             "buurt-registration": f"http://127.0.0.1:{ports.registration}"}
     try:
         stack.wait_healthy([f"{urls[n]}/readyz" for n in names], procs, logs, timeout=120)
-        yield Platform(topics, urls["buurt-search"], urls["buurt-registration"], urls["buurt-consent"], logs, env)
+        yield Platform(topics, urls["buurt-search"], urls["buurt-registration"], urls["buurt-consent"], logs, env,
+                       {name: proc.pid for name, proc in zip(names, procs, strict=True)})
     finally:
         stack.stop_services(procs)

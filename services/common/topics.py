@@ -27,17 +27,19 @@ CHECKPOINTS = TopicSpec("consent.audit.checkpoints",
                         {"cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1"})
 DLQ = TopicSpec("registrations.dlq", {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)})
 
-# The consent worker's table of wrapped subject keys (a faust changelog). Erasure deletes a key with a tombstone;
-# these settings bound how long the deleted value survives compaction (docs/auditors.md, retention bounds).
-SUBJECT_KEYS_CONFIGS = {
+# The consent worker's own state, changelogged in compacted topics written in the same transactions as its outputs
+# (partition = the input partition). Erasure deletes a subject key with a tombstone; these settings bound how long the
+# deleted key survives compaction (docs/auditors.md, retention bounds).
+CONSENT_STATE = TopicSpec("consent.state", {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"})
+SUBJECT_KEYS = TopicSpec("consent.subject-keys", {
     "cleanup.policy": "compact",
     "segment.ms": str(3600 * 1000),
     "min.cleanable.dirty.ratio": "0.01",
     "delete.retention.ms": str(3600 * 1000),
     "max.compaction.lag.ms": str(3600 * 1000),
-}
+})
 
-ALL = (SUBMITTED, DECISIONS, LISTINGS, AUDIT, CHECKPOINTS, DLQ)
+ALL = (SUBMITTED, DECISIONS, LISTINGS, AUDIT, CHECKPOINTS, DLQ, CONSENT_STATE, SUBJECT_KEYS)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class Topics:
         return self.name(DLQ)
 
     @property
+    def consent_state(self) -> str:
+        return self.name(CONSENT_STATE)
+
+    @property
     def subject_keys(self) -> str:
-        """The changelog of the consent worker's key table (named by faust: <app id>-<table>-changelog)."""
-        return f"{self.prefix}buurt-consent-subject-keys-changelog"
+        return self.name(SUBJECT_KEYS)

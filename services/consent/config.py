@@ -17,8 +17,6 @@ class Settings(CommonSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 8002
     app_id: str = "buurt-consent"
-    data_dir: str = ".data/consent"
-    processing_guarantee: str = "exactly_once"
     partners_file: Path = SEEDED_PARTNERS
     # Secrets have no defaults: `make run` and the tests generate them (services.consent.crypto.generate_secrets).
     master_key: SecretStr = Field(description="base64 AES-256 key that wraps the per-subject data keys")
@@ -26,6 +24,8 @@ class Settings(CommonSettings):
     checkpoint_every: int = Field(100, ge=1, description="sign a checkpoint every N audit records per partition")
     consent_validity_days: int = Field(3 * 365, ge=1, description="consent expires without renewal after this")
     expiry_check_interval_s: float = Field(3600.0, gt=0)
+    # How fast a crashed worker's partitions move to the survivors (the Kafka consumer session timeout).
+    session_timeout_s: float = Field(10.0, ge=6)
 
     @property
     def group_id(self) -> str:

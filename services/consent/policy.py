@@ -25,7 +25,7 @@ ADMIN = "platform-admin"
 
 @dataclass(frozen=True)
 class ConsentState:
-    """What the worker remembers per business (a faust table keyed by enterprise number)."""
+    """What the worker remembers per business (changelogged in consent.state, keyed by enterprise number)."""
 
     status: Literal["listed", "unlisted"]
     event_time: datetime  # time of the consent event that set the status (given_at, withdrawn_at, ...)

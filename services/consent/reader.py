@@ -1,6 +1,5 @@
 """Reads a topic from offset 0 to its end, partition by partition, without a consumer group (no offsets committed)."""
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -66,7 +65,6 @@ class KeyedValue:
 
 
 async def read_keyed(bootstrap: str, topic: str) -> list[KeyedValue]:
-    """A faust table's changelog (JSON keys and values), in order; a tombstone reads as None."""
+    """A compacted changelog (text keys and values), in order; a tombstone reads as None."""
     records = await read_topic(bootstrap, topic)
-    return [KeyedValue(json.loads(r.key or b"null"), json.loads(r.value) if r.value is not None else None)
-            for r in records]
+    return [KeyedValue((r.key or b"").decode(), r.value.decode() if r.value is not None else None) for r in records]

@@ -48,8 +48,7 @@ def service_env(broker: kafka.KafkaNode, redis_node: redis_server.RedisNode, dat
                 ) -> dict[str, str]:
     return {**os.environ, **local_secrets(data), "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
             "REDIS_URL": redis_node.url, "SEARCH_PORT": str(ports.search),
-            "REGISTRATION_PORT": str(ports.registration), "CONSENT_WEB_PORT": str(ports.consent),
-            "CONSENT_DATA_DIR": str(data / "consent")}
+            "REGISTRATION_PORT": str(ports.registration), "CONSENT_WEB_PORT": str(ports.consent)}
 
 
 def local_secrets(data: Path) -> dict[str, str]:

@@ -71,4 +71,4 @@ def test_long_running_services_have_health_checks_and_wait_for_their_dependencie
 def test_only_the_public_web_port_is_published_and_data_lives_in_named_volumes() -> None:
     published = {name: spec["ports"] for name, spec in COMPOSE["services"].items() if "ports" in spec}
     assert published == {"search": ["8000:8000"]}
-    assert set(COMPOSE["volumes"]) == {"kafka-data", "redis-data", "consent-data"}
+    assert set(COMPOSE["volumes"]) == {"kafka-data", "redis-data"}

@@ -1,0 +1,160 @@
+"""One input record in, the records it produces out: decode -> policy -> outputs, over one partition's state.
+
+Pure apart from randomness (new data keys, nonces): no I/O. The worker sends the outputs in the partition's Kafka
+transaction together with the input offset, so the decision, listing change, audit record, checkpoint and state
+changes commit atomically or not at all.
+"""
+
+import base64
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from prometheus_client import Counter
+
+from services.common import codec, events
+from services.common.codec import DecodeError
+from services.common.topics import Topics
+from services.consent import audit, crypto
+from services.consent.policy import POLICY_VERSION, ConsentState, Verdict, decide
+
+DECISIONS = Counter("buurt_consent_decisions_total", "Decisions taken", ["outcome"])
+DEAD_LETTERS = Counter("buurt_consent_dead_letters_total", "Input records sent to the DLQ")
+_DECISION_NAMESPACE = uuid.UUID("0b8e7a4c-51f6-4c1e-8d3e-3f2c9b1a7d42")
+
+
+@dataclass(frozen=True)
+class Out:
+    topic: str
+    key: bytes
+    value: bytes | None
+    partition: int | None = None
+
+
+@dataclass
+class PartitionState:
+    """What the worker keeps for one input partition, restored from the changelog topics on assignment."""
+
+    partition: int
+    states: dict[str, ConsentState] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # enterprise number -> wrapped data key
+    head: tuple[int, str] = (-1, audit.GENESIS_HASH)  # sequence and hash of the last audit record
+
+
+@dataclass(frozen=True)
+class Decider:
+    topics: Topics
+    allowed_events: Mapping[str, frozenset[str]]
+    validity: timedelta
+    master_key: bytes
+    signing_key: Ed25519PrivateKey
+    checkpoint_every: int
+
+    def handle(self, part: PartitionState, record: "InputRecord", now: datetime) -> list[Out]:
+        try:
+            event = codec.decode_partner_event(record.value)
+        except DecodeError as exc:
+            DEAD_LETTERS.inc()
+            return [Out(self.topics.dlq, record.key or b"", codec.encode(_dead_letter(record, exc.reason, now)))]
+        number = events.enterprise_number_of(event)
+        verdict = decide(event, part.states.get(number), now, self.allowed_events, self.validity)
+        if isinstance(event, events.ExpiryCheck) and verdict.outcome == "unchanged":
+            return []  # a routine check that found nothing to do is not a decision
+        DECISIONS.labels(verdict.outcome).inc()
+        key = codec.key(number)
+        outs = [Out(self.topics.decisions, key, codec.encode(_decision(event, number, verdict, now)))]
+        outs += self._state_changes(part, event, number, verdict, now)
+        outs += self._audit(part, event, number, verdict, now)
+        return outs
+
+    def _state_changes(self, part: PartitionState, event: events.AnyPartnerEvent, number: str, verdict: Verdict,
+                       now: datetime) -> list[Out]:
+        key, outs = codec.key(number), []
+        if verdict.state is not None:
+            part.states[number] = verdict.state
+            outs.append(Out(self.topics.consent_state, key, _dump_state(verdict.state), part.partition))
+            listed = verdict.listed and isinstance(event, events.RegistrationSubmitted)
+            value = codec.encode(_listing(event, now)) if listed else None  # type: ignore[arg-type]
+            outs.append(Out(self.topics.listings, key, value))
+        if verdict.outcome == "erased" and part.keys.pop(number, None) is not None:
+            # crypto-shredding: the person's ciphertext in the audit log can no longer be opened
+            outs.append(Out(self.topics.subject_keys, key, None, part.partition))
+        return outs
+
+    def _audit(self, part: PartitionState, event: events.AnyPartnerEvent, number: str, verdict: Verdict,
+               now: datetime) -> list[Out]:
+        outs, sealed = [], None
+        if isinstance(event, events.RegistrationSubmitted) and event.consent is not None:
+            data_key, new_wrapped = self._data_key(part, number)
+            if new_wrapped is not None:
+                outs.append(Out(self.topics.subject_keys, codec.key(number), new_wrapped.encode(),
+                                part.partition))
+            sealed = audit.sealed_person(event, data_key)
+        sequence, prev_hash = part.head
+        record = audit.record_for(event, verdict, part.partition, sequence + 1, prev_hash, now, sealed)
+        part.head = (record.sequence, record.hash)
+        outs.append(Out(self.topics.audit, codec.key(number), codec.encode(record), part.partition))
+        if (record.sequence + 1) % self.checkpoint_every == 0:
+            signed = audit.checkpoint(record, self.signing_key, now)
+            outs.append(Out(self.topics.checkpoints, str(part.partition).encode(), codec.encode(signed),
+                            part.partition))
+        return outs
+
+    def _data_key(self, part: PartitionState, number: str) -> tuple[bytes, str | None]:
+        """The subject's data key, and its wrapped form when it was just created (to be stored)."""
+        wrapped = part.keys.get(number)
+        if wrapped is not None:
+            return crypto.unwrap(self.master_key, wrapped), None
+        data_key = crypto.new_data_key()
+        part.keys[number] = crypto.wrap(self.master_key, data_key)
+        return data_key, part.keys[number]
+
+    def expired(self, part: PartitionState, now: datetime) -> list[str]:
+        return [number for number, state in part.states.items()
+                if state.status == "listed" and state.given_at and state.given_at + self.validity <= now]
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+def load_state(raw: bytes) -> ConsentState:
+    data = json.loads(raw)
+    return ConsentState(data["status"], datetime.fromisoformat(data["event_time"]),
+                        datetime.fromisoformat(data["given_at"]) if data.get("given_at") else None)
+
+
+def _dump_state(state: ConsentState) -> bytes:
+    return json.dumps({"status": state.status, "event_time": state.event_time.isoformat(),
+                       "given_at": state.given_at.isoformat() if state.given_at else None}).encode()
+
+
+def _decision(event: events.AnyPartnerEvent, number: str, verdict: Verdict, now: datetime) -> events.Decision:
+    return events.Decision(
+        event_id=uuid.uuid5(_DECISION_NAMESPACE, str(event.event_id)), source_event_id=event.event_id,
+        partner_id=event.partner_id, enterprise_number=number,
+        outcome=verdict.outcome, reasons=verdict.reasons, policy_version=POLICY_VERSION, decided_at=now)
+
+
+def _listing(event: events.RegistrationSubmitted, now: datetime) -> events.Listing:
+    business = event.business
+    return events.Listing(
+        enterprise_number=business.enterprise_number, name=business.name, address=business.address,
+        position=business.position, categories=business.categories, contact=business.contact,
+        channels=business.channels, partner_id=event.partner_id, listed_at=now)
+
+
+def _dead_letter(record: InputRecord, reason: str, now: datetime) -> events.DeadLetter:
+    return events.DeadLetter(
+        source_topic=record.topic, source_partition=record.partition, source_offset=record.offset, reason=reason,
+        original=base64.b64encode(record.value or b"").decode(),
+        headers={name: value.decode(errors="replace") for name, value in record.headers}, failed_at=now)

@@ -1,0 +1,151 @@
+"""The consent worker: Kafka's consume-transform-produce loop with aiokafka transactions (exactly once).
+
+One transactional producer per input partition (transactional id ``<group>-<partition>``): the new owner of a
+partition fences the previous one, whose open transaction is aborted, before it restores the partition's state. Each
+batch of a partition is decided in one transaction that also commits the input offsets. On any error the worker
+drops everything and starts over from the committed state ("crash-only"), so memory never runs ahead of the log.
+
+Why not faust's ``exactly_once``: with faust-streaming 0.15.3, SIGKILL during a stream left events decided twice
+(tests/integration/test_consent_crash.py; faust-streaming issue #517). See docs/architecture.md.
+"""
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+from prometheus_client import Counter
+
+from services.common import codec, events
+from services.common.partners import allowed_events
+from services.consent import crypto
+from services.consent.config import Settings
+from services.consent.decider import Decider, InputRecord, PartitionState
+from services.consent.restore import restore_partitions
+
+logger = logging.getLogger(__name__)
+RESTARTS = Counter("buurt_consent_restarts_total", "Worker loop restarts after an error")
+
+
+class ConsentWorker:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.topics = settings.topics
+        self.decider = Decider(
+            self.topics, allowed_events(settings.partners_file), settings.validity,
+            crypto.unb64(settings.master_key.get_secret_value()),
+            crypto.signing_key(settings.signing_key.get_secret_value()), settings.checkpoint_every)
+        self.partitions: dict[int, PartitionState] = {}
+        self.producers: dict[int, AIOKafkaProducer] = {}
+        self.running = False
+
+    async def run(self) -> None:
+        """Consume until cancelled; after an error, start over from what Kafka committed."""
+        while True:
+            try:
+                await self._run_once()
+            except Exception as exc:
+                RESTARTS.inc()
+                logger.error("consent worker restarting after %s", type(exc).__name__, exc_info=True)
+                await asyncio.sleep(1)
+
+    async def _run_once(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers, group_id=self.settings.group_id,
+            isolation_level="read_committed", enable_auto_commit=False, auto_offset_reset="earliest",
+            session_timeout_ms=int(self.settings.session_timeout_s * 1000),
+            heartbeat_interval_ms=int(self.settings.session_timeout_s * 250), max_poll_interval_ms=120_000)
+        consumer.subscribe([self.topics.submitted], listener=_Rebalance(self))
+        try:
+            await consumer.start()
+            self.running = True
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=2000)
+                for tp, records in batches.items():
+                    if tp.partition in self.partitions:
+                        await self._process(tp, records)
+                    else:  # fetched while its assignment is still being restored: read it again later
+                        consumer.seek(tp, records[0].offset)
+        finally:
+            self.running = False
+            await self._release(list(self.producers))
+            await consumer.stop()
+
+    async def _process(self, tp: TopicPartition, records: list) -> None:  # type: ignore[type-arg]
+        part, producer = self.partitions[tp.partition], self.producers[tp.partition]
+        now = datetime.now(UTC)
+        async with producer.transaction():
+            for record in records:
+                outs = self.decider.handle(part, InputRecord(
+                    record.topic, record.partition, record.offset, record.key, record.value,
+                    tuple(record.headers or ())), now)
+                for out in outs:
+                    await producer.send(out.topic, out.value, key=out.key, partition=out.partition)
+            await producer.send_offsets_to_transaction({tp: records[-1].offset + 1}, self.settings.group_id)
+
+    async def take(self, assigned: set[TopicPartition]) -> None:
+        """Fence the previous owners (new producers, same transactional ids), then restore the partitions' state."""
+        partitions = sorted(tp.partition for tp in assigned)
+        producers = await asyncio.gather(*(self._producer_for(p) for p in partitions))
+        self.producers.update(zip(partitions, producers, strict=True))
+        self.partitions.update(await restore_partitions(self.settings.kafka_bootstrap_servers, self.topics,
+                                                        partitions))
+        logger.info("partitions assigned", extra={"partitions": partitions})
+
+    async def _producer_for(self, partition: int) -> AIOKafkaProducer:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True,
+            transactional_id=f"{self.settings.group_id}-{partition}", linger_ms=2, transaction_timeout_ms=60_000)
+        await producer.start()  # InitProducerId: fences the previous owner and aborts its open transaction
+        return producer
+
+    async def _release(self, partitions: list[int]) -> None:
+        for partition in partitions:
+            self.partitions.pop(partition, None)
+            producer = self.producers.pop(partition, None)
+            if producer is not None:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+
+    async def ready(self) -> bool:
+        return self.running
+
+    async def check_expiry(self) -> None:
+        """Ask, through the input topic, about every listed business whose consent outlived its validity; the
+        answer is decided (and audited) in a transaction like any other event."""
+        now = datetime.now(UTC)
+        ticks = [events.ExpiryCheck(event_id=uuid.uuid4(), submitted_at=now, enterprise_number=number)
+                 for part in list(self.partitions.values()) for number in self.decider.expired(part, now)]
+        if not ticks:
+            return
+        producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap_servers, acks="all",
+                                    enable_idempotence=True)
+        await producer.start()
+        try:
+            for tick in ticks:
+                await producer.send_and_wait(self.topics.submitted, codec.encode(tick),
+                                             key=codec.key(tick.enterprise_number))
+        finally:
+            await producer.stop()
+
+    async def expiry_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.expiry_check_interval_s)
+            try:
+                await self.check_expiry()
+            except KafkaError as exc:
+                logger.warning("expiry check failed: %s", type(exc).__name__)
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, worker: ConsentWorker) -> None:
+        self.worker = worker
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self.worker._release([tp.partition for tp in revoked])
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await self.worker.take(assigned)
