@@ -10,14 +10,17 @@ from services.common.topics import ALL, Topics
 logger = logging.getLogger(__name__)
 
 
-async def create_topics(bootstrap: str, topics: Topics, replication_factor: int = 1) -> list[str]:
-    """Create every missing topic with its partitions and configs; returns the names created."""
+async def create_topics(bootstrap: str, topics: Topics, replication_factor: int = 1,
+                        overrides: dict[str, dict[str, str]] | None = None) -> list[str]:
+    """Create every missing topic with its partitions and configs (``overrides`` by base name, e.g. to shorten
+    retention in tests); returns the names created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(topics.name(spec), spec.partitions, replication_factor, topic_configs=spec.configs)
+            NewTopic(topics.name(spec), spec.partitions, replication_factor,
+                     topic_configs={**spec.configs, **(overrides or {}).get(spec.base, {})})
             for spec in ALL if topics.name(spec) not in existing
         ]
         if missing:

@@ -41,6 +41,7 @@ class ConsentWorker:
         self.partitions: dict[int, PartitionState] = {}
         self.producers: dict[int, AIOKafkaProducer] = {}
         self.running = False
+        self.assigned = False  # ready only once the group gave this worker its (possibly empty) share
 
     async def run(self) -> None:
         """Consume until cancelled; after an error, start over from what Kafka committed."""
@@ -70,7 +71,7 @@ class ConsentWorker:
                     else:  # fetched while its assignment is still being restored: read it again later
                         consumer.seek(tp, records[0].offset)
         finally:
-            self.running = False
+            self.running = self.assigned = False
             await self._release(list(self.producers))
             await consumer.stop()
 
@@ -93,6 +94,7 @@ class ConsentWorker:
         self.producers.update(zip(partitions, producers, strict=True))
         self.partitions.update(await restore_partitions(self.settings.kafka_bootstrap_servers, self.topics,
                                                         partitions))
+        self.assigned = True
         logger.info("partitions assigned", extra={"partitions": partitions})
 
     async def _producer_for(self, partition: int) -> AIOKafkaProducer:
@@ -111,7 +113,7 @@ class ConsentWorker:
                     await producer.stop()
 
     async def ready(self) -> bool:
-        return self.running
+        return self.running and self.assigned
 
     async def check_expiry(self) -> None:
         """Ask, through the input topic, about every listed business whose consent outlived its validity; the

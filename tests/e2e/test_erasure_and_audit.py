@@ -1,0 +1,118 @@
+"""Erasure and the auditors' replay, on the whole platform: the person's data leaves every topic and Redis within the
+configured bound (shortened here), the chain still verifies, and `state --at` reproduces earlier listed sets."""
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from services.common import codec, events
+from services.common.kafka_admin import create_topics
+from services.common.topics import ALL, Topics
+from services.consent.reader import read_topic
+from tests.e2e.test_pipeline import post, search_near_gent, status_of, wait_for
+from tests.kafka_tools import produce
+from tests.platform import Platform, running_platform
+from tests.samples import fresh_enterprise_number, registration_body
+
+# Test-only retention: plaintext of a submitted registration is gone seconds after its segment rolls.
+SHORT = {"registrations.submitted": {"retention.ms": "5000", "segment.ms": "1000"},
+         "registrations.dlq": {"retention.ms": "5000", "segment.ms": "1000"}}
+
+
+@pytest.fixture(scope="module")
+def platform(kafka_bootstrap: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    topics = Topics(f"gdpr{uuid.uuid4().hex[:8]}.")
+    asyncio.run(create_topics(kafka_bootstrap, topics, overrides=SHORT))
+    with running_platform(kafka_bootstrap, redis_url, topics, tmp_path_factory.mktemp("gdpr-logs")) as running:
+        yield running
+
+
+def with_person(number: str, email: str) -> dict[str, Any]:
+    body = registration_body(number)
+    body["consent"]["person"] = {"name": "Marie Claes", "email": email, "role": "zaakvoerder"}
+    return body
+
+
+def topics_holding(kafka_bootstrap: str, topics: Topics, needle: bytes) -> list[str]:
+    holding = []
+    for spec in ALL:
+        records = asyncio.run(read_topic(kafka_bootstrap, topics.name(spec)))
+        if any(needle in (r.value or b"") or needle in (r.key or b"") for r in records):
+            holding.append(spec.base)
+    return holding
+
+
+def redis_holds(redis_url: str, needle: bytes) -> bool:
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = client.scan_iter(count=1000)
+        return any(needle in key or needle in repr(_dump(client, key)).encode() for key in keys)
+    finally:
+        client.close()
+
+
+def _dump(client: redis.Redis, key: bytes) -> Any:
+    kind = client.type(key)
+    if kind == b"string":
+        return client.get(key)
+    if kind == b"hash":
+        return client.hgetall(key)
+    return None  # geo sets, HyperLogLogs and counters hold ids and numbers only
+
+
+def test_erasure_removes_the_person_everywhere_and_the_log_still_verifies(
+        platform: Platform, kafka_bootstrap: str, redis_url: str) -> None:
+    erased, kept = fresh_enterprise_number(), fresh_enterprise_number()
+    email = f"marie.{uuid.uuid4().hex[:8]}@example.be"
+    erased_id = post(platform, "/v1/registrations", with_person(erased, email))
+    post(platform, "/v1/registrations", registration_body(kept))
+    assert wait_for(lambda: {erased, kept} <= {h["enterprise_number"] for h in search_near_gent(platform)})
+    both_listed_at = datetime.now(UTC)
+    time.sleep(1.1)
+
+    post(platform, "/v1/erasure-requests", {"enterprise_number": erased, "requested_at": datetime.now(UTC).isoformat()})
+    assert wait_for(lambda: erased not in {h["enterprise_number"] for h in search_near_gent(platform)}, timeout=5)
+    assert wait_for(lambda: status_of(platform, erased_id) == "erased")
+    after_erasure = datetime.now(UTC)
+
+    # Roll the segment that holds the plaintext so retention can delete it (production: 7 days, see docs).
+    time.sleep(1.5)
+    tick = events.ExpiryCheck(event_id=uuid.uuid4(), submitted_at=datetime.now(UTC), enterprise_number=erased)
+    asyncio.run(produce(kafka_bootstrap, platform.topics.submitted, [(codec.key(erased), codec.encode(tick))]))
+    needle = email.encode()
+    assert wait_for(lambda: not topics_holding(kafka_bootstrap, platform.topics, needle), timeout=90), \
+        topics_holding(kafka_bootstrap, platform.topics, needle)
+    assert not redis_holds(redis_url, needle)
+
+    verified = platform.audit("verify")
+    assert verified.returncode == 0, verified.stderr
+    timeline = platform.audit("history", erased)
+    assert "granted" in timeline.stdout
+    assert "erased" in timeline.stdout
+    exported = platform.audit("export", "--decrypt")
+    rows = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert {r["subject_pii"] for r in rows if r["enterprise_number"] == erased and r["subject_pii"]} == {"[erased]"}
+    assert any("Griet" in (r["subject_pii"] or "") for r in rows if r["enterprise_number"] == kept)
+
+    def listed_at(moment: datetime) -> set[str]:
+        out = platform.audit("state", "--at", moment.isoformat())
+        return {json.loads(line)["enterprise_number"] for line in out.stdout.splitlines()}
+
+    assert {erased, kept} <= listed_at(both_listed_at)
+    assert erased not in listed_at(after_erasure)
+    assert kept in listed_at(after_erasure)
+
+
+def test_public_search_and_schema_endpoints_need_no_credentials(platform: Platform) -> None:
+    assert httpx.get(f"{platform.registration_url}/v1/schemas/listing").status_code == 200
+    assert httpx.get(f"{platform.search_url}/v1/search", params={"lat": 51.05, "lon": 3.72}).status_code == 200
+    assert Path(platform.logs).exists()
