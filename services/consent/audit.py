@@ -63,7 +63,9 @@ def record_for(event: AnyPartnerEvent, verdict: Verdict, partition: int, sequenc
     ))
 
 
-def checkpoint(record: AuditRecord, key: Ed25519PrivateKey, now: datetime) -> AuditCheckpoint:
-    message = checkpoint_message(record.partition, record.sequence, record.hash)
-    return AuditCheckpoint(partition=record.partition, sequence=record.sequence, hash=record.hash, signed_at=now,
+def checkpoint(partition: int, sequence: int, head_hash: str, key: Ed25519PrivateKey,
+               now: datetime) -> AuditCheckpoint:
+    """A signed statement that the chain of ``partition`` reached ``sequence`` with hash ``head_hash``."""
+    message = checkpoint_message(partition, sequence, head_hash)
+    return AuditCheckpoint(partition=partition, sequence=sequence, hash=head_hash, signed_at=now,
                            public_key=crypto.public_key_b64(key), signature=crypto.b64(key.sign(message)))

@@ -66,7 +66,8 @@ def verify(bootstrap: Bootstrap = "127.0.0.1:9092", prefix: Prefix = "",
     topics = Topics(prefix)
     report = ledger.verify(_read(bootstrap, topics.audit), _checkpoints(bootstrap, topics), public_key)
     if report.ok:
-        console.print(f"[green]OK[/green]: {report.records} records and {report.checkpoints} checkpoints verified")
+        console.print(f"[green]OK[/green]: {report.records} records and {report.checkpoints} checkpoints verified; "
+                      f"{report.unsigned} records newer than the last checkpoint", soft_wrap=True)
         return
     problems = report.findings or []
     console.print(f"[red]FAILED[/red]: {len(problems)} problems in {report.records} records", soft_wrap=True)

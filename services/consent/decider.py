@@ -42,6 +42,7 @@ class PartitionState:
     states: dict[str, ConsentState] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # enterprise number -> wrapped data key
     head: tuple[int, str] = (-1, audit.GENESIS_HASH)  # sequence and hash of the last audit record
+    signed: int = -1  # sequence of the last signed checkpoint (after a restore: unknown, signed again)
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,21 @@ class Decider:
         part.head = (record.sequence, record.hash)
         outs.append(Out(self.topics.audit, codec.key(number), codec.encode(record), part.partition))
         if (record.sequence + 1) % self.checkpoint_every == 0:
-            signed = audit.checkpoint(record, self.signing_key, now)
-            outs.append(Out(self.topics.checkpoints, str(part.partition).encode(), codec.encode(signed),
-                            part.partition))
+            outs.append(self._checkpoint(part, now))
         return outs
+
+    def idle_checkpoint(self, part: PartitionState, now: datetime) -> Out | None:
+        """A checkpoint of the current head when records were added since the last one (the worker asks every
+        CONSENT_CHECKPOINT_INTERVAL_S), so the newest records never stay unsigned for long."""
+        if part.head[0] < 0 or part.head[0] == part.signed:
+            return None
+        return self._checkpoint(part, now)
+
+    def _checkpoint(self, part: PartitionState, now: datetime) -> Out:
+        sequence, head_hash = part.head
+        part.signed = sequence
+        signed = audit.checkpoint(part.partition, sequence, head_hash, self.signing_key, now)
+        return Out(self.topics.checkpoints, str(part.partition).encode(), codec.encode(signed), part.partition)
 
     def _data_key(self, part: PartitionState, number: str) -> tuple[bytes, str | None]:
         """The subject's data key, and its wrapped form when it was just created (to be stored)."""

@@ -37,6 +37,7 @@ class VerifyReport:
     records: int = 0
     checkpoints: int = 0
     findings: list[Finding] | None = None
+    unsigned: int = 0  # records newer than their partition's last checkpoint (signed within the interval)
 
     @property
     def ok(self) -> bool:
@@ -59,9 +60,12 @@ def verify(records: Iterable[RawRecord], checkpoints: Iterable[events.AuditCheck
         if record is not None:
             heads[raw.partition] = (record.sequence, record.hash)
             hashes[(record.partition, record.sequence)] = record.hash
+    signed: dict[int, int] = {}
     for checkpoint in checkpoints:
         report.checkpoints += 1
         findings.extend(_check_checkpoint(checkpoint, hashes, public_key))
+        signed[checkpoint.partition] = max(signed.get(checkpoint.partition, -1), checkpoint.sequence)
+    report.unsigned = sum(sequence - signed.get(partition, -1) for partition, (sequence, _) in heads.items())
     return report
 
 

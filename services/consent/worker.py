@@ -12,6 +12,7 @@ Why not faust's ``exactly_once``: with faust-streaming 0.15.3, SIGKILL during a 
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -63,6 +64,7 @@ class ConsentWorker:
         try:
             await consumer.start()
             self.running = True
+            signed_at = time.monotonic()
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=2000)
                 for tp, records in batches.items():
@@ -70,6 +72,9 @@ class ConsentWorker:
                         await self._process(tp, records)
                     else:  # fetched while its assignment is still being restored: read it again later
                         consumer.seek(tp, records[0].offset)
+                if time.monotonic() - signed_at >= self.settings.checkpoint_interval_s:
+                    await self._sign_heads()
+                    signed_at = time.monotonic()
         finally:
             self.running = self.assigned = False
             await self._release(list(self.producers))
@@ -86,6 +91,14 @@ class ConsentWorker:
                 for out in outs:
                     await producer.send(out.topic, out.value, key=out.key, partition=out.partition)
             await producer.send_offsets_to_transaction({tp: records[-1].offset + 1}, self.settings.group_id)
+
+    async def _sign_heads(self) -> None:
+        now = datetime.now(UTC)
+        for partition, part in list(self.partitions.items()):
+            out = self.decider.idle_checkpoint(part, now)
+            if out is not None:
+                async with self.producers[partition].transaction():
+                    await self.producers[partition].send(out.topic, out.value, key=out.key, partition=out.partition)
 
     async def take(self, assigned: set[TopicPartition]) -> None:
         """Fence the previous owners (new producers, same transactional ids), then restore the partitions' state."""
