@@ -26,8 +26,9 @@ def test_worker_decides_lists_chains_signs_and_dead_letters_and_verify_catches_a
     items: list[tuple[bytes | None, bytes | None]] = [
         (codec.key(e.business.enterprise_number), codec.encode(e)) for e in [*good, bad]]
     items += [(b"0428759497", b'{"event_type": "registration.submitted", "truncated'), (b"0428759497", None)]
+    signing = {"CONSENT_CHECKPOINT_EVERY": "2", "CONSENT_CHECKPOINT_INTERVAL_S": "1"}
     with running_platform(kafka_bootstrap, redis_url, topics, tmp_path, names=("buurt-consent",),
-                          extra_env={"CONSENT_CHECKPOINT_EVERY": "2", "CONSENT_CHECKPOINT_INTERVAL_S": "1"}) as platform:
+                          extra_env=signing) as platform:
         asyncio.run(produce(kafka_bootstrap, topics.submitted, items))
         asyncio.run(produce(kafka_bootstrap, topics.submitted,
                             [(codec.key(withdrawal.enterprise_number), codec.encode(withdrawal))]))
