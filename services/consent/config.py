@@ -23,7 +23,7 @@ class Settings(CommonSettings):
     signing_key: SecretStr = Field(description="base64 Ed25519 private key that signs audit checkpoints")
     checkpoint_every: int = Field(100, ge=1, description="sign a checkpoint every N audit records per partition")
     checkpoint_interval_s: float = Field(60.0, gt=0, description="and at least this often while records arrive")
-    consent_validity_days: int = Field(3 * 365, ge=1, description="consent expires without renewal after this")
+    consent_validity_days: float = Field(3 * 365, gt=0, description="consent expires without renewal after this")
     expiry_check_interval_s: float = Field(3600.0, gt=0)
     # How fast a crashed worker's partitions move to the survivors (the Kafka consumer session timeout).
     session_timeout_s: float = Field(10.0, ge=6)

@@ -64,3 +64,22 @@ def test_worker_decides_lists_chains_signs_and_dead_letters_and_verify_catches_a
         after = asyncio.run(read_all(kafka_bootstrap, topics.audit, expect=23))
         forged_at = next(r for r in after if r.value == json.dumps(forged).encode())
         assert f"partition {forged_at.partition} offset {forged_at.offset}: altered" in tampered.stderr
+
+
+def test_consent_expires_without_renewal_and_the_listing_is_withdrawn(
+        kafka_bootstrap: str, redis_url: str, topics: Topics, tmp_path: Path) -> None:
+    event = wire_registration()
+    assert event.consent is not None
+    validity = {"CONSENT_CONSENT_VALIDITY_DAYS": str(10 / 86400), "CONSENT_EXPIRY_CHECK_INTERVAL_S": "1"}
+    with running_platform(kafka_bootstrap, redis_url, topics, tmp_path, names=("buurt-consent",),
+                          extra_env=validity):
+        now = datetime.now(UTC)
+        fresh = event.model_copy(update={"consent": event.consent.model_copy(update={"given_at": now})})
+        asyncio.run(produce(kafka_bootstrap, topics.submitted,
+                            [(codec.key(fresh.business.enterprise_number), codec.encode(fresh))]))
+        decisions = asyncio.run(read_all(kafka_bootstrap, topics.decisions, expect=2, timeout=60))
+        listings = asyncio.run(read_all(kafka_bootstrap, topics.listings, expect=2))
+    outcomes = [codec.decode(events.Decision, r.value) for r in decisions]
+    assert [(d.outcome, d.reasons) for d in outcomes] == [("approved", ("explicit_consent_listing",)),
+                                                          ("expired", ("consent_expired",))]
+    assert listings[-1].value is None
