@@ -1,59 +1,145 @@
-"""HTTP edge of the search service: parse the query, ask the index, shape the response."""
+"""HTTP edge of the search API: parse parameters, call the searcher, shape responses and errors."""
 
-from typing import Annotated
+import base64
+import csv
+import hashlib
+import hmac
+import io
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
 
-from services.common.events import Address, Position, PublicContact
-from services.search.index import ListingIndex
+from services.common.problems import PROBLEM_JSON, problem
+from services.search import service
+from services.search.query import MAX_RADIUS_KM, MAX_SIZE, PlaceNotFound, SearchQuery, build_query, resolve_place
+from services.search.service import Searcher, SearchResults
+from services.search.stats import VisitorStats
 
 router = APIRouter(prefix="/v1")
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown", "content": {PROBLEM_JSON: {}}},
+    422: {"description": "Invalid parameter (JSON pointer in 'errors')", "content": {PROBLEM_JSON: {}}},
+}
 
 
-class Hit(BaseModel):
-    enterprise_number: str
-    name: str
-    address: Address
-    position: Position
-    categories: list[str]
-    contact: PublicContact
-    source_partner: str
-    distance_km: float
+def get_searcher(request: Request) -> Searcher:
+    searcher: Searcher = request.app.state.searcher
+    return searcher
 
 
-class SearchResults(BaseModel):
-    total: int
-    page: int
-    size: int
-    results: list[Hit]
+SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 
 
-def get_index(request: Request) -> ListingIndex:
-    index: ListingIndex = request.app.state.index
-    return index
+class InvalidParameter(Exception):
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(detail)
+        self.name, self.detail = name, detail
 
 
-IndexDep = Annotated[ListingIndex, Depends(get_index)]
-
-
-@router.get("/search", response_model=SearchResults)
-async def search(
-    index: IndexDep,
-    lat: Annotated[float, Query(ge=-90, le=90)],
-    lon: Annotated[float, Query(ge=-180, le=180)],
-    radius_km: Annotated[float, Query(gt=0, le=50)] = 10,
+def parse_search(
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    postcode: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
+    municipality: Annotated[str | None, Query(min_length=2, max_length=80)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="words (prefixes match), case/accents ignored")] = None,
+    radius_km: Annotated[float, Query(gt=0, le=MAX_RADIUS_KM)] = 10,
+    category: Annotated[list[str] | None, Query(max_length=10, description="any of these category codes")] = None,
+    delivery: bool = False, pickup: bool = False, webshop: bool = False,
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
-    size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> SearchResults:
-    """Listings within radius_km of (lat, lon), nearest first."""
-    near = await index.near(lat, lon, radius_km)
-    window = near[(page - 1) * size: page * size]
-    listings = await index.get_many([number for number, _ in window])
-    hits = [
-        Hit(enterprise_number=lst.enterprise_number, name=lst.name, address=lst.address, position=lst.position,
-            categories=list(lst.categories), contact=lst.contact, source_partner=lst.partner_id,
-            distance_km=round(dist, 3))
-        for (_, dist), lst in zip(window, listings, strict=True) if lst is not None
-    ]
-    return SearchResults(total=len(near), page=page, size=size, results=hits)
+    size: Annotated[int, Query(ge=1, le=MAX_SIZE)] = 20,
+) -> SearchQuery:
+    """A place is lat+lon, a postcode or a municipality (Dutch or French name)."""
+    if lat is not None and lon is not None:
+        position = (lat, lon)
+    elif lat is not None or lon is not None:
+        raise InvalidParameter("lon" if lon is None else "lat", "give lat and lon together")
+    elif postcode or municipality:
+        try:
+            place = resolve_place(postcode, municipality)
+        except PlaceNotFound as exc:
+            raise InvalidParameter("postcode" if postcode else "municipality", str(exc)) from None
+        position = (place.lat, place.lon)
+    else:
+        raise InvalidParameter("lat", "give a place: lat and lon, postcode or municipality")
+    return build_query(position[0], position[1], q, radius_km, category or [], delivery, pickup, webshop, page, size)
+
+
+@router.get("/search", response_model=SearchResults, responses=PROBLEMS)
+async def search(query: Annotated[SearchQuery, Depends(parse_search)], searcher: SearcherDep) -> Response:
+    """Listings near a place, nearest first (ties by name), with their distance; filtered by words, categories
+    (any of) and channels; ``total`` counts every match, ``page``/``size`` select the slice."""
+    return Response(await searcher.search(query), media_type="application/json")
+
+
+@router.get("/listings/{enterprise_number}", response_model=service.Hit, responses=PROBLEMS)
+async def listing(enterprise_number: str, searcher: SearcherDep) -> Any:
+    found = await searcher.listing(enterprise_number.replace(".", "").replace(" ", ""))
+    if found is None:
+        return problem(404, "Not found", "no listing with this enterprise number")
+    return found
+
+
+@router.get("/categories")
+async def categories(searcher: SearcherDep) -> list[dict[str, Any]]:
+    """The category vocabulary with Dutch and French labels and the number of listings in each."""
+    return await searcher.categories()
+
+
+@router.get("/suggest")
+async def suggest(searcher: SearcherDep, q: Annotated[str, Query(min_length=1, max_length=60)]) -> dict[str, Any]:
+    """Type-ahead on listing names, places and categories."""
+    return await service.suggest(searcher.index, q)
+
+
+def require_ops(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """Ops statistics need the ops token (Bearer, or the password of HTTP Basic for the ops page)."""
+    expected = request.app.state.settings.ops_token_sha256
+    token = _token(authorization)
+    if not expected or token is None or not hmac.compare_digest(
+            hashlib.sha256(token.encode()).hexdigest(), expected.lower()):
+        raise Unauthorized
+
+
+class Unauthorized(Exception):
+    pass
+
+
+def _token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(value).decode().partition(":")[2]
+        except (ValueError, UnicodeDecodeError):
+            return None
+    return None
+
+
+@router.get("/stats/visitors", dependencies=[Depends(require_ops)],
+            responses={401: {"description": "ops credentials missing", "content": {PROBLEM_JSON: {}}}})
+async def visitor_stats(request: Request, start: Annotated[date | None, Query(alias="from")] = None,
+                        end: Annotated[date | None, Query(alias="to")] = None,
+                        granularity: Literal["week", "day"] = "week", accept: Annotated[str | None, Header()] = None,
+                        ) -> Response:
+    """Unique visitors (HyperLogLog, about 0.8 % error), searches and searches without results per week or day."""
+    end = end or datetime.now(UTC).date()
+    start = start or end - timedelta(weeks=12)
+    if start > end or (end - start).days > 800:
+        return problem(422, "Invalid request", "from must precede to, at most 800 days apart",
+                       errors=[{"pointer": "/from", "detail": "from must precede to, at most 800 days apart"}])
+    stats: VisitorStats = request.app.state.stats
+    periods = await stats.periods(start, end, granularity)
+    rows = [p.__dict__ for p in periods]
+    if accept and "text/csv" in accept:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=["label", "unique_visitors", "searches", "zero_result_searches"])
+        writer.writeheader()
+        writer.writerows(rows)
+        return Response(out.getvalue(), media_type="text/csv")
+    return JSONResponse({"granularity": granularity, "from": start.isoformat(), "to": end.isoformat(),
+                         "periods": rows})

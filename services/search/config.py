@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import CommonSettings
@@ -15,6 +16,8 @@ class Settings(CommonSettings):
     redis_prefix: str = "buurt:"
     consumer_group: str = "buurt-search"
     consume: bool = True
+    cache_ttl_s: int = Field(300, ge=1, description="lifetime of a cached result (a listing change voids it at once)")
+    ops_token_sha256: str | None = Field(None, description="SHA-256 of the ops bearer token for statistics")
 
     @property
     def group_id(self) -> str:

@@ -1,32 +1,56 @@
-"""Search service entry point: ``buurt-search`` (uvicorn on SEARCH_HOST:SEARCH_PORT)."""
+"""Search service entry point.
+
+    buurt-search            serve the API and the web page (uvicorn on SEARCH_HOST:SEARCH_PORT)
+    buurt-search reindex    rebuild the Redis index from the listings topic, then exit
+"""
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
 from services.common.observability import configure_logging, health_router
-from services.common.problems import install_problem_handlers
-from services.search.api import router
+from services.common.problems import install_problem_handlers, problem
+from services.search.api import InvalidParameter, Unauthorized, router
+from services.search.cache import QueryCache
 from services.search.config import Settings, get_settings
 from services.search.consumer import ConsumerState, run_consumer
 from services.search.index import ListingIndex
+from services.search.rebuild import rebuild
+from services.search.service import Searcher
+from services.search.stats import VisitorStats
+from services.search.web import pages
+
+STATIC = Path(pages.__file__).with_name("static")
+
+
+def components(settings: Settings, redis: Redis) -> tuple[ListingIndex, Searcher, VisitorStats]:
+    index = ListingIndex(redis, f"{settings.redis_prefix}idx:")
+    stats = VisitorStats(redis, f"{settings.redis_prefix}stats:")
+    cache = QueryCache(redis, f"{settings.redis_prefix}cache:", settings.cache_ttl_s)
+    return index, Searcher(index, cache, stats), stats
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
-    index = ListingIndex(redis, settings.redis_prefix)
+    index, searcher, stats = components(settings, redis)
     consumer_state = ConsumerState()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         consumer: asyncio.Task[None] | None = None
         if settings.consume:
+            if await index.count() == 0 and await index.generation() == 0:
+                await rebuild(settings.kafka_bootstrap_servers, settings.topics.listings, index)
             consumer = asyncio.create_task(run_consumer(
                 settings.kafka_bootstrap_servers, settings.topics.listings, settings.group_id, index, consumer_state))
         try:
@@ -43,15 +67,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="buurt search", version="1", lifespan=lifespan,
                   description="Find local shops and farm products near a place.")
-    app.state.index = index
+    app.state.settings, app.state.index, app.state.searcher, app.state.stats = settings, index, searcher, stats
     install_problem_handlers(app)
+    _install_error_handlers(app)
     app.include_router(router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     checks = {"redis": redis_ready, **({"kafka": consumer_state.ready} if settings.consume else {})}
     app.include_router(health_router(checks))
     return app
 
 
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(InvalidParameter)
+    async def invalid(_: Request, exc: InvalidParameter) -> JSONResponse:
+        return problem(422, "Invalid request", exc.detail, type_="/problems/validation",
+                       errors=[{"pointer": f"/{exc.name}", "detail": exc.detail}])
+
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(_: Request, __: Unauthorized) -> JSONResponse:
+        return problem(401, "Unauthenticated", "ops credentials required", type_="/problems/unauthenticated",
+                       headers={"WWW-Authenticate": 'Basic realm="buurt ops"'})
+
+
 def run() -> None:
     settings = get_settings()
     configure_logging("search", settings.log_level)
+    if sys.argv[1:] == ["reindex"]:
+        asyncio.run(_reindex(settings))
+        return
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+async def _reindex(settings: Settings) -> None:
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        index, _, _ = components(settings, redis)
+        count = await rebuild(settings.kafka_bootstrap_servers, settings.topics.listings, index)
+        print(f"index rebuilt: {count} listings")
+    finally:
+        await redis.aclose()

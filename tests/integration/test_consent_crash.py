@@ -7,6 +7,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from aiokafka import AIOKafkaConsumer
+
 from services.common import codec, events
 from services.common.topics import Topics
 from services.infra import stack
@@ -14,11 +16,22 @@ from tests.kafka_tools import produce, read_all
 from tests.platform import running_platform
 from tests.samples import wire_registration
 
-EVENTS = 3000
+EVENTS = 6000
 
 
-def count_decisions(bootstrap: str, topics: Topics) -> int:
-    return len(asyncio.run(read_all(bootstrap, topics.decisions, timeout=5)))
+async def first_decisions(bootstrap: str, topic: str, wanted: int, timeout: float = 120) -> int:
+    """Returns as soon as ``wanted`` committed decisions exist (fast, so the kill lands mid-stream)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None,
+                                isolation_level="read_committed")
+    await consumer.start()
+    seen, deadline = 0, time.monotonic() + timeout
+    try:
+        while seen < wanted and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=50)
+            seen += sum(len(records) for records in batch.values())
+        return seen
+    finally:
+        await consumer.stop()
 
 
 def test_sigkill_mid_stream_leaves_exactly_one_decision_and_audit_record_per_event(
@@ -28,12 +41,10 @@ def test_sigkill_mid_stream_leaves_exactly_one_decision_and_audit_record_per_eve
                           extra_env={"CONSENT_CHECKPOINT_EVERY": "50"}) as platform:
         asyncio.run(produce(kafka_bootstrap, topics.submitted,
                             [(codec.key(e.business.enterprise_number), codec.encode(e)) for e in stream]))
-        deadline = time.monotonic() + 120
-        while count_decisions(kafka_bootstrap, topics) < EVENTS // 4 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        done_before = count_decisions(kafka_bootstrap, topics)
-        assert done_before < EVENTS, "the worker finished before it could be killed; raise EVENTS"
+        asyncio.run(first_decisions(kafka_bootstrap, topics.decisions, 200))
         os.kill(platform.pids["buurt-consent"], signal.SIGKILL)
+        done_before = len(asyncio.run(read_all(kafka_bootstrap, topics.decisions, timeout=5)))
+        assert done_before < EVENTS, "the worker finished before it could be killed; raise EVENTS"
         restarted = stack.start_services(platform.env, tmp_path / "restart", ("buurt-consent",))
         try:
             decisions = asyncio.run(read_all(kafka_bootstrap, topics.decisions, expect=EVENTS, timeout=240))

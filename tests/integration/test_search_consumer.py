@@ -6,9 +6,11 @@ from redis.asyncio import Redis
 from services.common import codec
 from services.common.topics import Topics
 from services.search.consumer import run_consumer
+from services.search.finder import find
 from services.search.index import ListingIndex
-from tests.integration.test_search_index import listing
+from services.search.query import build_query
 from tests.kafka_tools import produce
+from tests.search_samples import listing
 
 
 async def test_listings_topic_is_projected_into_redis_including_tombstones(
@@ -23,11 +25,13 @@ async def test_listings_topic_is_projected_into_redis_including_tombstones(
     ])
     task = asyncio.create_task(run_consumer(kafka_bootstrap, topics.listings, f"{topics.prefix}search", index))
     try:
+        query = build_query(51.05, 3.72, None, 5, [], False, False, False, 1, 10)
         for _ in range(100):
-            if [n for n, _ in await index.near(51.05, 3.72, 5)] == ["0000000097"]:
+            if [hit.enterprise_number for hit, _ in (await find(index, query)).hits] == ["0000000097"]:
                 break
             await asyncio.sleep(0.2)
-        assert [n for n, _ in await index.near(51.05, 3.72, 5)] == ["0000000097"]
+        assert [hit.enterprise_number for hit, _ in (await find(index, query)).hits] == ["0000000097"]
+        assert await index.get_many(["0000000196"]) == [None]
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

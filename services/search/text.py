@@ -1,0 +1,26 @@
+"""Words of a listing and of a query, folded for case- and accent-insensitive matching (Dutch and French)."""
+
+import re
+
+from services.common.text import fold
+
+MIN_PREFIX = 2
+MAX_TOKENS = 8
+_WORD = re.compile(r"[0-9a-z]+")
+
+
+def tokens(text: str) -> list[str]:
+    """'Crèmerie Sint-Niklaas' -> ['cremerie', 'sint', 'niklaas']."""
+    return _WORD.findall(fold(text))
+
+
+def prefixes(words: list[str]) -> set[str]:
+    """Every prefix of every word from MIN_PREFIX letters on: what type-ahead and partial words match."""
+    return {word[:end] for word in words for end in range(MIN_PREFIX, len(word) + 1)} | set(words)
+
+
+def query_tokens(q: str | None) -> list[str]:
+    """The query's words (at most MAX_TOKENS), each matched as a word or word prefix."""
+    if not q:
+        return []
+    return [t for t in tokens(q) if len(t) >= MIN_PREFIX or t.isdigit()][:MAX_TOKENS]

@@ -1,0 +1,23 @@
+"""Interface texts in Dutch (default) and French."""
+
+TEXTS = {
+    "nl": {
+        "title": "Koop in je buurt", "tagline": "Speciaalzaken, hoeve- en streekproducten dicht bij jou",
+        "where": "Postcode of gemeente", "what": "Wat zoek je?", "what_hint": "bv. kaas, bakker, hoeve",
+        "radius": "Straal", "categories": "Categorieën", "delivery": "Levering", "pickup": "Afhalen",
+        "webshop": "Webshop", "search": "Zoeken", "results": "{total} zaken binnen {radius} km",
+        "none": "Niets gevonden. Probeer een grotere straal of minder filters.", "route": "Route",
+        "unknown_place": "Deze postcode of gemeente kennen we niet.", "previous": "Vorige", "next": "Volgende",
+        "other_language": "Français", "km": "km", "opening": "Open",
+    },
+    "fr": {
+        "title": "Achetez près de chez vous", "tagline": "Commerces spécialisés, produits de la ferme et régionaux",
+        "where": "Code postal ou commune", "what": "Que cherchez-vous ?", "what_hint": "p. ex. fromage, boulangerie",
+        "radius": "Rayon", "categories": "Catégories", "delivery": "Livraison", "pickup": "Enlèvement",
+        "webshop": "Boutique en ligne", "search": "Chercher",
+        "results": "{total} commerces dans un rayon de {radius} km",
+        "none": "Rien trouvé. Essayez un rayon plus grand ou moins de filtres.", "route": "Itinéraire",
+        "unknown_place": "Ce code postal ou cette commune nous est inconnu.", "previous": "Précédent",
+        "next": "Suivant", "other_language": "Nederlands", "km": "km", "opening": "Ouvert",
+    },
+}

@@ -1,0 +1,206 @@
+"""The search API on a seeded Redis index: distances, ordering, filters, folding, places, paging, cache, statistics."""
+
+import asyncio
+import hashlib
+import random
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from redis.asyncio import Redis
+
+from services.common.events import Channels, Listing
+from services.search.config import Settings
+from services.search.index import ListingIndex
+from services.search.main import create_app
+from services.search.query import haversine_km
+from services.search.stats import VisitorStats
+from tests.search_samples import listing
+
+GENT = (51.0543, 3.7174)
+OPS_TOKEN = "ops-secret"
+
+
+@pytest.fixture
+def client(redis_url: str, redis_prefix: str) -> Iterator[TestClient]:
+    settings = Settings(redis_url=redis_url, redis_prefix=redis_prefix, consume=False,
+                        ops_token_sha256=hashlib.sha256(OPS_TOKEN.encode()).hexdigest())
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def seed(client: TestClient, listings: Sequence[Listing | tuple[str, None]]) -> None:
+    changes = [(item.enterprise_number, item) if isinstance(item, Listing) else item for item in listings]
+    asyncio.run(_apply(client, changes))
+
+
+async def _apply(client: TestClient, changes: list[Any]) -> None:
+    """Apply changes as the listings consumer does, through its own connection to the same index."""
+    app_index: ListingIndex = client.app.state.index  # type: ignore[attr-defined]
+    connection = Redis.from_url(client.app.state.settings.redis_url)  # type: ignore[attr-defined]
+    try:
+        await ListingIndex(connection, app_index.keys.prefix).apply(changes)
+    finally:
+        await connection.aclose()
+
+
+def search(client: TestClient, **params: Any) -> dict[str, Any]:
+    response = client.get("/v1/search", params={"lat": GENT[0], "lon": GENT[1], **params})
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def numbers(result: dict[str, Any]) -> list[str]:
+    return [hit["enterprise_number"] for hit in result["results"]]
+
+
+def test_distances_match_haversine_within_a_metre_and_order_is_exact(client: TestClient) -> None:
+    rng = random.Random(5)
+    shops = [listing(f"{i:010d}", GENT[0] + rng.uniform(-0.08, 0.08), GENT[1] + rng.uniform(-0.12, 0.12),
+                     name=f"Winkel {i:03d}") for i in range(200)]
+    seed(client, shops)
+    result = search(client, radius_km=8, size=100)
+    expected = sorted((haversine_km(*GENT, s.position.lat, s.position.lon), s.enterprise_number) for s in shops)
+    expected = [e for e in expected if e[0] <= 8]
+    assert result["total"] == len(expected)
+    assert numbers(result) == [number for _, number in expected[:100]]
+    for hit in result["results"]:
+        reference = haversine_km(*GENT, hit["position"]["lat"], hit["position"]["lon"])
+        assert abs(hit["distance_km"] - reference) * 1000 < 1.0
+
+
+def test_equal_distances_are_ordered_by_name_and_paging_is_stable(client: TestClient) -> None:
+    same = [listing(f"{i:010d}", GENT[0] + 0.01, GENT[1], name=name) for i, name in
+            enumerate(["Zuivel", "Appel", "Markt", "Bakker", "Kaas"])]
+    seed(client, same)
+    pages = [numbers(search(client, size=2, page=p)) for p in (1, 2, 3)]
+    assert [n for page in pages for n in page] == ["0000000001", "0000000003", "0000000004", "0000000002",
+                                                   "0000000000"]
+    assert pages == [numbers(search(client, size=2, page=p)) for p in (1, 2, 3)]
+
+
+def test_category_flag_and_text_filters(client: TestClient) -> None:
+    seed(client, [
+        listing("0000000001", GENT[0], GENT[1], "Hoeve De Linde", ("hoeveproducten",),
+                channels=Channels(pickup=True)),
+        listing("0000000002", GENT[0], GENT[1] + 0.01, "Crèmerie Sint-Jan", ("kaas-zuivel",),
+                channels=Channels(delivery=True, webshop="https://cremerie.example.be")),
+        listing("0000000003", GENT[0], GENT[1] + 0.02, "Bakkerij Claes", ("bakker",)),
+    ])
+    assert numbers(search(client, category="hoeveproducten")) == ["0000000001"]
+    assert numbers(search(client, category=["bakker", "kaas-zuivel"])) == ["0000000002", "0000000003"]
+    assert numbers(search(client, delivery="true")) == ["0000000002"]
+    assert numbers(search(client, pickup="true")) == ["0000000001"]
+    assert numbers(search(client, webshop="true", delivery="true")) == ["0000000002"]
+    assert numbers(search(client, q="hoeve")) == ["0000000001"]
+    assert numbers(search(client, q="HOEVE lin")) == ["0000000001"]
+    assert numbers(search(client, q="crèmerie")) == ["0000000002"]
+    assert numbers(search(client, q="cremerie")) == ["0000000002"]
+    assert numbers(search(client, q="fromage")) == ["0000000002"]  # the French label of its category
+    assert search(client, q="slager")["total"] == 0
+
+
+def test_places_by_postcode_and_dutch_or_french_names(client: TestClient) -> None:
+    seed(client, [listing("0000000001", 51.05, 3.72), listing("0000000002", 50.8466, 4.3517, municipality="Brussel",
+                                                               postcode="1000")])
+    for params in ({"postcode": "9000"}, {"municipality": "Gent"}, {"municipality": "gand"}):
+        response = client.get("/v1/search", params={**params, "radius_km": 5})
+        assert [h["enterprise_number"] for h in response.json()["results"]] == ["0000000001"], params
+    for name in ("Brussel", "Bruxelles"):
+        response = client.get("/v1/search", params={"municipality": name, "radius_km": 5})
+        assert [h["enterprise_number"] for h in response.json()["results"]] == ["0000000002"]
+
+
+@pytest.mark.parametrize(("params", "pointer"), [
+    ({}, "/lat"), ({"lat": 51}, "/lon"), ({"postcode": "0000"}, "/postcode"), ({"municipality": "Atlantis"},
+                                                                                 "/municipality"),
+    ({"lat": 51, "lon": 3.7, "radius_km": 51}, "/radius_km"), ({"lat": 51, "lon": 3.7, "size": 101}, "/size"),
+    ({"lat": 95, "lon": 3.7}, "/lat"),
+])
+def test_bad_parameters_are_422_problems(client: TestClient, params: dict[str, Any], pointer: str) -> None:
+    response = client.get("/v1/search", params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert pointer in {e["pointer"] for e in response.json()["errors"]}
+
+
+def test_cached_query_never_serves_a_withdrawn_business(client: TestClient) -> None:
+    seed(client, [listing("0000000001", *GENT, "Hoeve De Linde"), listing("0000000002", GENT[0], GENT[1] + 0.01)])
+    first = search(client, q="hoeve")
+    again = search(client, q="hoeve")
+    assert numbers(first) == numbers(again) == ["0000000001"]
+    metrics = client.get("/metrics").text
+    assert 'buurt_search_cache_lookups_total{result="hit"}' in metrics
+    seed(client, [("0000000001", None)])  # the tombstone of a withdrawal
+    assert numbers(search(client, q="hoeve")) == []
+    assert client.get("/v1/listings/0000000001").status_code == 404
+
+
+def test_listing_categories_and_suggestions(client: TestClient) -> None:
+    seed(client, [listing("0000000001", *GENT, "Hoeve De Linde", ("hoeveproducten", "streekproducten"))])
+    assert client.get("/v1/listings/0000000001").json()["name"] == "Hoeve De Linde"
+    counts = {c["code"]: c for c in client.get("/v1/categories").json()}
+    assert counts["hoeveproducten"]["count"] == 1
+    assert counts["hoeveproducten"]["labels"] == {"nl": "Hoeveproducten", "fr": "Produits de la ferme"}
+    suggestions = client.get("/v1/suggest", params={"q": "hoe"}).json()
+    assert "Hoeve De Linde" in suggestions["names"]
+    assert "Hoeveproducten" in suggestions["categories"]
+    assert "Gent" in client.get("/v1/suggest", params={"q": "gen"}).json()["places"]
+
+
+def test_weekly_unique_visitors_within_the_hyperloglog_bound_and_no_raw_identity_stored(
+        client: TestClient, redis_url: str, redis_prefix: str) -> None:
+    app_stats: VisitorStats = client.app.state.stats  # type: ignore[attr-defined]
+    monday = datetime(2026, 10, 5, 10, tzinfo=UTC)
+    truth: dict[str, set[str]] = {}
+
+    async def replay() -> None:
+        stats = VisitorStats(Redis.from_url(redis_url), app_stats.prefix)
+        rng = random.Random(11)
+        for week in range(4):
+            for _ in range(3000):
+                visitor = rng.randrange(1000 * (week + 1))
+                ip, agent = f"10.{visitor // 250}.{visitor % 250}.7", f"Mozilla/5.0 visitor-{visitor}"
+                at = monday + timedelta(weeks=week, days=rng.randrange(7), hours=rng.randrange(10))
+                await stats.visit(ip, agent, at)
+                truth.setdefault(f"2026-W{41 + week}", set()).add(ip)
+        await stats.redis.aclose()
+
+    asyncio.run(replay())
+    response = client.get("/v1/stats/visitors", params={"from": "2026-10-05", "to": "2026-11-01",
+                                                          "granularity": "week"},
+                          headers={"Authorization": f"Bearer {OPS_TOKEN}"})
+    assert response.status_code == 200
+    for period in response.json()["periods"]:
+        exact = len(truth[period["label"]])
+        assert abs(period["unique_visitors"] - exact) <= 0.03 * exact, (period, exact)  # HLL: 0.81 % std error
+    csv = client.get("/v1/stats/visitors", params={"from": "2026-10-05", "to": "2026-10-11"},
+                     headers={"Authorization": f"Bearer {OPS_TOKEN}", "Accept": "text/csv"})
+    assert csv.text.startswith("label,unique_visitors")
+    raw = redis.Redis.from_url(redis_url)
+    for key in raw.scan_iter(match=f"{redis_prefix}*"):
+        dump = raw.dump(key) or b""
+        assert b"10." not in key
+        assert b"Mozilla" not in dump
+        assert b"visitor-" not in dump
+    assert client.get("/v1/stats/visitors").status_code == 401
+    assert client.get("/ops").status_code == 401
+    page = client.get("/ops", auth=("ops", OPS_TOKEN))
+    assert page.status_code == 200
+    assert "<svg" in page.text
+
+
+def test_web_page_searches_by_postcode_in_dutch_and_french(client: TestClient) -> None:
+    seed(client, [listing("0000000001", 51.05, 3.72, "Hoeve De Linde", ("hoeveproducten",))])
+    page = client.get("/", params={"place": "9000", "category": "hoeveproducten"})
+    assert page.status_code == 200
+    assert "Hoeve De Linde" in page.text
+    assert "Hoeveproducten" in page.text
+    french = client.get("/", params={"place": "Gand", "lang": "fr"})
+    assert "Produits de la ferme" in french.text
+    assert 'lang="fr"' in french.text
+    assert "http://" not in page.text.split("<body>")[0]  # no asset loaded from outside the service
