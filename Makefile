@@ -12,10 +12,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-## setup: Python venv (pinned by constraints.txt), Apache Kafka jars (Maven Central), redis-server (apt)
+## setup: Python venv (pinned by constraints.txt), Apache Kafka jars (Maven Central), redis-server and, for the
+## browser test, chromium + chromium-driver (apt, when missing)
 setup: $(STAMP)
 	$(BIN)/buurt-infra fetch
-	$(BIN)/python -c "from services.infra.redis_server import ensure_installed; ensure_installed()"
+	$(BIN)/python -c "from services.infra import apt; apt.ensure('redis-server', ['redis-server'])"
+	$(BIN)/python -c "from services.infra import apt; apt.ensure('chromedriver', ['chromium', 'chromium-driver'])"
 
 ## run: the whole platform locally with demo data (Ctrl-C stops it; data persists in .data/)
 run: setup

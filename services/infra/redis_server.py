@@ -1,15 +1,12 @@
 """A local Redis from Debian's `redis-server`, installed with apt-get when missing and we are root."""
 
-import os
-import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import redis
 
-from services.infra import process
+from services.infra import apt, process
 from services.infra.kafka import InfraError
 
 
@@ -33,18 +30,7 @@ class RedisNode:
 
 
 def ensure_installed() -> str:
-    binary = shutil.which("redis-server")
-    if binary:
-        return binary
-    if os.geteuid() != 0:
-        raise InfraError("redis-server not found: install it with `sudo apt-get install redis-server`")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)  # noqa: S607
-    subprocess.run(["apt-get", "install", "-y", "-qq", "redis-server"], check=True, env=env)  # noqa: S607
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise InfraError("apt-get installed redis-server but it is not on PATH")
-    return binary
+    return apt.ensure("redis-server", ["redis-server"])
 
 
 def start(node: RedisNode, timeout: float = 20.0) -> None:

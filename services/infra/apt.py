@@ -1,0 +1,23 @@
+"""Installing Debian packages the local runtime needs (redis-server; chromium for the browser test), when missing."""
+
+import os
+import shutil
+import subprocess
+
+from services.infra.kafka import InfraError
+
+
+def ensure(binary: str, packages: list[str]) -> str:
+    """The path of ``binary``, installing ``packages`` with apt-get first when it is missing and we are root."""
+    found = shutil.which(binary)
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise InfraError(f"{binary} not found: install it with `sudo apt-get install {' '.join(packages)}`")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)  # noqa: S607
+    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)  # noqa: S603,S607
+    found = shutil.which(binary)
+    if found is None:
+        raise InfraError(f"apt-get installed {' '.join(packages)} but {binary} is not on PATH")
+    return found

@@ -1,0 +1,63 @@
+"""A shopper in headless Chromium (Debian's chromium + chromium-driver, driven by Selenium): search by postcode,
+filter by a category, see the expected business. The screenshot is saved under test-artifacts/."""
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from services.common import codec
+from services.common.kafka_admin import create_topics
+from services.common.topics import Topics
+from services.infra import apt
+from tests.e2e.test_pipeline import wait_for
+from tests.kafka_tools import produce
+from tests.platform import running_platform
+from tests.search_samples import listing
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = apt.ensure("chromium", ["chromium", "chromium-driver"])
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=412,1400"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(apt.ensure("chromedriver", ["chromium-driver"])))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_shopper_finds_a_farm_shop_by_postcode_and_category(
+        browser: webdriver.Chrome, kafka_bootstrap: str, redis_url: str, tmp_path: Path) -> None:
+    topics = Topics(f"web{uuid.uuid4().hex[:8]}.")
+    asyncio.run(create_topics(kafka_bootstrap, topics))
+    shops = [listing("0000000097", 51.045, 3.72, "Hoeve De Linde", ("hoeveproducten",)),
+             listing("0000000196", 51.05, 3.73, "Bakkerij Claes", ("bakker",))]
+    asyncio.run(produce(kafka_bootstrap, topics.listings,
+                        [(codec.key(s.enterprise_number), codec.encode(s)) for s in shops]))
+    with running_platform(kafka_bootstrap, redis_url, topics, tmp_path, names=("buurt-search",)) as platform:
+        assert wait_for(lambda: httpx.get(f"{platform.search_url}/v1/search",
+                                          params={"postcode": "9000"}).json()["total"] == 2)
+        browser.get(f"{platform.search_url}/")
+        browser.find_element(By.ID, "place").send_keys("9000")
+        browser.find_element(By.CSS_SELECTOR, "input[name=category][value=hoeveproducten]").click()
+        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        WebDriverWait(browser, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR,
+                                                                                          ".results")))
+        names = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".results h3")]
+        ARTIFACTS.mkdir(exist_ok=True)
+        browser.save_screenshot(str(ARTIFACTS / "shopper-search.png"))
+    assert names == ["Hoeve De Linde"]
+    assert (ARTIFACTS / "shopper-search.png").stat().st_size > 10_000
