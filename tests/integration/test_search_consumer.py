@@ -9,6 +9,7 @@ from services.search.consumer import run_consumer
 from services.search.finder import find
 from services.search.index import ListingIndex
 from services.search.query import build_query
+from services.search.rebuild import rebuild
 from tests.kafka_tools import produce
 from tests.search_samples import listing
 
@@ -36,4 +37,26 @@ async def test_listings_topic_is_projected_into_redis_including_tombstones(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await redis.aclose()
+
+
+async def test_reindex_rebuilds_the_index_from_the_topic_after_redis_lost_it(
+        kafka_bootstrap: str, redis_url: str, redis_prefix: str, topics: Topics) -> None:
+    await produce(kafka_bootstrap, topics.listings, [
+        (b"0000000097", codec.encode(listing("0000000097", 51.05, 3.72, "Hoeve De Linde"))),
+        (b"0000000196", codec.encode(listing("0000000196", 51.05, 3.73))),
+        (b"0000000097", codec.encode(listing("0000000097", 51.05, 3.72, "Hoeve Ter Linde"))),
+        (b"0000000196", None),
+    ])
+    redis = Redis.from_url(redis_url)
+    index = ListingIndex(redis, redis_prefix)
+    try:
+        await index.apply([("0000000295", listing("0000000295", 51.0, 3.7))])  # stale: not in the topic
+        assert await rebuild(kafka_bootstrap, topics.listings, index) == 1
+        [kept] = await index.get_many(["0000000097"])
+        assert kept is not None
+        assert kept.name == "Hoeve Ter Linde"
+        assert await index.get_many(["0000000196", "0000000295"]) == [None, None]
+        assert await index.count() == 1
+    finally:
         await redis.aclose()
