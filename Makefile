@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: setup run test test-unit test-integration test-e2e lint format up down bench infra-up infra-down clean
+.PHONY: setup run test test-unit test-integration test-e2e lint format up down bench bench-quick infra-up infra-down clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,9 +43,12 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix services tests bench
 
-## bench: measured numbers, written to bench/results/<timestamp>.json
+## bench / bench-quick: measured numbers beside their baselines, written to bench/results/<timestamp>.json
 bench: setup
 	$(BIN)/python -m bench.run
+
+bench-quick: setup
+	$(BIN)/python -m bench.run --quick
 
 infra-up: setup
 	$(BIN)/buurt-infra up

@@ -1,133 +1,87 @@
-"""Measure what the foundation offers, each figure beside its baseline, on local Kafka and Redis.
+"""Benchmarks, each figure beside its baseline, on a broker and Redis of their own (loopback).
 
-    python -m bench.run [--events N] [--listings N] [--queries N]
+    python -m bench.run --quick     (make bench-quick, about two minutes)
+    python -m bench.run             (make bench)
 
-Scenarios: ingest (KafkaPublisher, as used by the registration API, versus a raw aiokafka producer sending the same
-encoded events) and search (ListingIndex near + fetch versus raw GEOSEARCH). Numbers go to
-bench/results/<timestamp>.json; nothing is asserted.
+Writes bench/results/<timestamp>.json (machine facts, versions, parameters, every figure) and prints a Markdown
+table. Nothing is asserted: the machines are shared and noisy.
 """
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import platform
-import random
-import statistics
+import subprocess
 import tempfile
-import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
-from redis.asyncio import Redis
-
-from services.common import codec
+from bench import audit, consent, ingest, search
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
 from services.infra import kafka, process, redis_server
-from services.registration.intake import build_submitted
-from services.registration.models import RegistrationIn
-from services.registration.publisher import KafkaPublisher
-from services.search.cache import QueryCache
-from services.search.index import ListingIndex
-from services.search.query import build_query
-from services.search.service import Searcher
-from services.search.stats import VisitorStats
-from tests.samples import fresh_enterprise_number, registration_body
-from tests.search_samples import listing
 
 RESULTS = Path(__file__).with_name("results")
-
-
-async def ingest(bootstrap: str, events: int) -> dict[str, float]:
-    topics = Topics(f"bench{uuid.uuid4().hex[:6]}.")
-    await create_topics(bootstrap, topics)
-    payloads = [build_submitted(RegistrationIn.model_validate(registration_body(fresh_enterprise_number())),
-                                "unizo-winkelhier", uuid.uuid4(), datetime.now(UTC)) for _ in range(events)]
-    records = [(codec.key(e.business.enterprise_number), codec.encode(e)) for e in payloads]
-    publisher = KafkaPublisher(bootstrap, timeout_s=30)
-    await publisher.start()
-    started = time.perf_counter()
-    await asyncio.gather(*(publisher.publish(topics.submitted, k, v) for k, v in records))
-    ours = events / (time.perf_counter() - started)
-    await publisher.stop()
-    raw = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=2)
-    await raw.start()
-    started = time.perf_counter()
-    await asyncio.gather(*(raw.send_and_wait(topics.submitted, v, key=k) for k, v in records))
-    baseline = events / (time.perf_counter() - started)
-    await raw.stop()
-    return {"publisher_events_per_s": round(ours), "raw_producer_events_per_s": round(baseline),
-            "ratio": round(ours / baseline, 3)}
-
-
-async def search(redis_url: str, listings: int, queries: int) -> dict[str, float]:
-    """Uncached and cached searches (the service's Searcher) versus raw GEOSEARCH of the same radius."""
-    redis = Redis.from_url(redis_url)
-    prefix = f"bench:{uuid.uuid4().hex[:6]}:"
-    index = ListingIndex(redis, f"{prefix}idx:")
-    searcher = Searcher(index, QueryCache(redis, f"{prefix}cache:", 600), VisitorStats(redis, f"{prefix}stats:"))
-    rng = random.Random(7)  # noqa: S311 - reproducible load, not security
-    shops = [(f"{i:010d}", listing(f"{i:010d}", rng.uniform(50.7, 51.3), rng.uniform(3.0, 5.0), name=f"Winkel {i}"))
-             for i in range(listings)]
-    for start in range(0, listings, 1000):
-        await index.apply(shops[start:start + 1000])
-    points = [(rng.uniform(50.8, 51.2), rng.uniform(3.2, 4.8)) for _ in range(queries)]
-    uncached, cached, raw = [], [], []
-    for lat, lon in points:
-        query = build_query(lat, lon, None, 5, [], False, False, False, 1, 20)
-        uncached.append(await _timed(searcher.search(query)))
-        cached.append(await _timed(searcher.search(query)))
-        raw.append(await _timed(redis.geosearch(index.keys.geo, longitude=lon, latitude=lat, radius=5, unit="km",
-                                                sort="ASC", withdist=True)))
-    async for key in redis.scan_iter(match=f"{prefix}*", count=5000):
-        await redis.delete(key)
-    await redis.aclose()
-    return {"listings": listings, "queries": queries,
-            "uncached_p50_ms": _ms(uncached, 50), "uncached_p99_ms": _ms(uncached, 99),
-            "cached_p50_ms": _ms(cached, 50), "cached_p99_ms": _ms(cached, 99),
-            "raw_geosearch_p50_ms": _ms(raw, 50), "raw_geosearch_p99_ms": _ms(raw, 99)}
-
-
-async def _timed(awaitable: Any) -> float:
-    started = time.perf_counter()
-    await awaitable
-    return time.perf_counter() - started
-
-
-def _ms(samples: list[float], pct: int) -> float:
-    return round(statistics.quantiles(samples, n=100)[pct - 1] * 1000, 3)
+SIZES = {"quick": {"singles": 2000, "batches": 5, "consent": 5000, "search": [10_000], "queries": 300},
+         "full": {"singles": 10_000, "batches": 20, "consent": 50_000, "search": [10_000, 100_000],
+                  "queries": 2000}}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=5000)
-    parser.add_argument("--listings", type=int, default=10000)
-    parser.add_argument("--queries", type=int, default=1000)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
+    sizes = SIZES["quick" if args.quick else "full"]
     home = Path(tempfile.mkdtemp(prefix="buurt-bench-"))
     broker = kafka.KafkaNode(home / "kafka", process.free_port(), process.free_port())
     cache = redis_server.RedisNode(home / "redis", process.free_port(), appendonly=False)
     kafka.start(broker)
     redis_server.start(cache)
     try:
-        figures: dict[str, Any] = {
-            "ingest": asyncio.run(ingest(broker.bootstrap, args.events)),
-            "search": asyncio.run(search(cache.url, args.listings, args.queries)),
-        }
+        figures = scenarios(broker.bootstrap, cache.url, home, sizes)
     finally:
         kafka.stop(broker)
         redis_server.stop(cache)
-    report = {"at": datetime.now(UTC).isoformat(), "machine": {"python": platform.python_version(),
-              "platform": platform.platform(), "cpus": os.cpu_count()},
-              "kafka": kafka.KAFKA_VERSION, "args": vars(args), "figures": figures}
+    write_report(figures, sizes, "quick" if args.quick else "full")
+
+
+def scenarios(bootstrap: str, redis_url: str, home: Path, sizes: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    def fresh_topics() -> Topics:
+        topics = Topics(f"b{uuid.uuid4().hex[:6]}.")
+        asyncio.run(create_topics(bootstrap, topics))
+        return topics
+
+    consent_topics = fresh_topics()
+    runs: dict[str, Callable[[], dict[str, Any]]] = {
+        "ingest": lambda: ingest.run(bootstrap, redis_url, fresh_topics(), home / "ingest", sizes["singles"],
+                                     sizes["batches"]),
+        "consent": lambda: consent.run(bootstrap, redis_url, consent_topics, home / "consent", sizes["consent"]),
+        "audit": lambda: audit.run(bootstrap, consent_topics),
+        **{f"search_{n}": functools.partial(search.run, redis_url, n, sizes["queries"]) for n in sizes["search"]},
+    }
+    figures = {}
+    for name, scenario in runs.items():
+        print(f"running {name} …", flush=True)
+        figures[name] = scenario()
+    return figures
+
+
+def write_report(figures: dict[str, dict[str, Any]], sizes: dict[str, Any], mode: str) -> None:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,  # noqa: S607
+                            check=False).stdout.strip()
+    report = {"at": datetime.now(UTC).isoformat(), "mode": mode, "commit": commit, "sizes": sizes,
+              "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                          "cpus": os.cpu_count()},
+              "kafka": kafka.KAFKA_VERSION, "figures": figures}
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(report, indent=2))
-    print("| scenario | figure | value |\n|---|---|---|")
+    print("\n| scenario | figure | value |\n|---|---|---|")
     for scenario, values in figures.items():
         for name, value in values.items():
             print(f"| {scenario} | {name} | {value} |")

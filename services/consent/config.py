@@ -26,7 +26,7 @@ class Settings(CommonSettings):
     consent_validity_days: float = Field(3 * 365, gt=0, description="consent expires without renewal after this")
     expiry_check_interval_s: float = Field(3600.0, gt=0)
     # How fast a crashed worker's partitions move to the survivors (the Kafka consumer session timeout).
-    session_timeout_s: float = Field(10.0, ge=6)
+    session_timeout_s: float = Field(20.0, ge=6)
 
     @property
     def group_id(self) -> str:

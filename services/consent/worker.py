@@ -66,7 +66,7 @@ class ConsentWorker:
             self.running = True
             signed_at = time.monotonic()
             while True:
-                batches = await consumer.getmany(timeout_ms=500, max_records=2000)
+                batches = await consumer.getmany(timeout_ms=500, max_records=500)
                 for tp, records in batches.items():
                     if tp.partition in self.partitions:
                         await self._process(tp, records)

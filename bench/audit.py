@@ -1,0 +1,30 @@
+"""Audit replay: `buurt-audit verify`'s work (read + chain + checkpoints) versus a raw read of the same topic."""
+
+import asyncio
+import time
+
+from services.common import codec, events
+from services.common.codec import DecodeError
+from services.common.topics import Topics
+from services.consent import ledger
+from services.consent.reader import read_topic
+
+
+def run(bootstrap: str, topics: Topics) -> dict[str, float]:
+    started = time.perf_counter()
+    raw = asyncio.run(read_topic(bootstrap, topics.audit))
+    raw_s = time.perf_counter() - started
+    started = time.perf_counter()
+    records = asyncio.run(read_topic(bootstrap, topics.audit))
+    checkpoints = []
+    for record in asyncio.run(read_topic(bootstrap, topics.checkpoints)):
+        try:
+            checkpoints.append(codec.decode(events.AuditCheckpoint, record.value))
+        except DecodeError:
+            continue
+    report = ledger.verify(records, checkpoints, None)
+    verify_s = time.perf_counter() - started
+    assert report.ok, report.findings
+    verify_rate, raw_rate = len(records) / verify_s, len(raw) / raw_s
+    return {"records": len(records), "verify_per_s": round(verify_rate), "raw_read_per_s": round(raw_rate),
+            "verify_to_raw_ratio": round(verify_rate / raw_rate, 3)}

@@ -1,0 +1,60 @@
+"""Ingest: registrations accepted per second through the HTTP API (single and batch) versus a raw aiokafka producer
+sending equally large encoded events to the same topic."""
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from bench.common import wire_events
+from services.common.topics import Topics
+from tests.platform import running_platform
+from tests.samples import registration_body, signed
+
+CONCURRENCY = 64
+
+
+async def _post_many(url: str, bodies: list[bytes], path: str, partner: str) -> float:
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    slots = asyncio.Semaphore(CONCURRENCY)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        async def one(body: bytes) -> None:
+            async with slots:
+                response = await client.post(path, content=body, headers=signed("POST", path, body, partner))
+                response.raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(b) for b in bodies))
+        return time.perf_counter() - started
+
+
+async def _raw(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> float:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*[await producer.send(topic, v, key=k) for k, v in records])
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+
+
+def run(bootstrap: str, redis_url: str, topics: Topics, logs: Path, singles: int, batches: int) -> dict[str, float]:
+    single_bodies = [json.dumps(registration_body()).encode() for _ in range(singles)]
+    batch_bodies = [json.dumps({"registrations": [registration_body() for _ in range(1000)]}).encode()
+                    for _ in range(batches)]
+    with running_platform(bootstrap, redis_url, topics, logs, names=("buurt-registration",),
+                          extra_env={"REGISTRATION_RATE_LIMIT_PER_MINUTE": "100000000"}) as platform:
+        single_s = asyncio.run(_post_many(platform.registration_url, single_bodies, "/v1/registrations",
+                                          "unizo-winkelhier"))
+        batch_s = asyncio.run(_post_many(platform.registration_url, batch_bodies, "/v1/registrations:batch",
+                                         "nsz-koopvanuitjekot"))
+    raw_count = max(singles, batches * 1000)
+    raw_s = asyncio.run(_raw(bootstrap, topics.submitted, wire_events(raw_count)))
+    raw_rate = raw_count / raw_s
+    batch_rate = batches * 1000 / batch_s
+    return {"single_per_s": round(singles / single_s), "batch_per_s": round(batch_rate),
+            "raw_producer_per_s": round(raw_rate), "batch_to_raw_ratio": round(batch_rate / raw_rate, 3)}
