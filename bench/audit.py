@@ -5,9 +5,9 @@ import time
 
 from services.common import codec, events
 from services.common.codec import DecodeError
+from services.common.topic_reader import read_topic
 from services.common.topics import Topics
 from services.consent import ledger
-from services.consent.reader import read_topic
 
 
 def run(bootstrap: str, topics: Topics) -> dict[str, float]:

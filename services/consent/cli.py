@@ -27,9 +27,9 @@ from stdnum.be import vat
 
 from services.common import codec, events
 from services.common.codec import DecodeError
+from services.common.topic_reader import RawRecord, read_keyed, read_topic
 from services.common.topics import Topics
 from services.consent import crypto, ledger
-from services.consent.reader import read_keyed, read_topic
 
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 console = Console(stderr=True)
@@ -42,7 +42,7 @@ class Format(StrEnum):
     csv = "csv"
 
 
-def _read(bootstrap: str, topic: str) -> list[ledger.RawRecord]:
+def _read(bootstrap: str, topic: str) -> list[RawRecord]:
     with Progress(TextColumn("reading {task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task(topic, total=None)

@@ -10,19 +10,12 @@ from datetime import datetime
 
 from services.common import codec, events
 from services.common.codec import DecodeError
+from services.common.topic_reader import RawRecord
 from services.consent import crypto
 from services.consent.audit import GENESIS_HASH, chain_hash
 
 LISTING_OUTCOMES = {"approved"}
 UNLISTING_OUTCOMES = {"withdrawn", "erased", "expired"}
-
-
-@dataclass(frozen=True)
-class RawRecord:
-    partition: int
-    offset: int
-    value: bytes | None
-    key: bytes | None = None
 
 
 @dataclass(frozen=True)

@@ -16,22 +16,22 @@ from services.registration.publisher import Publisher
 from services.registration.store import RequestStore
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_store(request: Request) -> RequestStore:
+async def get_store(request: Request) -> RequestStore:
     store: RequestStore = request.app.state.store
     return store
 
 
-def get_publisher(request: Request) -> Publisher:
+async def get_publisher(request: Request) -> Publisher:
     publisher: Publisher = request.app.state.publisher
     return publisher
 
 
-def get_topics(request: Request) -> Topics:
+async def get_topics(request: Request) -> Topics:
     topics: Topics = request.app.state.topics
     return topics
 

@@ -24,7 +24,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_searcher(request: Request) -> Searcher:
+async def get_searcher(request: Request) -> Searcher:
     searcher: Searcher = request.app.state.searcher
     return searcher
 
@@ -38,7 +38,7 @@ class InvalidParameter(Exception):
         self.name, self.detail = name, detail
 
 
-def parse_search(
+async def parse_search(
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
     postcode: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
@@ -93,7 +93,7 @@ async def suggest(searcher: SearcherDep, q: Annotated[str, Query(min_length=1, m
     return await service.suggest(searcher.index, q)
 
 
-def require_ops(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+async def require_ops(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
     """Ops statistics need the ops token (Bearer, or the password of HTTP Basic for the ops page)."""
     expected = request.app.state.settings.ops_token_sha256
     token = _token(authorization)

@@ -6,7 +6,7 @@ import logging
 from services.common import codec
 from services.common.codec import DecodeError
 from services.common.events import Listing
-from services.consent.reader import read_topic
+from services.common.topic_reader import read_topic
 from services.search.index import ListingIndex
 
 logger = logging.getLogger(__name__)

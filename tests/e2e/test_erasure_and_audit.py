@@ -16,8 +16,8 @@ import redis
 
 from services.common import codec, events
 from services.common.kafka_admin import create_topics
+from services.common.topic_reader import read_topic
 from services.common.topics import ALL, Topics
-from services.consent.reader import read_topic
 from tests.e2e.test_pipeline import post, search_near_gent, status_of, wait_for
 from tests.kafka_tools import produce
 from tests.platform import Platform, running_platform

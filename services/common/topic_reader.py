@@ -1,4 +1,5 @@
-"""Reads a topic from offset 0 to its end, partition by partition, without a consumer group (no offsets committed)."""
+"""Reads a topic from offset 0 to its end, partition by partition, without a consumer group (no offsets committed):
+what auditors replay (consent.audit) and what the search index is rebuilt from (listings)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -6,9 +7,15 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from services.consent.ledger import RawRecord
-
 BATCH = 5000
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    partition: int
+    offset: int
+    value: bytes | None
+    key: bytes | None = None
 
 
 async def read_topic(bootstrap: str, topic: str, progress: Callable[[int], None] | None = None) -> list[RawRecord]:
