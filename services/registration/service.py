@@ -19,7 +19,6 @@ logger = logging.getLogger(__name__)
 ACCEPTED = Counter("buurt_registration_events_accepted_total", "Partner events durably accepted",
                    ["partner", "event_type"])
 MAX_BATCH = 1000
-PUBLISH_CONCURRENCY = 64  # in-flight publishes per bulk request: enough to fill producer batches
 
 
 @dataclass
@@ -42,35 +41,45 @@ class ItemResult:
 
 async def publish(event: events.AnyPartnerEvent, publisher: Publisher, topics: Topics, store: RequestStore) -> None:
     """Durably publish (raises BrokerUnavailable), then record the submission as received for its partner."""
-    number = events.enterprise_number_of(event)
-    await publisher.publish(topics.submitted, codec.key(number), codec.encode(event))
+    await _publish_only(event, publisher, topics)
+    await _record_received(store, [event])
+
+
+async def _publish_only(event: events.AnyPartnerEvent, publisher: Publisher, topics: Topics) -> None:
+    await publisher.publish(topics.submitted, codec.key(events.enterprise_number_of(event)), codec.encode(event))
     ACCEPTED.labels(event.partner_id, event.event_type).inc()
-    logger.info("event accepted", extra={"event_id": str(event.event_id), "event_type": event.event_type,
-                                         "partner": event.partner_id})
+
+
+async def _record_received(store: RequestStore, accepted: list[events.AnyPartnerEvent]) -> None:
+    statuses = {str(e.event_id): Status(e.partner_id, events.enterprise_number_of(e), "received",
+                                        updated_at=e.submitted_at.timestamp()) for e in accepted}
     try:
-        await store.put_status(str(event.event_id), Status(event.partner_id, number, "received",
-                                                           updated_at=event.submitted_at.timestamp()))
+        await store.put_statuses(statuses)
     except StoreUnavailable:
-        # The event is durable; its status appears once the decision arrives. Never report it as failed.
-        logger.warning("status not recorded", extra={"event_id": str(event.event_id)})
+        # The events are durable; their status appears once the decision arrives. Never report them as failed.
+        logger.warning("statuses not recorded", extra={"events": len(statuses)})
+    logger.info("events accepted", extra={"events": len(accepted)})
 
 
 async def publish_items(built: list[events.AnyPartnerEvent | list[FieldError]], publisher: Publisher,
                         topics: Topics, store: RequestStore) -> list[ItemResult]:
-    """Publish every valid item concurrently (bounded); the result list keeps the input order."""
-    slots = asyncio.Semaphore(PUBLISH_CONCURRENCY)
+    """Publish every valid item concurrently (the publisher commits them in as few transactions as it can);
+    the result list keeps the input order."""
 
     async def one(index: int, item: events.AnyPartnerEvent | list[FieldError]) -> ItemResult:
         if isinstance(item, list):
             return ItemResult(index, "rejected", errors=item)
         try:
-            async with slots:
-                await publish(item, publisher, topics, store)
+            await _publish_only(item, publisher, topics)
         except BrokerUnavailable:
             return ItemResult(index, "unavailable", errors=[FieldError("", "the event log is unavailable; retry")])
         return ItemResult(index, "accepted", id=str(item.event_id))
 
-    return list(await asyncio.gather(*(one(i, item) for i, item in enumerate(built))))
+    results = list(await asyncio.gather(*(one(i, item) for i, item in enumerate(built))))
+    accepted = [item for item, result in zip(built, results, strict=True) if result.status == "accepted"]
+    if accepted:
+        await _record_received(store, accepted)  # type: ignore[arg-type]
+    return results
 
 
 def build_or_errors(build: Callable[[], events.AnyPartnerEvent]) -> events.AnyPartnerEvent | list[FieldError]:

@@ -37,6 +37,9 @@ class RequestStore(Protocol):
     async def complete(self, key: str, fingerprint: str, response: dict[str, Any]) -> None: ...
     async def release(self, key: str) -> None: ...
     async def put_status(self, event_id: str, status: Status) -> None: ...
+    async def put_statuses(self, statuses: dict[str, Status]) -> None:
+        """Many statuses in one round trip (bulk intake)."""
+
     async def get_status(self, event_id: str) -> Status | None: ...
     async def latest_registration(self, enterprise_number: str, event_id: str | None = None) -> str | None:
         """Remember (when event_id is given) or recall the latest listed registration of a business."""
@@ -77,8 +80,14 @@ class RedisRequestStore:
         await self._call(self.redis.delete(f"{self.prefix}idem:{key}"))
 
     async def put_status(self, event_id: str, status: Status) -> None:
-        value = json.dumps({**status.__dict__, "reasons": list(status.reasons)})
-        await self._call(self.redis.set(f"{self.prefix}status:{event_id}", value, ex=STATUS_TTL_S))
+        await self.put_statuses({event_id: status})
+
+    async def put_statuses(self, statuses: dict[str, Status]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        for event_id, status in statuses.items():
+            value = json.dumps({**status.__dict__, "reasons": list(status.reasons)})
+            pipe.set(f"{self.prefix}status:{event_id}", value, ex=STATUS_TTL_S)
+        await self._call(pipe.execute())
 
     async def get_status(self, event_id: str) -> Status | None:
         raw = await self._call(self.redis.get(f"{self.prefix}status:{event_id}"))
@@ -148,8 +157,11 @@ class InMemoryRequestStore:
         self.records.pop(key, None)
 
     async def put_status(self, event_id: str, status: Status) -> None:
+        await self.put_statuses({event_id: status})
+
+    async def put_statuses(self, statuses: dict[str, Status]) -> None:
         self._check()
-        self.statuses[event_id] = status
+        self.statuses.update(statuses)
 
     async def get_status(self, event_id: str) -> Status | None:
         self._check()
