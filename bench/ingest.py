@@ -2,6 +2,7 @@
 sending equally large encoded events to the same topic."""
 
 import asyncio
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -23,12 +24,24 @@ async def _post_many(url: str, bodies: list[bytes], path: str, partner: str) -> 
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
         async def one(body: bytes) -> None:
             async with slots:
-                response = await client.post(path, content=body, headers=signed("POST", path, body, partner))
+                for attempt in range(3):
+                    try:  # a pooled keep-alive connection the server just closed: sign again and resend
+                        headers = {**signed("POST", path, body, partner, timestamp=_stamp(attempt)),
+                                   "Idempotency-Key": hashlib.sha256(body).hexdigest()}
+                        response = await client.post(path, content=body, headers=headers)
+                        break
+                    except httpx.TransportError:
+                        if attempt == 2:
+                            raise
                 response.raise_for_status()
 
         started = time.perf_counter()
         await asyncio.gather(*(one(b) for b in bodies))
         return time.perf_counter() - started
+
+
+def _stamp(attempt: int) -> int:
+    return int(time.time()) - attempt  # a resend needs another signature (replays are refused)
 
 
 async def _raw(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> float:
