@@ -77,8 +77,9 @@ class Decider:
         if verdict.state is not None:
             part.states[number] = verdict.state
             outs.append(Out(self.topics.consent_state, key, _dump_state(verdict.state), part.partition))
-            listed = verdict.listed and isinstance(event, events.RegistrationSubmitted)
-            value = codec.encode(_listing(event, now)) if listed else None  # type: ignore[arg-type]
+            value = None  # a tombstone unlists
+            if verdict.listed and isinstance(event, events.RegistrationSubmitted):
+                value = codec.encode(_listing(event, now))
             outs.append(Out(self.topics.listings, key, value))
         if verdict.outcome == "erased" and part.keys.pop(number, None) is not None:
             # crypto-shredding: the person's ciphertext in the audit log can no longer be opened

@@ -2,6 +2,8 @@
 audit chain head from the last record of the same partition of consent.audit. One consumer reads all assigned
 partitions together (read_committed: aborted transactions never count)."""
 
+from typing import Any
+
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
@@ -33,7 +35,7 @@ async def restore_partitions(bootstrap: str, topics: Topics, partitions: list[in
         await consumer.stop()
 
 
-def _apply(table: dict, is_state: bool, record: ConsumerRecord[bytes, bytes]) -> None:  # type: ignore[type-arg]
+def _apply(table: dict[str, Any], is_state: bool, record: ConsumerRecord[bytes, bytes]) -> None:
     key = (record.key or b"").decode()
     if record.value is None:
         table.pop(key, None)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord
 from prometheus_client import Counter
 
 from services.common import codec, events
@@ -80,7 +81,7 @@ class ConsentWorker:
             await self._release(list(self.producers))
             await consumer.stop()
 
-    async def _process(self, tp: TopicPartition, records: list) -> None:  # type: ignore[type-arg]
+    async def _process(self, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         part, producer = self.partitions[tp.partition], self.producers[tp.partition]
         now = datetime.now(UTC)
         async with producer.transaction():

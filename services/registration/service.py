@@ -76,9 +76,10 @@ async def publish_items(built: list[events.AnyPartnerEvent | list[FieldError]], 
         return ItemResult(index, "accepted", id=str(item.event_id))
 
     results = list(await asyncio.gather(*(one(i, item) for i, item in enumerate(built))))
-    accepted = [item for item, result in zip(built, results, strict=True) if result.status == "accepted"]
+    accepted = [item for item, result in zip(built, results, strict=True)
+                if not isinstance(item, list) and result.status == "accepted"]
     if accepted:
-        await _record_received(store, accepted)  # type: ignore[arg-type]
+        await _record_received(store, accepted)
     return results
 
 
