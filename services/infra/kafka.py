@@ -124,6 +124,9 @@ def start(node: KafkaNode, version: str = KAFKA_VERSION, timeout: float = 90.0) 
     if process.read_pid(node.pid_file) is not None:
         wait_ready(node.bootstrap, timeout)
         return
+    if process.port_open("127.0.0.1", node.port):
+        raise InfraError(f"port {node.port} is taken by a broker this project did not start; stop it or set "
+                         "KAFKA_PORT")
     libs = fetch(version)
     node.home.mkdir(parents=True, exist_ok=True)
     node.config_file.write_text(_server_properties(node))

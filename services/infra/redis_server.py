@@ -35,6 +35,9 @@ def ensure_installed() -> str:
 
 def start(node: RedisNode, timeout: float = 20.0) -> None:
     if process.read_pid(node.pid_file) is None:
+        if process.port_open("127.0.0.1", node.port):
+            raise InfraError(f"port {node.port} is taken by a Redis this project did not start; stop it or set "
+                             "REDIS_PORT")
         binary = ensure_installed()
         node.home.mkdir(parents=True, exist_ok=True)
         argv = [binary, "--bind", "127.0.0.1", "--port", str(node.port), "--dir", str(node.home),
