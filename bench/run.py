@@ -60,7 +60,7 @@ def scenarios(bootstrap: str, redis_url: str, home: Path, sizes: dict[str, Any])
     runs: dict[str, Callable[[], dict[str, Any]]] = {
         "ingest": lambda: ingest.run(bootstrap, redis_url, fresh_topics(), home / "ingest", sizes["singles"],
                                      sizes["batches"]),
-        "consent": lambda: consent.run(bootstrap, redis_url, consent_topics, home / "consent", sizes["consent"]),
+        "consent": lambda: consent.run(bootstrap, consent_topics, fresh_topics, home / "consent", sizes["consent"]),
         "audit": lambda: audit.run(bootstrap, consent_topics),
         **{f"search_{n}": functools.partial(search.run, redis_url, n, sizes["queries"]) for n in sizes["search"]},
     }

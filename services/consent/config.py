@@ -21,6 +21,7 @@ class Settings(CommonSettings):
     # Secrets have no defaults: `make run` and the tests generate them (services.consent.crypto.generate_secrets).
     master_key: SecretStr = Field(description="base64 AES-256 key that wraps the per-subject data keys")
     signing_key: SecretStr = Field(description="base64 Ed25519 private key that signs audit checkpoints")
+    max_batch: int = Field(5000, ge=1, description="input records fetched per poll (over all partitions)")
     checkpoint_every: int = Field(100, ge=1, description="sign a checkpoint every N audit records per partition")
     checkpoint_interval_s: float = Field(60.0, gt=0, description="and at least this often while records arrive")
     consent_validity_days: float = Field(3 * 365, gt=0, description="consent expires without renewal after this")
