@@ -2,6 +2,7 @@
 
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
 from services.common import codec
@@ -23,3 +24,12 @@ def wire_events(count: int) -> list[tuple[bytes, bytes]]:
     """Encoded canonical registrations keyed by enterprise number, as partners' Kafka exports carry them."""
     events: list[RegistrationSubmitted] = [wire_registration() for _ in range(count)]
     return [(codec.key(e.business.enterprise_number), codec.encode(e)) for e in events]
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (uvicorn workers), in MiB."""
+    proc = Path(f"/proc/{pid}")
+    kib = next(int(line.split()[1]) for line in (proc / "status").read_text().splitlines()
+               if line.startswith("VmRSS:"))
+    children = (proc / "task" / str(pid) / "children").read_text().split()
+    return round(kib / 1024 + sum(rss_mib(int(child)) for child in children), 1)

@@ -1,50 +1,144 @@
-"""Search: latency of uncached and cached searches through the service's Searcher versus raw GEOSEARCH of the same
-radius, and Redis memory per 100,000 listings."""
+"""Search at a given number of listings: the search service (a real process, over HTTP) uncached and cached, next
+to raw Redis GEOSEARCH of the same radius (the floor the design sits on) and PostgreSQL + PostGIS on the same data
+(the peer); plus Redis memory per 100,000 listings and the service's resident memory.
+
+For each: the maximum rate (closed loop, 32 in flight) and p50/p99 one request at a time; for the service uncached,
+also p50/p99 at 50 % and 80 % of its maximum (open loop). Searches are 5 km around random points of one area,
+every other one with a word prefix (the floor has no word filter: it is the floor).
+"""
 
 import asyncio
 import random
 import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from redis.asyncio import Redis
 
-from bench.common import ms, timed
-from services.search.cache import QueryCache
+from bench import loadtools, postgis
+from bench.common import rss_mib
+from services.common.topics import Topics
 from services.search.index import ListingIndex
-from services.search.query import build_query
-from services.search.service import Searcher
-from services.search.stats import VisitorStats
+from tests.platform import running_platform
 from tests.search_samples import listing
 
+CONCURRENCY = 32
+# Listing names are drawn from these, so a word filter keeps about a tenth of the listings.
+WORDS = ("bakkerij", "slagerij", "hoeve", "kaasmakerij", "brouwerij", "bloemen", "fietsen", "boekhandel",
+         "koffiebar", "groenten")
+# Listings spread over 50.7-51.3 N, 3.0-5.0 E; searches around points of 51.0-51.3 N, 4.0-4.3 E (the same box for
+# every system: redis-benchmark draws the floor's points as "51.<random>" and "4.<random>").
+AREA = (51.0, 51.3, 4.0, 4.3)
+Row = tuple[str, str, float, float]
 
-async def _run(redis_url: str, listings: int, queries: int) -> dict[str, float]:
+
+def rows(count: int) -> list[Row]:
+    rng = random.Random(7)  # noqa: S311 - reproducible data, not security
+    return [(f"{i:010d}", f"{rng.choice(WORDS).capitalize()} {i}", rng.uniform(50.7, 51.3),
+             rng.uniform(3.0, 5.0)) for i in range(count)]
+
+
+def targets(path: Path, base_url: str, count: int, seed: int) -> Path:
+    """A vegeta targets file of ``count`` distinct searches."""
+    rng = random.Random(seed)  # noqa: S311
+    lines = []
+    for n in range(count):
+        params: dict[str, Any] = {"lat": round(rng.uniform(*AREA[:2]), 6), "lon": round(rng.uniform(*AREA[2:]), 6),
+                                  "radius_km": 5, **({"q": rng.choice(WORDS)[:4]} if n % 2 else {})}
+        lines.append(f"GET {base_url}/v1/search?{urlencode(params)}\n")
+    path.write_text("".join(lines))
+    return path
+
+
+async def _index(redis_url: str, prefix: str, data: list[Row]) -> int:
+    """Index ``data`` under ``prefix`` (and the floor's GEO set); the Redis memory the index took, in bytes."""
     redis = Redis.from_url(redis_url)
-    prefix = f"bench:{uuid.uuid4().hex[:6]}:"
-    index = ListingIndex(redis, f"{prefix}idx:")
-    searcher = Searcher(index, QueryCache(redis, f"{prefix}cache:", 600), VisitorStats(redis, f"{prefix}stats:"))
-    rng = random.Random(7)  # noqa: S311 - reproducible load, not security
-    memory_before = int((await redis.info("memory"))["used_memory"])
-    shops = [(f"{i:010d}", listing(f"{i:010d}", rng.uniform(50.7, 51.3), rng.uniform(3.0, 5.0), name=f"Winkel {i}"))
-             for i in range(listings)]
-    for start in range(0, listings, 1000):
-        await index.apply(shops[start:start + 1000])
-    memory = int((await redis.info("memory"))["used_memory"]) - memory_before
-    uncached, cached, raw = [], [], []
-    for _ in range(queries):
-        lat, lon = rng.uniform(50.8, 51.2), rng.uniform(3.2, 4.8)
-        query = build_query(lat, lon, None, 5, [], False, False, False, 1, 20)
-        uncached.append(await timed(searcher.search(query)))
-        cached.append(await timed(searcher.search(query)))
-        raw.append(await timed(redis.geosearch(index.keys.geo, longitude=lon, latitude=lat, radius=5, unit="km",
-                                               sort="ASC", withdist=True)))
+    try:
+        before = int((await redis.info("memory"))["used_memory"])
+        index = ListingIndex(redis, f"{prefix}idx:")
+        for start in range(0, len(data), 1000):
+            await index.apply([(number, listing(number, lat, lon, name=name))
+                               for number, name, lat, lon in data[start:start + 1000]])
+        used = int((await redis.info("memory"))["used_memory"]) - before
+        for start in range(0, len(data), 10_000):  # redis-benchmark names members by 12-digit random numbers
+            await redis.geoadd(f"{prefix}floor", [x for i, (_, _, lat, lon) in enumerate(data[start:start + 10_000],
+                                                                                       start)
+                                                  for x in (lon, lat, f"{i:012d}")])
+        return used
+    finally:
+        await redis.aclose()
+
+
+async def _drop(redis_url: str, prefix: str) -> None:
+    redis = Redis.from_url(redis_url)
     async for key in redis.scan_iter(match=f"{prefix}*", count=5000):
-        await redis.delete(key)
+        await redis.unlink(key)
     await redis.aclose()
-    return {"listings": listings, "queries": queries,
-            "uncached_p50_ms": ms(uncached, 50), "uncached_p99_ms": ms(uncached, 99),
-            "cached_p50_ms": ms(cached, 50), "cached_p99_ms": ms(cached, 99),
-            "raw_geosearch_p50_ms": ms(raw, 50), "raw_geosearch_p99_ms": ms(raw, 99),
-            "redis_mib_per_100k": round(memory / listings * 100_000 / 2**20, 1)}
 
 
-def run(redis_url: str, listings: int, queries: int) -> dict[str, float]:
-    return asyncio.run(_run(redis_url, listings, queries))
+def _named(name: str, figures: dict[str, float]) -> dict[str, float]:
+    return {f"{name}_{key}": round(value, 3 if key.endswith("ms") else 0) for key, value in figures.items()}
+
+
+def _service(url: str, work: Path, seconds: float) -> dict[str, float]:
+    unique = targets(work / "unique.txt", url, int(seconds * 5000), seed=1)
+    peak = loadtools.vegeta(unique, seconds)
+    figures = {**_named("uncached_max", {"per_s": peak["per_s"]}),
+               **_named("uncached_alone", _latency(loadtools.vegeta(targets(work / "alone.txt", url, 5000, 2),
+                                                                    seconds, workers=1)))}
+    for share in (50, 80):
+        at = loadtools.vegeta(targets(work / f"at{share}.txt", url, int(seconds * 5000), seed=share), seconds,
+                              rate=peak["per_s"] * share / 100)
+        figures |= _named(f"uncached_at_{share}pct", _latency(at))
+    repeated = targets(work / "repeated.txt", url, 200, seed=3)
+    loadtools.vegeta(repeated, 1, rate=400)  # warm: every query cached
+    figures |= _named("cached_max", {"per_s": loadtools.vegeta(repeated, seconds)["per_s"]})
+    figures |= _named("cached_alone", _latency(loadtools.vegeta(repeated, seconds, workers=1)))
+    return figures
+
+
+def _latency(figures: dict[str, float]) -> dict[str, float]:
+    return {"p50_ms": figures["p50_ms"], "p99_ms": figures["p99_ms"]}
+
+
+def _floor(redis_url: str, prefix: str, listings: int, seconds: float) -> dict[str, float]:
+    port = urlsplit(redis_url).port or 6379
+    command = ["GEOSEARCH", f"{prefix}floor", "FROMLONLAT", "4.__rand_int__", "51.__rand_int__", "BYRADIUS", "5",
+               "km", "ASC", "WITHDIST"]
+    keyspace = 300_000_000_000  # "51.<12 digits below 3e11>" = 51.0-51.3, "4.<...>" = 4.0-4.3
+    peak = loadtools.redis_benchmark(port, command, CONCURRENCY, int(seconds * 3000), keyspace)
+    alone = loadtools.redis_benchmark(port, command, 1, int(seconds * 300), keyspace)
+    return {**_named("raw_geosearch_max", {"per_s": peak["per_s"]}), **_named("raw_geosearch_alone", _latency(alone))}
+
+
+def _postgis(data: list[Row], seconds: float) -> dict[str, float]:
+    with postgis.server() as port:
+        postgis.load(port, data)
+        scripts = postgis.pgbench_scripts(AREA, WORDS)
+        peak = loadtools.pgbench(port, scripts, seconds, CONCURRENCY)
+        figures = {**_named("postgis_max", {"per_s": peak["per_s"]}),
+                   **_named("postgis_alone", _latency(loadtools.pgbench(port, scripts, seconds, 1)))}
+        at = loadtools.pgbench(port, scripts, seconds, CONCURRENCY, rate=peak["per_s"] / 2)
+        return figures | _named("postgis_at_50pct", _latency(at))
+
+
+def run(bootstrap: str, redis_url: str, home: Path, listings: int, seconds: float, workers: int = 2,
+        ) -> dict[str, float]:
+    data = rows(listings)
+    prefix = f"bench{uuid.uuid4().hex[:6]}:buurt:"
+    work = home / f"search-{listings}"
+    work.mkdir(parents=True, exist_ok=True)
+    memory = asyncio.run(_index(redis_url, prefix, data))
+    figures: dict[str, float] = {"listings": listings, "search_workers": workers,
+                                 "redis_mib_per_100k": round(memory / listings * 1e5 / 2**20, 1)}
+    try:
+        with running_platform(bootstrap, redis_url, Topics(prefix), work, names=("buurt-search",),
+                              extra_env={"SEARCH_REDIS_PREFIX": prefix, "SEARCH_CONSUME": "false",
+                                         "SEARCH_WORKERS": str(workers)}) as platform:
+            figures |= _service(platform.search_url, work, seconds)
+            figures["search_rss_mib"] = rss_mib(platform.pids["buurt-search"])
+        figures |= _floor(redis_url, prefix, listings, seconds)
+    finally:
+        asyncio.run(_drop(redis_url, prefix))
+    return figures | _postgis(data, seconds)

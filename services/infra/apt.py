@@ -12,12 +12,16 @@ def ensure(binary: str, packages: list[str]) -> str:
     found = shutil.which(binary)
     if found:
         return found
-    if os.geteuid() != 0:
-        raise InfraError(f"{binary} not found: install it with `sudo apt-get install {' '.join(packages)}`")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)  # noqa: S607
-    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)  # noqa: S603,S607
+    install(packages, reason=f"{binary} not found")
     found = shutil.which(binary)
     if found is None:
         raise InfraError(f"apt-get installed {' '.join(packages)} but {binary} is not on PATH")
     return found
+
+
+def install(packages: list[str], reason: str) -> None:
+    if os.geteuid() != 0:
+        raise InfraError(f"{reason}: install it with `sudo apt-get install {' '.join(packages)}`")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)  # noqa: S607
+    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env)  # noqa: S603,S607

@@ -18,12 +18,16 @@ class QueryCache:
 
     def key(self, generation: int, normalised: str) -> str:
         digest = hashlib.sha256(normalised.encode()).hexdigest()[:32]
-        return f"{self.prefix}{generation}:{digest}"
+        return f"{self.prefix}v2:{generation}:{digest}"  # v2: total + body (v1 held the body only)
 
-    async def get(self, key: str) -> bytes | None:
+    async def get(self, key: str) -> tuple[int, bytes] | None:
+        """The total and the body of a cached result."""
         value = cast(bytes | None, await self.redis.get(key))
         LOOKUPS.labels("hit" if value is not None else "miss").inc()
-        return value
+        if value is None:
+            return None
+        total, _, body = value.partition(b"\n")  # the total is kept apart so a hit need not parse the body
+        return int(total), body
 
-    async def put(self, key: str, body: bytes) -> None:
-        await self.redis.set(key, body, ex=self.ttl_s)
+    async def put(self, key: str, total: int, body: bytes) -> None:
+        await self.redis.set(key, b"%d\n%s" % (total, body), ex=self.ttl_s)

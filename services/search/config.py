@@ -13,6 +13,7 @@ class Settings(CommonSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(1, ge=1, description="uvicorn worker processes (the service is stateless; ~1 per core)")
     redis_prefix: str = "buurt:"
     consumer_group: str = "buurt-search"
     consume: bool = True

@@ -114,12 +114,6 @@ class ListingIndex:
         docs = await pipe.execute()
         return [Listing.model_validate_json(doc) if doc else None for doc in docs]
 
-    async def names(self, numbers: list[str]) -> list[str]:
-        pipe = self.redis.pipeline(transaction=False)
-        for number in numbers:
-            pipe.hget(self.keys.listing(number), "name")
-        return [(n.decode() if isinstance(n, bytes) else n) or "" for n in await pipe.execute()]
-
     async def generation(self) -> int:
         return int(await self.redis.get(self.keys.generation) or 0)
 

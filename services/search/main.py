@@ -90,13 +90,24 @@ def _install_error_handlers(app: FastAPI) -> None:
                        headers={"WWW-Authenticate": 'Basic realm="buurt ops"'})
 
 
+def worker_app() -> FastAPI:
+    """The app of one of several uvicorn worker processes (SEARCH_WORKERS > 1)."""
+    settings = get_settings()
+    configure_logging("search", settings.log_level)
+    return create_app(settings)
+
+
 def run() -> None:
     settings = get_settings()
     configure_logging("search", settings.log_level)
     if sys.argv[1:] == ["reindex"]:
         asyncio.run(_reindex(settings))
         return
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    if settings.workers > 1:  # each worker process builds its own app from the same environment
+        uvicorn.run("services.search.main:worker_app", factory=True, workers=settings.workers, host=settings.host,
+                    port=settings.port, log_config=None)
+    else:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
 
 
 async def _reindex(settings: Settings) -> None:

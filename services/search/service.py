@@ -61,15 +61,13 @@ class Searcher:
         key = self.cache.key(await self.index.generation(), query.cache_key())
         cached = await self.cache.get(key)
         if cached is not None:
-            body = cached
-            total = SearchResults.model_validate_json(cached).total
+            total, body = cached
         else:
             found = await find(self.index, query)
             results = SearchResults(total=found.total, page=query.page, size=query.size,
                                     results=[hit(listing, distance) for listing, distance in found.hits])
-            body = results.model_dump_json().encode()
-            total = found.total
-            await self.cache.put(key, body)
+            total, body = found.total, results.model_dump_json().encode()
+            await self.cache.put(key, total, body)
         await self.stats.search(datetime.now(UTC), total, query.words)
         return body
 

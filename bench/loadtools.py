@@ -1,0 +1,71 @@
+"""The load generators: each server's own native tool, so that the client's CPU is small next to the server's on
+this 2-core machine (a Python client measured itself: two httpx processes used twice the CPU of the service).
+
+- HTTP (the search service): vegeta (Go, built from the Go module proxy into .cache/bin), closed loop for the
+  maximum rate, open loop (fixed rate, latency from the scheduled send) for latency at a given load;
+- Redis: redis-benchmark (Debian redis-tools);
+- PostgreSQL: pgbench (Debian postgresql-15), latencies from its per-transaction log.
+"""
+
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+
+from services.infra import paths
+
+VEGETA = "github.com/tsenart/vegeta/v12@v12.13.0"
+PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
+
+
+def vegeta_binary() -> str:
+    binary = paths.cache_dir() / "bin" / "vegeta"
+    if not binary.exists():
+        go = shutil.which("go") or "/usr/local/go/bin/go"
+        subprocess.run([go, "install", VEGETA], check=True,  # noqa: S603
+                       env={**os.environ, "GOBIN": str(binary.parent)})
+    return str(binary)
+
+
+def vegeta(targets: Path, seconds: float, rate: float | None = None, workers: int = 32) -> dict[str, float]:
+    """Closed loop with ``workers`` in flight when ``rate`` is None, else open loop at ``rate`` per second."""
+    binary = vegeta_binary()
+    pace = ["-rate=0", f"-max-workers={workers}", f"-workers={workers}"] if rate is None else [f"-rate={rate:.0f}"]
+    attack = subprocess.run([binary, "attack", f"-targets={targets}", f"-duration={seconds}s", "-timeout=10s",  # noqa: S603
+                             *pace], check=True, capture_output=True)
+    report = json.loads(subprocess.run([binary, "report", "-type=json"], input=attack.stdout, check=True,  # noqa: S603
+                                       capture_output=True).stdout)
+    if report["success"] < 1:
+        raise RuntimeError(f"vegeta: {report['status_codes']} {report.get('errors', [])[:3]}")
+    return {"per_s": report["throughput"], "p50_ms": report["latencies"]["50th"] / 1e6,
+            "p99_ms": report["latencies"]["99th"] / 1e6}
+
+
+def redis_benchmark(port: int, command: list[str], clients: int, requests: int, keyspace: int) -> dict[str, float]:
+    out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(requests),  # noqa: S603,S607
+                          "-r", str(keyspace), "--csv", *command], check=True, capture_output=True, text=True).stdout
+    row = list(csv.DictReader(out.splitlines()))[-1]
+    return {"per_s": float(row["rps"]), "p50_ms": float(row["p50_latency_ms"]),
+            "p99_ms": float(row["p99_latency_ms"])}
+
+
+def pgbench(port: int, scripts: dict[str, str], seconds: float, clients: int,
+            rate: float | None = None) -> dict[str, float]:
+    """``scripts``: name -> pgbench script, run with equal weights."""
+    with tempfile.TemporaryDirectory() as work:
+        files = []
+        for name, text in scripts.items():
+            (Path(work) / f"{name}.sql").write_text(text)
+            files += ["-f", f"{Path(work) / name}.sql@1"]
+        pace = ["-R", f"{rate:.0f}"] if rate else []
+        subprocess.run([PGBENCH, "-h", "127.0.0.1", "-p", str(port), "-U", "bench", "-n", "-M", "prepared",  # noqa: S603
+                        "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(int(seconds)), "-l",
+                        f"--log-prefix={work}/log", *pace, *files, "postgres"], check=True, capture_output=True)
+        latencies = [int(line.split()[2]) / 1000 for log in Path(work).glob("log*")
+                     for line in log.read_text().splitlines()]
+    cuts = statistics.quantiles(latencies, n=100)
+    return {"per_s": len(latencies) / seconds, "p50_ms": cuts[49], "p99_ms": cuts[98]}
