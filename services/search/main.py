@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         consumer: asyncio.Task[None] | None = None
         if settings.consume:
-            if await index.count() == 0 and await index.generation() == 0:
+            empty = await index.count() == 0 and await index.generation() == 0
+            if empty or not await index.format_current():  # Redis lost its data, or an older layout
                 await rebuild(settings.kafka_bootstrap_servers, settings.topics.listings, index)
             consumer = asyncio.create_task(run_consumer(
                 settings.kafka_bootstrap_servers, settings.topics.listings, settings.group_id, index, consumer_state))

@@ -60,3 +60,21 @@ async def test_reindex_rebuilds_the_index_from_the_topic_after_redis_lost_it(
         assert await index.count() == 1
     finally:
         await redis.aclose()
+
+
+async def test_a_changed_listing_leaves_no_trace_of_its_old_words_and_the_layout_is_marked(
+        redis_url: str, redis_prefix: str) -> None:
+    redis = Redis.from_url(redis_url)
+    index = ListingIndex(redis, redis_prefix)
+    try:
+        await index.apply([("0000000097", listing("0000000097", 51.05, 3.72, name="Bakkerij Peeters"))])
+        await index.apply([("0000000097", listing("0000000097", 51.05, 3.72, name="Slagerij Peeters",
+                                                  categories=("hoeveproducten",)))])
+        assert not await redis.sismember(index.keys.word("bakk"), "0000000097")
+        assert not await redis.sismember(index.keys.category("speciaalzaak"), "0000000097")
+        assert await redis.sismember(index.keys.word("slag"), "0000000097")
+        assert await index.format_current()
+        await redis.delete(index.keys.format)  # as an index written by an older version
+        assert not await index.format_current()
+    finally:
+        await redis.aclose()
