@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from bench.common import wire_events
+from bench.common import rss_mib, wire_events
 from services.common.topics import Topics
 from tests.platform import running_platform
 from tests.samples import registration_body, signed
@@ -65,9 +65,11 @@ def run(bootstrap: str, redis_url: str, topics: Topics, logs: Path, singles: int
                                           "unizo-winkelhier"))
         batch_s = asyncio.run(_post_many(platform.registration_url, batch_bodies, "/v1/registrations:batch",
                                          "nsz-koopvanuitjekot"))
+        registration_rss = rss_mib(platform.pids["buurt-registration"])
     raw_count = max(singles, batches * 1000)
     raw_s = asyncio.run(_raw(bootstrap, topics.submitted, wire_events(raw_count)))
     raw_rate = raw_count / raw_s
     batch_rate = batches * 1000 / batch_s
     return {"single_per_s": round(singles / single_s), "batch_per_s": round(batch_rate),
-            "raw_producer_per_s": round(raw_rate), "batch_to_raw_ratio": round(batch_rate / raw_rate, 3)}
+            "raw_producer_per_s": round(raw_rate), "batch_to_raw_ratio": round(batch_rate / raw_rate, 3),
+            "registration_rss_mib": registration_rss}

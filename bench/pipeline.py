@@ -52,7 +52,7 @@ async def _latencies(bootstrap: str, redis_url: str, topic: str, geo: str, recor
     """Send ``records`` at ``rate`` per second; seconds from each send to its appearance in the index."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=1)
     redis = Redis.from_url(redis_url)
-    sent: dict[bytes, float] = {}
+    sent: dict[str, float] = {}
     seen: list[float] = []
     await producer.start()
 
@@ -72,7 +72,7 @@ async def _latencies(bootstrap: str, redis_url: str, topic: str, geo: str, recor
         for i, (key, value) in enumerate(records):
             await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
             await producer.send(topic, value, key=key)
-            sent[key] = start + i / rate  # from the scheduled send: a slow producer does not hide the queue
+            sent[key.decode()] = start + i / rate  # from the scheduled send: a slow producer does not hide the queue
         await asyncio.wait_for(watcher, timeout=120)
         return seen
     finally:

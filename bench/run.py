@@ -15,21 +15,23 @@ import os
 import platform
 import subprocess
 import tempfile
+import traceback
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import audit, consent, ingest, search
+from bench import audit, consent, ingest, loadtools, pipeline, postgis, search
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
 from services.infra import kafka, process, redis_server
 
 RESULTS = Path(__file__).with_name("results")
-SIZES = {"quick": {"singles": 2000, "batches": 5, "consent": 5000, "search": [10_000], "queries": 300},
-         "full": {"singles": 10_000, "batches": 20, "consent": 50_000, "search": [10_000, 100_000],
-                  "queries": 2000}}
+SIZES = {"quick": {"singles": 2000, "batches": 5, "consent": 5000, "backfill": 10_000, "pipeline_s": 10,
+                   "search": [10_000], "search_s": 4},
+         "full": {"singles": 10_000, "batches": 20, "consent": 50_000, "backfill": 1_000_000, "pipeline_s": 30,
+                  "search": [10_000, 100_000, 1_000_000], "search_s": 10}}
 
 
 def main() -> None:
@@ -62,12 +64,20 @@ def scenarios(bootstrap: str, redis_url: str, home: Path, sizes: dict[str, Any])
                                      sizes["batches"]),
         "consent": lambda: consent.run(bootstrap, consent_topics, fresh_topics, home / "consent", sizes["consent"]),
         "audit": lambda: audit.run(bootstrap, consent_topics),
-        **{f"search_{n}": functools.partial(search.run, redis_url, n, sizes["queries"]) for n in sizes["search"]},
+        "pipeline": lambda: pipeline.run(bootstrap, redis_url, fresh_topics(), home / "pipeline", sizes["backfill"],
+                                         sizes["pipeline_s"]),
+        **{f"search_{n}": functools.partial(search.run, bootstrap, redis_url, home, n, sizes["search_s"])
+           for n in sizes["search"]},
     }
-    figures = {}
+    figures: dict[str, dict[str, Any]] = {}
     for name, scenario in runs.items():
         print(f"running {name} …", flush=True)
-        figures[name] = scenario()
+        try:
+            figures[name] = scenario()
+        except Exception as exc:  # noqa: BLE001 - one broken scenario must not cost the others their figures
+            traceback.print_exc()
+            figures[name] = {"error": f"{type(exc).__name__}: {exc}"}
+        print(f"  {figures[name]}", flush=True)
     return figures
 
 
@@ -76,8 +86,9 @@ def write_report(figures: dict[str, dict[str, Any]], sizes: dict[str, Any], mode
                             check=False).stdout.strip()
     report = {"at": datetime.now(UTC).isoformat(), "mode": mode, "commit": commit, "sizes": sizes,
               "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                          "cpus": os.cpu_count()},
-              "kafka": kafka.KAFKA_VERSION, "figures": figures}
+                          "cpus": os.cpu_count(), "memory_gib": round(os.sysconf("SC_PHYS_PAGES")
+                                                                      * os.sysconf("SC_PAGE_SIZE") / 2**30, 1)},
+              "versions": versions(), "figures": figures}
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(report, indent=2))
@@ -86,6 +97,17 @@ def write_report(figures: dict[str, dict[str, Any]], sizes: dict[str, Any], mode
         for name, value in values.items():
             print(f"| {scenario} | {name} | {value} |")
     print(f"\nwritten to {out}")
+
+
+def versions() -> dict[str, str]:
+    def first_line(argv: list[str]) -> str:
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, check=False).stdout.splitlines()[0]  # noqa: S603
+        except (OSError, IndexError):
+            return "not installed"
+    return {"kafka": kafka.KAFKA_VERSION, "redis": first_line(["redis-server", "--version"]),
+            "postgresql": first_line([str(postgis.BIN / "postgres"), "--version"]), "postgis": "3 (Debian)",
+            "vegeta": loadtools.VEGETA.rsplit("@", 1)[1]}
 
 
 if __name__ == "__main__":

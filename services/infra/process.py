@@ -48,6 +48,19 @@ def stop(pid_file: Path, timeout: float = 20.0) -> bool:
     return True
 
 
+def kill(pid_file: Path, timeout: float = 10.0) -> bool:
+    """SIGKILL the process of pid_file (a crash, for the fault suite) and wait until it is gone."""
+    pid = read_pid(pid_file)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    pid_file.unlink(missing_ok=True)
+    return True
+
+
 def _alive(pid: int) -> bool:
     try:
         waited, _ = os.waitpid(pid, os.WNOHANG)

@@ -12,6 +12,9 @@ from services.infra.kafka import InfraError
 
 @dataclass(frozen=True)
 class RedisNode:
+    """appendonly with fsync on every write: the consumers commit their Kafka offsets once Redis has applied a
+    change, so a change Redis lost in a crash would never be applied again (the fault suite kills Redis)."""
+
     home: Path
     port: int = 6379
     appendonly: bool = True
@@ -42,7 +45,7 @@ def start(node: RedisNode, timeout: float = 20.0) -> None:
         node.home.mkdir(parents=True, exist_ok=True)
         argv = [binary, "--bind", "127.0.0.1", "--port", str(node.port), "--dir", str(node.home),
                 "--daemonize", "no", "--save", "", "--protected-mode", "yes",
-                "--appendonly", "yes" if node.appendonly else "no"]
+                "--appendonly", "yes" if node.appendonly else "no", "--appendfsync", "always"]
         process.spawn(argv, node.log_file, node.pid_file)
     wait_ready(node.url, timeout)
 

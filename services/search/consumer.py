@@ -6,6 +6,7 @@ import logging
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 from prometheus_client import Counter
+from redis.exceptions import RedisError
 
 from services.common import codec
 from services.common.codec import DecodeError
@@ -38,7 +39,7 @@ async def run_consumer(bootstrap: str, topic: str, group_id: str, index: Listing
             await consumer.start()
             state.connected = True
             await _consume(consumer, index)
-        except KafkaError as exc:
+        except (KafkaError, RedisError) as exc:  # uncommitted changes are read again after the restart
             logger.warning("listings consumer error, restarting: %s", type(exc).__name__)
             await asyncio.sleep(1)
         finally:

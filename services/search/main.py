@@ -6,6 +6,7 @@
 
 import asyncio
 import contextlib
+import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from services.common.observability import configure_logging, health_router
 from services.common.problems import install_problem_handlers, problem
@@ -29,6 +31,7 @@ from services.search.service import Searcher
 from services.search.stats import VisitorStats
 from services.search.web import pages
 
+logger = logging.getLogger(__name__)
 STATIC = Path(pages.__file__).with_name("static")
 
 
@@ -80,6 +83,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RedisError)
+    async def index_unavailable(_: Request, exc: RedisError) -> JSONResponse:
+        logger.warning("search index unavailable: %s", type(exc).__name__)
+        return problem(503, "Search unavailable", "the search index cannot be reached; retry shortly",
+                       type_="/problems/unavailable", headers={"Retry-After": "5"})
+
     @app.exception_handler(InvalidParameter)
     async def invalid(_: Request, exc: InvalidParameter) -> JSONResponse:
         return problem(422, "Invalid request", exc.detail, type_="/problems/validation",
