@@ -25,24 +25,31 @@ def _present(mapping: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if v not in (None, "")}
 
 
+def _object(parent: dict[str, Any], name: str, at: str) -> dict[str, Any]:
+    """A nested object of the record ({} when absent); any other type is the partner's error, not ours (a list
+    here was a 500 until the parser fuzzing found it)."""
+    value = parent.get(name)
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidField(f"{name} must be a JSON object", f"{at}/{name}")
+    return value
+
+
 def from_vlam(record: dict[str, Any]) -> dict[str, Any]:
     """The board forwards only businesses that ticked 'toestemming_koopinjebuurt'; we still check it."""
     if not isinstance(record, dict):
         raise InvalidField("a VLAM record is a JSON object", "")
-    adres = record.get("adres") or {}
-    ligging = record.get("ligging")
-    toestemming = record.get("toestemming") or {}
-    persoon = toestemming.get("persoon") or {}
-    contact = record.get("contact") or {}
-    kanalen = record.get("kanalen") or {}
+    adres, ligging, contact, kanalen, toestemming = (
+        _object(record, name, "") for name in ("adres", "ligging", "contact", "kanalen", "toestemming"))
+    persoon = _object(toestemming, "persoon", "/toestemming")
     return _present({
         "enterprise_number": record.get("ondernemingsnummer"),
         "establishment_unit": record.get("vestigingsnummer"),
         "name": record.get("naam"),
         "address": _present({"street": adres.get("straat"), "number": adres.get("huisnummer"),
                              "postcode": adres.get("postcode"), "municipality": adres.get("gemeente")}),
-        "position": _present({"lat": ligging.get("breedtegraad"), "lon": ligging.get("lengtegraad")})
-        if isinstance(ligging, dict) else None,
+        "position": _present({"lat": ligging.get("breedtegraad"), "lon": ligging.get("lengtegraad")}) or None,
         "categories": record.get("categorieen"),
         "contact": _present({"phone": contact.get("telefoon"), "email": contact.get("email"),
                              "website": contact.get("website")}),
