@@ -18,21 +18,23 @@ from tests.samples import registration_body, signed
 CONCURRENCY = 64
 
 
-async def _post_many(url: str, bodies: list[bytes], path: str, partner: str) -> float:
+async def _post_many(url: str, bodies: list[bytes], path: str, partner: str, retries: list[int]) -> float:
     limits = httpx.Limits(max_connections=CONCURRENCY)
     slots = asyncio.Semaphore(CONCURRENCY)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
         async def one(body: bytes) -> None:
             async with slots:
-                for attempt in range(3):
+                for attempt in range(10):
                     try:  # a pooled keep-alive connection the server just closed: sign again and resend
                         headers = {**signed("POST", path, body, partner, timestamp=_stamp(attempt)),
                                    "Idempotency-Key": hashlib.sha256(body).hexdigest()}
                         response = await client.post(path, content=body, headers=headers)
-                        break
                     except httpx.TransportError:
-                        if attempt == 2:
-                            raise
+                        continue
+                    if response.status_code != 503:
+                        break
+                    retries[0] += 1  # back-pressure: retried after a pause, as a partner would
+                    await asyncio.sleep(1)
                 response.raise_for_status()
 
         started = time.perf_counter()
@@ -41,7 +43,7 @@ async def _post_many(url: str, bodies: list[bytes], path: str, partner: str) -> 
 
 
 def _stamp(attempt: int) -> int:
-    return int(time.time()) - attempt  # a resend needs another signature (replays are refused)
+    return int(time.time()) - attempt % 60  # a resend needs another signature (replays are refused)
 
 
 async def _raw(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> float:
@@ -61,10 +63,11 @@ def run(bootstrap: str, redis_url: str, topics: Topics, logs: Path, singles: int
                     for _ in range(batches)]
     with running_platform(bootstrap, redis_url, topics, logs, names=("buurt-registration",),
                           extra_env={"REGISTRATION_RATE_LIMIT_PER_MINUTE": "100000000"}) as platform:
+        retries = [0]
         single_s = asyncio.run(_post_many(platform.registration_url, single_bodies, "/v1/registrations",
-                                          "unizo-winkelhier"))
+                                          "unizo-winkelhier", retries))
         batch_s = asyncio.run(_post_many(platform.registration_url, batch_bodies, "/v1/registrations:batch",
-                                         "nsz-koopvanuitjekot"))
+                                         "nsz-koopvanuitjekot", retries))
         registration_rss = rss_mib(platform.pids["buurt-registration"])
     raw_count = max(singles, batches * 1000)
     raw_s = asyncio.run(_raw(bootstrap, topics.submitted, wire_events(raw_count)))
@@ -72,4 +75,4 @@ def run(bootstrap: str, redis_url: str, topics: Topics, logs: Path, singles: int
     batch_rate = batches * 1000 / batch_s
     return {"single_per_s": round(singles / single_s), "batch_per_s": round(batch_rate),
             "raw_producer_per_s": round(raw_rate), "batch_to_raw_ratio": round(batch_rate / raw_rate, 3),
-            "registration_rss_mib": registration_rss}
+            "registration_rss_mib": registration_rss, "retried_after_503": retries[0]}

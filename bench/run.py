@@ -37,6 +37,7 @@ SIZES = {"quick": {"singles": 2000, "batches": 5, "consent": 5000, "backfill": 1
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", help="comma-separated scenarios (ingest, consent, audit, pipeline, search_<n>)")
     args = parser.parse_args()
     sizes = SIZES["quick" if args.quick else "full"]
     home = Path(tempfile.mkdtemp(prefix="buurt-bench-"))
@@ -45,14 +46,15 @@ def main() -> None:
     kafka.start(broker)
     redis_server.start(cache)
     try:
-        figures = scenarios(broker.bootstrap, cache.url, home, sizes)
+        figures = scenarios(broker.bootstrap, cache.url, home, sizes, args.only.split(",") if args.only else None)
     finally:
         kafka.stop(broker)
         redis_server.stop(cache)
     write_report(figures, sizes, "quick" if args.quick else "full")
 
 
-def scenarios(bootstrap: str, redis_url: str, home: Path, sizes: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def scenarios(bootstrap: str, redis_url: str, home: Path, sizes: dict[str, Any], only: list[str] | None,
+              ) -> dict[str, dict[str, Any]]:
     def fresh_topics() -> Topics:
         topics = Topics(f"b{uuid.uuid4().hex[:6]}.")
         asyncio.run(create_topics(bootstrap, topics))
@@ -71,6 +73,8 @@ def scenarios(bootstrap: str, redis_url: str, home: Path, sizes: dict[str, Any])
     }
     figures: dict[str, dict[str, Any]] = {}
     for name, scenario in runs.items():
+        if only and name not in only:
+            continue
         print(f"running {name} …", flush=True)
         try:
             figures[name] = scenario()
