@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from bench.common import rss_mib, wire_events
+from bench.common import wire_events
 from services.common.topics import Topics
+from services.infra import process
 from tests.platform import running_platform
 from tests.samples import registration_body, signed
 
@@ -68,7 +69,7 @@ def run(bootstrap: str, redis_url: str, topics: Topics, logs: Path, singles: int
                                           "unizo-winkelhier", retries))
         batch_s = asyncio.run(_post_many(platform.registration_url, batch_bodies, "/v1/registrations:batch",
                                          "nsz-koopvanuitjekot", retries))
-        registration_rss = rss_mib(platform.pids["buurt-registration"])
+        registration_rss = process.rss_mib(platform.pids["buurt-registration"])
     raw_count = max(singles, batches * 1000)
     raw_s = asyncio.run(_raw(bootstrap, topics.submitted, wire_events(raw_count)))
     raw_rate = raw_count / raw_s

@@ -16,8 +16,9 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
-from bench.common import ms, rss_mib, wire_events
+from bench.common import ms, wire_events
 from services.common.topics import Topics
+from services.infra import process
 from tests.platform import running_platform
 
 POLL_S = 0.02
@@ -81,14 +82,9 @@ async def _latencies(bootstrap: str, redis_url: str, topic: str, geo: str, recor
         await redis.aclose()
 
 
-def _distinct(records: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """One registration per enterprise number (random numbers collide now and then in large samples)."""
-    return list({key: (key, value) for key, value in records}.values())
-
-
 def run(bootstrap: str, redis_url: str, topics: Topics, logs: Path, backfill: int, seconds: float,
         ) -> dict[str, Any]:
-    records = _distinct(wire_events(backfill))
+    records = wire_events(backfill)
     asyncio.run(_fill(bootstrap, topics.submitted, records))
     geo = f"{topics.prefix}buurt:idx:geo"
     figures: dict[str, Any] = {"backfill": len(records)}
@@ -98,9 +94,10 @@ def run(bootstrap: str, redis_url: str, topics: Topics, logs: Path, backfill: in
         rate = len(records) / (finished - started)
         figures |= {"backfill_s": round(finished - started, 1), "sustained_per_s": round(rate)}
         for share in (50, 80):
-            load = _distinct(wire_events(int(rate * share / 100 * seconds)))
+            load = wire_events(int(rate * share / 100 * seconds))
             latencies = asyncio.run(_latencies(bootstrap, redis_url, topics.submitted, geo, load, rate * share / 100))
             figures |= {f"at_{share}pct_p50_ms": ms(latencies, 50), f"at_{share}pct_p95_ms": ms(latencies, 95),
                         f"at_{share}pct_p99_ms": ms(latencies, 99)}
-        figures |= {f"{name.removeprefix('buurt-')}_rss_mib": rss_mib(pid) for name, pid in platform.pids.items()}
+        figures |= {f"{name.removeprefix('buurt-')}_rss_mib": process.rss_mib(pid)
+                    for name, pid in platform.pids.items()}
     return figures

@@ -17,8 +17,8 @@ from urllib.parse import urlencode, urlsplit
 from redis.asyncio import Redis
 
 from bench import loadtools, postgis
-from bench.common import rss_mib
 from services.common.topics import Topics
+from services.infra import process
 from services.search.index import ListingIndex
 from tests.platform import running_platform
 from tests.search_samples import listing
@@ -137,7 +137,7 @@ def run(bootstrap: str, redis_url: str, home: Path, listings: int, seconds: floa
                               extra_env={"SEARCH_REDIS_PREFIX": prefix, "SEARCH_CONSUME": "false",
                                          "SEARCH_WORKERS": str(workers)}) as platform:
             figures |= _service(platform.search_url, work, seconds)
-            figures["search_rss_mib"] = rss_mib(platform.pids["buurt-search"])
+            figures["search_rss_mib"] = process.rss_mib(platform.pids["buurt-search"])
         figures |= _floor(redis_url, prefix, listings, seconds)
     finally:
         asyncio.run(_drop(redis_url, prefix))

@@ -113,8 +113,9 @@ def format_storage(node: KafkaNode, libs: Path) -> None:
     if (node.home / "logs" / "meta.properties").exists():
         return
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-    subprocess.run(  # noqa: S603
-        _java_argv(libs, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(node.config_file)),
+    subprocess.run(  # noqa: S603 - "--cluster-id=": an id starting with "-" (1 in 64) is not taken for an option
+        _java_argv(libs, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c",
+                   str(node.config_file)),
         check=True, stdout=subprocess.DEVNULL,
     )
 

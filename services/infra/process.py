@@ -85,3 +85,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (uvicorn workers), in MiB."""
+    proc = Path(f"/proc/{pid}")
+    kib = next(int(line.split()[1]) for line in (proc / "status").read_text().splitlines()
+               if line.startswith("VmRSS:"))
+    children = (proc / "task" / str(pid) / "children").read_text().split()
+    return round(kib / 1024 + sum(rss_mib(int(child)) for child in children), 1)

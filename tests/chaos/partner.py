@@ -1,0 +1,108 @@
+"""A well-behaved partner under faults: it signs every request, keeps one Idempotency-Key per submission and
+retries (transport errors, 5xx, 409 "in progress", 429) until it gets its answer. What it got a 202 for is the
+ledger the invariants are checked against."""
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from tests.samples import fresh_enterprise_number, registration_body, signed
+
+PARTNER = "unizo-winkelhier"
+RETRY_FOR_S = 180.0
+RETRY_PAUSE_S = 1.1  # a retry is signed with a new timestamp (seconds): the same one would be a replay (401)
+
+
+@dataclass
+class Ledger:
+    registered: dict[str, str] = field(default_factory=dict)  # enterprise number -> accepted event id
+    withdrawn: dict[str, str] = field(default_factory=dict)  # enterprise number -> accepted withdrawal id
+    rejected: int = 0  # non-consenting submissions refused with 422 (nothing to account for)
+    slowest_503_s: float = 0.0  # the longest a request took to be told "unavailable"
+    answers: dict[int, int] = field(default_factory=dict)  # status code -> count, over every attempt
+
+    @property
+    def listed(self) -> set[str]:
+        return set(self.registered) - set(self.withdrawn)
+
+
+class Partner:
+    def __init__(self, base_url: str, ledger: Ledger, concurrency: int = 8) -> None:
+        self.base_url, self.ledger = base_url, ledger
+        self.slots = asyncio.Semaphore(concurrency)
+
+    async def register(self, client: httpx.AsyncClient, withdraw: bool = False) -> None:
+        number = fresh_enterprise_number()
+        async with self.slots:
+            event_id = await self._submit(client, "/v1/registrations", registration_body(number))
+            self.ledger.registered[number] = event_id
+            if withdraw:
+                body = {"enterprise_number": number, "withdrawn_at": datetime.now(UTC).isoformat()}
+                self.ledger.withdrawn[number] = await self._submit(client, "/v1/withdrawals", body)
+
+    async def _submit(self, client: httpx.AsyncClient, path: str, document: Mapping[str, object]) -> str:
+        body, key = json.dumps(document).encode(), str(uuid.uuid4())
+        deadline = time.monotonic() + RETRY_FOR_S
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                response = await client.post(path, content=body,
+                                             headers={**signed("POST", path, body, PARTNER), "Idempotency-Key": key})
+            except httpx.TransportError:
+                await asyncio.sleep(RETRY_PAUSE_S)
+                continue
+            self.ledger.answers[response.status_code] = self.ledger.answers.get(response.status_code, 0) + 1
+            if response.status_code == 202:
+                return str(response.json()["id"])
+            if response.status_code == 503:
+                self.ledger.slowest_503_s = max(self.ledger.slowest_503_s, time.monotonic() - started)
+            if response.status_code not in (409, 429, 500, 502, 503, 504):
+                raise AssertionError(f"{path}: {response.status_code} {response.text}")
+            await asyncio.sleep(RETRY_PAUSE_S)
+        raise AssertionError(f"{path}: no answer within {RETRY_FOR_S} s")
+
+    async def run(self, stop: threading.Event, rate_per_s: float, withdraw_every: int = 5) -> None:
+        """Submit registrations at about ``rate_per_s`` until ``stop``, withdrawing every ``withdraw_every``-th;
+        then wait for every submission to be answered."""
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as client:
+            tasks, n = [], 0
+            while not stop.is_set():
+                tasks.append(asyncio.create_task(self.register(client, withdraw=n % withdraw_every == 0)))
+                n += 1
+                await asyncio.sleep(1 / rate_per_s)
+            await asyncio.gather(*tasks)
+
+
+class Shopper:
+    """Searches continuously and notes every answer's time and status (0: connection refused, the service is
+    down; -1: no answer within 10 s, which must never happen)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.answers: list[tuple[float, int]] = []
+        self.bodies: dict[int, str] = {}  # one body per status, for the report
+
+    async def run(self, stop: threading.Event) -> None:
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=10) as client:
+            while not stop.is_set():
+                try:
+                    response = await client.get("/v1/search", params={"lat": 51.05, "lon": 3.72, "radius_km": 10})
+                    status = response.status_code
+                    self.bodies.setdefault(status, response.text[:300])
+                except httpx.TimeoutException:
+                    status = -1
+                except httpx.TransportError:
+                    status = 0
+                self.answers.append((time.monotonic(), status))
+                await asyncio.sleep(0.05)
+
+    def between(self, start: float, end: float) -> Counter[int]:
+        return Counter(status for at, status in self.answers if start <= at <= end)
