@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: setup run test test-unit test-integration test-e2e lint format up down bench bench-quick infra-up infra-down clean
+.PHONY: setup run test test-unit test-integration test-e2e lint format up down bench bench-quick chaos infra-up infra-down clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,12 +12,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-## setup: Python venv (pinned by constraints.txt), Apache Kafka jars (Maven Central), redis-server and, for the
-## browser test, chromium + chromium-driver (apt, when missing)
+## setup: Python venv (pinned by constraints.txt), Apache Kafka jars (Maven Central), redis-server, kcat (Kafka
+## input fuzzing) and, for the browser test, chromium + chromium-driver (apt, when missing)
 setup: $(STAMP)
 	$(BIN)/buurt-infra fetch
 	$(BIN)/python -c "from services.infra import apt; apt.ensure('redis-server', ['redis-server'])"
 	$(BIN)/python -c "from services.infra import apt; apt.ensure('chromedriver', ['chromium', 'chromium-driver'])"
+	$(BIN)/python -c "from services.infra import apt; apt.ensure('kcat', ['kcat'])"
 
 ## run: the whole platform locally with demo data (Ctrl-C stops it; data persists in .data/)
 run: setup
@@ -49,6 +50,10 @@ bench: setup
 
 bench-quick: setup
 	$(BIN)/python -m bench.run --quick
+
+## chaos: the long fault and abuse suite (about 25 minutes), ending with a summary table (docs/reliability.md)
+chaos: setup
+	$(BIN)/python -m tests.chaos.run
 
 infra-up: setup
 	$(BIN)/buurt-infra up

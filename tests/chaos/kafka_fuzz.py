@@ -17,6 +17,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 
 from services.common import codec, events
+from services.common.codec import DecodeError
 from services.common.topic_reader import read_topic
 from services.common.topics import Topics
 from services.infra import apt
@@ -98,12 +99,24 @@ def records(count: int, seed: int, valid_every: int = 10) -> tuple[list[Record],
             event = wire_registration()
             valid_ids.append(str(event.event_id))
             out.append((codec.key(event.business.enterprise_number), codec.encode(event), []))
-        kind = rng.choice(list(KINDS))
+        kind, value = _undecodable(rng)
         kinds[kind] += 1
         headers = MISLEADING_HEADERS[:rng.randint(0, len(MISLEADING_HEADERS))]
         key = None if rng.random() < 0.1 else rng.choice([b"0000000097", rng.randbytes(8)])
-        out.append((key, KINDS[kind](rng), headers))
+        out.append((key, value, headers))
     return out, valid_ids, kinds
+
+
+def _undecodable(rng: random.Random) -> tuple[str, bytes]:
+    """A bad record of a random kind. Some mutations leave a valid event (an absent optional field is a
+    decision, "rejected", not a dead letter): those are drawn again, so every bad record must be dead-lettered."""
+    while True:
+        kind = rng.choice(list(KINDS))
+        value = KINDS[kind](rng)
+        try:
+            codec.decode_partner_event(value)
+        except DecodeError:
+            return kind, value
 
 
 async def _produce(bootstrap: str, topic: str, batch: list[Record]) -> None:
