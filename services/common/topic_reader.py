@@ -23,7 +23,7 @@ async def read_topic(bootstrap: str, topic: str, progress: Callable[[int], None]
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                 isolation_level="read_committed", auto_offset_reset="earliest",
                                 max_partition_fetch_bytes=8 * 1024 * 1024)
-    assigned = [TopicPartition(topic, p) for p in await _partitions(bootstrap, topic)]
+    assigned = [TopicPartition(topic, p) for p in await partitions(bootstrap, topic)]
     await consumer.start()
     try:
         consumer.assign(assigned)
@@ -37,7 +37,7 @@ async def read_topic(bootstrap: str, topic: str, progress: Callable[[int], None]
         await consumer.stop()
 
 
-async def _partitions(bootstrap: str, topic: str) -> list[int]:
+async def partitions(bootstrap: str, topic: str) -> list[int]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:

@@ -43,6 +43,7 @@ class ConsentWorker:
         self.partitions: dict[int, PartitionState] = {}
         self.producers: dict[int, AIOKafkaProducer] = {}
         self.running = False
+        self.broken: Exception | None = None  # set when taking over an assignment failed
         self.assigned = False  # ready only once the group gave this worker its (possibly empty) share
 
     async def run(self) -> None:
@@ -64,6 +65,7 @@ class ConsentWorker:
                                 group_id=self.settings.group_id, **{**options, **overrides})
 
     async def _run_once(self) -> None:
+        self.broken = None
         consumer = self._consumer()
         consumer.subscribe([self.topics.submitted], listener=_Rebalance(self, consumer))
         try:
@@ -71,6 +73,8 @@ class ConsentWorker:
             self.running = True
             signed_at = time.monotonic()
             while True:
+                if self.broken is not None:  # an assignment could not be taken over: start over (crash-only)
+                    raise self.broken
                 batches = await consumer.getmany(timeout_ms=500, max_records=self.settings.max_batch)
                 for tp, records in batches.items():
                     if tp.partition not in self.partitions:  # fetched just before its restore paused it
@@ -176,5 +180,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self.consumer.pause(*assigned)
         try:
             await self.worker.take(assigned)
+        except Exception as exc:  # noqa: BLE001 - aiokafka would only log it; the poll loop restarts the worker
+            self.worker.broken = exc
         finally:
             self.consumer.resume(*assigned)

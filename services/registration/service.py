@@ -54,7 +54,7 @@ async def _record_received(store: RequestStore, accepted: list[events.AnyPartner
     statuses = {str(e.event_id): Status(e.partner_id, events.enterprise_number_of(e), "received",
                                         updated_at=e.submitted_at.timestamp()) for e in accepted}
     try:
-        await store.put_statuses(statuses)
+        await store.put_received(statuses)
     except StoreUnavailable:
         # The events are durable; their status appears once the decision arrives. Never report them as failed.
         logger.warning("statuses not recorded", extra={"events": len(statuses)})

@@ -41,8 +41,9 @@ class RequestStore(Protocol):
     async def complete(self, key: str, fingerprint: str, response: dict[str, Any]) -> None: ...
     async def release(self, key: str) -> None: ...
     async def put_status(self, event_id: str, status: Status) -> None: ...
-    async def put_statuses(self, statuses: dict[str, Status]) -> None:
-        """Many statuses in one round trip (bulk intake)."""
+    async def put_received(self, statuses: dict[str, Status]) -> None:
+        """The first status of newly accepted events, in one round trip; a decision that was stored first (the
+        consent worker can be quicker than the intake's own write) is kept."""
 
     async def get_status(self, event_id: str) -> Status | None: ...
     async def latest_registration(self, enterprise_number: str, event_id: str | None = None) -> str | None:
@@ -84,13 +85,12 @@ class RedisRequestStore:
         await self._call(self.redis.delete(f"{self.prefix}idem:{key}"))
 
     async def put_status(self, event_id: str, status: Status) -> None:
-        await self.put_statuses({event_id: status})
+        await self._call(self.redis.set(f"{self.prefix}status:{event_id}", _dump(status), ex=STATUS_TTL_S))
 
-    async def put_statuses(self, statuses: dict[str, Status]) -> None:
+    async def put_received(self, statuses: dict[str, Status]) -> None:
         pipe = self.redis.pipeline(transaction=False)
         for event_id, status in statuses.items():
-            value = json.dumps({**status.__dict__, "reasons": list(status.reasons)})
-            pipe.set(f"{self.prefix}status:{event_id}", value, ex=STATUS_TTL_S)
+            pipe.set(f"{self.prefix}status:{event_id}", _dump(status), ex=STATUS_TTL_S, nx=True)
         await self._call(pipe.execute())
 
     async def get_status(self, event_id: str) -> Status | None:
@@ -161,11 +161,13 @@ class InMemoryRequestStore:
         self.records.pop(key, None)
 
     async def put_status(self, event_id: str, status: Status) -> None:
-        await self.put_statuses({event_id: status})
-
-    async def put_statuses(self, statuses: dict[str, Status]) -> None:
         self._check()
-        self.statuses.update(statuses)
+        self.statuses[event_id] = status
+
+    async def put_received(self, statuses: dict[str, Status]) -> None:
+        self._check()
+        for event_id, status in statuses.items():
+            self.statuses.setdefault(event_id, status)
 
     async def get_status(self, event_id: str) -> Status | None:
         self._check()
@@ -178,3 +180,7 @@ class InMemoryRequestStore:
 
     async def ready(self) -> bool:
         return not self.down
+
+
+def _dump(status: Status) -> str:
+    return json.dumps({**status.__dict__, "reasons": list(status.reasons)})

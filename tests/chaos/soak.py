@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from services.common.topic_reader import partitions
 from services.infra import process
 from tests.chaos import invariants
 from tests.chaos.partner import Ledger, Partner, Shopper
@@ -37,8 +38,7 @@ async def consent_lag(platform: ChaosPlatform) -> int:
     await consumer.start()
     try:
         committed = await admin.list_consumer_group_offsets(f"{platform.topics.prefix}buurt-consent")
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
-        ends = await consumer.end_offsets(partitions)
+        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in await partitions(bootstrap, topic)])
         return sum(end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items())
     finally:
         await consumer.stop()
