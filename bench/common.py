@@ -21,12 +21,12 @@ async def timed(awaitable: Any) -> float:
     return time.perf_counter() - started
 
 
-def wire_events(count: int) -> list[tuple[bytes, bytes]]:
+def wire_events(count: int, first: int | None = None) -> list[tuple[bytes, bytes]]:
     """Encoded canonical registrations keyed by enterprise number, as partners' Kafka exports carry them: one
     validated sample, copied with a new event id and a new (valid, distinct) enterprise number each, since building
-    a million through pydantic would take minutes."""
+    a million through pydantic would take minutes. Numbers follow from ``first`` (random when not given)."""
     template: dict[str, Any] = json.loads(codec.encode(wire_registration()))
-    start = random.randrange(10**6)  # noqa: S311 - distinct numbers per run, not security
+    start = random.randrange(10**6) if first is None else first  # noqa: S311 - not security
     events = []
     for n in range(start, start + count):
         first8 = f"0{n % 10**7:07d}"

@@ -84,7 +84,7 @@ async def _latencies(bootstrap: str, redis_url: str, topic: str, geo: str, recor
 
 def run(bootstrap: str, redis_url: str, topics: Topics, logs: Path, backfill: int, seconds: float,
         ) -> dict[str, Any]:
-    records = wire_events(backfill)
+    records = wire_events(backfill, first=0)
     asyncio.run(_fill(bootstrap, topics.submitted, records))
     geo = f"{topics.prefix}buurt:idx:geo"
     figures: dict[str, Any] = {"backfill": len(records)}
@@ -94,7 +94,7 @@ def run(bootstrap: str, redis_url: str, topics: Topics, logs: Path, backfill: in
         rate = len(records) / (finished - started)
         figures |= {"backfill_s": round(finished - started, 1), "sustained_per_s": round(rate)}
         for share in (50, 80):
-            load = wire_events(int(rate * share / 100 * seconds))
+            load = wire_events(int(rate * share / 100 * seconds), first=backfill + share * 100_000)
             latencies = asyncio.run(_latencies(bootstrap, redis_url, topics.submitted, geo, load, rate * share / 100))
             figures |= {f"at_{share}pct_p50_ms": ms(latencies, 50), f"at_{share}pct_p95_ms": ms(latencies, 95),
                         f"at_{share}pct_p99_ms": ms(latencies, 99)}
