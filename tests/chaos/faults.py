@@ -5,14 +5,12 @@ During the broker outage registration must answer 503 within a bound and search 
 the Redis outage search must answer 503 (problem+json) and registration too (replay protection fails closed).
 """
 
-import asyncio
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tests.chaos import invariants
-from tests.chaos.partner import Ledger, Partner, Shopper
+from tests.chaos.partner import Shopper, traffic
 from tests.chaos.platform import SERVICES, ChaosPlatform
 
 UNAVAILABLE_BOUND_S = 20.0  # no request may wait longer than this to be told 503
@@ -31,14 +29,8 @@ class Outcome:
 
 
 def run(platform: ChaosPlatform, rounds: int = 1, rate_per_s: float = 5.0, pause_s: float = 4.0) -> Outcome:
-    ledger, stop = Ledger(), threading.Event()
-    partner, shopper = Partner(platform.url("buurt-registration"), ledger), Shopper(platform.url("buurt-search"))
-    load = [threading.Thread(target=lambda: asyncio.run(partner.run(stop, rate_per_s))),
-            threading.Thread(target=lambda: asyncio.run(shopper.run(stop)))]
-    for thread in load:
-        thread.start()
     findings: list[str] = []
-    try:
+    with traffic(platform.url("buurt-registration"), platform.url("buurt-search"), rate_per_s) as (ledger, shopper):
         for _ in range(rounds):
             for name in SERVICES:
                 time.sleep(pause_s)
@@ -52,10 +44,6 @@ def run(platform: ChaosPlatform, rounds: int = 1, rate_per_s: float = 5.0, pause
             findings += _outage(platform, shopper, platform.kill_redis, platform.start_redis,
                                 expect_search={503}, what="Redis")
         time.sleep(pause_s)
-    finally:
-        stop.set()
-        for thread in load:
-            thread.join(timeout=300)
     if ledger.slowest_503_s > UNAVAILABLE_BOUND_S:
         findings.append(f"a request waited {ledger.slowest_503_s:.1f} s for its 503 (bound {UNAVAILABLE_BOUND_S} s)")
     hung = shopper.between(0, time.monotonic())[-1]

@@ -8,7 +8,8 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -106,3 +107,21 @@ class Shopper:
 
     def between(self, start: float, end: float) -> Counter[int]:
         return Counter(status for at, status in self.answers if start <= at <= end)
+
+
+@contextmanager
+def traffic(registration_url: str, search_url: str, rate_per_s: float) -> Iterator[tuple[Ledger, Shopper]]:
+    """A partner submitting and a shopper searching in the background until the block ends; then every
+    submission is answered (the ledger is complete)."""
+    ledger, stop = Ledger(), threading.Event()
+    partner, shopper = Partner(registration_url, ledger), Shopper(search_url)
+    load = [threading.Thread(target=lambda: asyncio.run(partner.run(stop, rate_per_s))),
+            threading.Thread(target=lambda: asyncio.run(shopper.run(stop)))]
+    for thread in load:
+        thread.start()
+    try:
+        yield ledger, shopper
+    finally:
+        stop.set()
+        for thread in load:
+            thread.join(timeout=300)

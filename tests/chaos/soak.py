@@ -2,7 +2,6 @@
 consent worker's lag must stay bounded and no service's memory may grow by more than 10 %."""
 
 import asyncio
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -12,7 +11,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from services.common.topic_reader import partitions
 from services.infra import process
 from tests.chaos import invariants
-from tests.chaos.partner import Ledger, Partner, Shopper
+from tests.chaos.partner import traffic
 from tests.chaos.platform import SERVICES, ChaosPlatform
 
 WARM_UP_S = 60  # memory is compared from here on: imports, pools and caches are in place by then
@@ -46,24 +45,15 @@ async def consent_lag(platform: ChaosPlatform) -> int:
 
 
 def run(platform: ChaosPlatform, seconds: float, rate_per_s: float, max_lag: int) -> SoakReport:
-    ledger, stop = Ledger(), threading.Event()
-    partner, shopper = Partner(platform.url("buurt-registration"), ledger), Shopper(platform.url("buurt-search"))
-    load = [threading.Thread(target=lambda: asyncio.run(partner.run(stop, rate_per_s))),
-            threading.Thread(target=lambda: asyncio.run(shopper.run(stop)))]
-    for thread in load:
-        thread.start()
     report = SoakReport(seconds)
-    started, warm = time.monotonic(), dict[str, float]()
-    try:
+    warm: dict[str, float] = {}
+    with traffic(platform.url("buurt-registration"), platform.url("buurt-search"), rate_per_s) as (ledger, shopper):
+        started = time.monotonic()
         while time.monotonic() - started < seconds:
             time.sleep(10)
             report.max_lag = max(report.max_lag, asyncio.run(consent_lag(platform)))
             if not warm and time.monotonic() - started >= WARM_UP_S:
                 warm = {name: process.rss_mib(platform.procs[name].pid) for name in SERVICES}
-    finally:
-        stop.set()
-        for thread in load:
-            thread.join(timeout=300)
     end = {name: process.rss_mib(platform.procs[name].pid) for name in SERVICES}
     report.memory_mib = {name: (warm.get(name, end[name]), end[name]) for name in SERVICES}
     for name, (before, after) in report.memory_mib.items():
