@@ -109,8 +109,8 @@ def _floor(redis_url: str, prefix: str, listings: int, seconds: float) -> dict[s
     command = ["GEOSEARCH", f"{prefix}floor", "FROMLONLAT", "4.__rand_int__", "51.__rand_int__", "BYRADIUS", "5",
                "km", "ASC", "WITHDIST"]
     keyspace = 300_000_000_000  # "51.<12 digits below 3e11>" = 51.0-51.3, "4.<...>" = 4.0-4.3
-    peak = loadtools.redis_benchmark(port, command, CONCURRENCY, int(seconds * 3000), keyspace)
-    alone = loadtools.redis_benchmark(port, command, 1, int(seconds * 300), keyspace)
+    peak = loadtools.redis_benchmark(port, command, CONCURRENCY, seconds, keyspace)
+    alone = loadtools.redis_benchmark(port, command, 1, seconds, keyspace)
     return {**_named("raw_geosearch_max", {"per_s": peak["per_s"]}), **_named("raw_geosearch_alone", _latency(alone))}
 
 

@@ -28,6 +28,9 @@ class Settings(CommonSettings):
     expiry_check_interval_s: float = Field(3600.0, gt=0)
     # How fast a crashed worker's partitions move to the survivors (the Kafka consumer session timeout).
     session_timeout_s: float = Field(20.0, ge=6)
+    # A poll whose transactions are still open after this restarts the worker. Below the consumer's 120 s poll
+    # interval, past which aiokafka leaves the group and never rejoins an idle consumer.
+    transaction_deadline_s: float = Field(60.0, gt=0)
 
     @property
     def group_id(self) -> str:

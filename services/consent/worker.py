@@ -5,6 +5,11 @@ partition fences the previous one, whose open transaction is aborted, before it 
 batch of a partition is decided in one transaction that also commits the input offsets. On any error the worker
 drops everything and starts over from the committed state ("crash-only"), so memory never runs ahead of the log.
 
+aiokafka runs the rebalance callbacks in its own task, concurrently with the poll loop. A lock keeps them apart: a
+revocation waits for the poll's open transactions to end before it stops their producers (stopping a producer
+mid-transaction left the commit waiting forever and the worker idle). Every poll's transactions also have a
+deadline; a poll that misses it restarts the worker rather than leaving it silently stuck.
+
 Why not faust's ``exactly_once``: with faust-streaming 0.15.3, SIGKILL during a stream left events decided twice
 (tests/integration/test_consent_crash.py; faust-streaming issue #517). See docs/architecture.md.
 """
@@ -14,6 +19,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
@@ -45,13 +51,18 @@ class ConsentWorker:
         self.running = False
         self.broken: Exception | None = None  # set when taking over an assignment failed
         self.assigned = False  # ready only once the group gave this worker its (possibly empty) share
+        self.busy = asyncio.Lock()  # held by the poll loop's transactions and by a revocation
 
     async def run(self) -> None:
         """Consume until cancelled; after an error, start over from what Kafka committed."""
         while True:
             try:
                 await self._run_once()
-            except Exception as exc:
+            except (Exception, asyncio.CancelledError) as exc:
+                # A CancelledError that is not a shutdown comes from aiokafka cancelling the futures of a producer
+                # stopped under them; let through, it would end this task silently and leave the worker idle.
+                if isinstance(exc, asyncio.CancelledError) and _being_cancelled():
+                    raise
                 RESTARTS.inc()
                 logger.error("consent worker restarting after %s", type(exc).__name__, exc_info=True)
                 await asyncio.sleep(1)
@@ -79,17 +90,32 @@ class ConsentWorker:
                 for tp, records in batches.items():
                     if tp.partition not in self.partitions:  # fetched just before its restore paused it
                         consumer.seek(tp, records[0].offset)  # read it again later
-                # Each partition has its own transactional producer, so their transactions overlap: a commit's
-                # round trips (~36 ms on Kafka 4.4) are paid once per poll instead of once per partition.
-                await asyncio.gather(*(self._process(tp, records) for tp, records in batches.items()
-                                       if tp.partition in self.partitions))
-                if time.monotonic() - signed_at >= self.settings.checkpoint_interval_s:
-                    await self._sign_heads()
-                    signed_at = time.monotonic()
+                async with self.busy:
+                    # Each partition has its own transactional producer, so their transactions overlap: a commit's
+                    # round trips (~36 ms on Kafka 4.4) are paid once per poll instead of once per partition.
+                    await self._within_deadline([self._process(tp, records) for tp, records in batches.items()
+                                                 if tp.partition in self.partitions])
+                    if time.monotonic() - signed_at >= self.settings.checkpoint_interval_s:
+                        await self._within_deadline([self._sign_heads()])
+                        signed_at = time.monotonic()
         finally:
             self.running = self.assigned = False
             await self._release(list(self.producers))
             await consumer.stop()
+
+    async def _within_deadline(self, steps: list[Coroutine[object, object, None]]) -> None:
+        """Run the steps concurrently; raise the first error, or TransactionStalled if any outlives the deadline."""
+        if not steps:
+            return
+        tasks = [asyncio.ensure_future(step) for step in steps]
+        done, pending = await asyncio.wait(tasks, timeout=self.settings.transaction_deadline_s)
+        for task in pending:  # not awaited: a stalled commit may never end; its producer is stopped on restart
+            task.cancel()
+        for task in done:
+            task.result()
+        if pending:
+            raise TransactionStalled(f"{len(pending)} transaction(s) open after "
+                                     f"{self.settings.transaction_deadline_s:g} s")
 
     async def _process(self, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         part, producer = self.partitions[tp.partition], self.producers[tp.partition]
@@ -167,12 +193,22 @@ class ConsentWorker:
                 logger.warning("expiry check failed: %s", type(exc).__name__)
 
 
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+class TransactionStalled(Exception):
+    """A poll's transactions did not end within the deadline (broker unreachable, producer wedged)."""
+
+
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, worker: ConsentWorker, consumer: AIOKafkaConsumer) -> None:
         self.worker, self.consumer = worker, consumer
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        await self.worker._release([tp.partition for tp in revoked])
+        async with self.worker.busy:  # after the open transactions end, not in their middle
+            await self.worker._release([tp.partition for tp in revoked])
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         # Paused while their state is restored: otherwise the poll loop fetches, rewinds and fetches them again,
@@ -180,7 +216,18 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self.consumer.pause(*assigned)
         try:
             await self.worker.take(assigned)
+            await self._seek_committed(assigned)
         except Exception as exc:  # noqa: BLE001 - aiokafka would only log it; the poll loop restarts the worker
             self.worker.broken = exc
         finally:
             self.consumer.resume(*assigned)
+
+    async def _seek_committed(self, assigned: set[TopicPartition]) -> None:
+        """aiokafka read the committed offsets while take() was still fencing the previous owners. The offsets of a
+        transaction committed just before (its markers are written after the commit returns) did not count yet, so
+        its records were decided again (measured: tests/integration/test_consent_crash.py). Once take() has fenced,
+        every earlier transaction is complete: read the offsets again."""
+        for tp in assigned:
+            offset = await self.consumer.committed(tp)
+            if offset is not None:
+                self.consumer.seek(tp, offset)

@@ -1,4 +1,5 @@
-"""Exactly once through a crash: SIGKILL the consent worker mid-stream, restart it, count decisions and records."""
+"""Exactly once through a crash and through rebalances: SIGKILL the consent worker mid-stream or take its
+partitions away mid-transaction, then count decisions and records."""
 
 import asyncio
 import os
@@ -61,3 +62,52 @@ def test_sigkill_mid_stream_leaves_exactly_one_decision_and_audit_record_per_eve
     assert set(recorded.values()) == {1}
     assert len(recorded) == EVENTS
     assert verified.returncode == 0, verified.stderr
+
+
+async def _stream_while_rebalancing(bootstrap: str, topics: Topics, rebalances: int) -> tuple[list[str], int]:
+    """Produce registrations while another member joins and leaves the worker's group, again and again: each join
+    and each leave revokes the worker's partitions, usually with transactions open. Returns the event ids sent and
+    how many times the intruder was given partitions."""
+    sent: list[str] = []
+    joins = 0
+
+    async def stream(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            batch = [wire_registration() for _ in range(200)]
+            await produce(bootstrap, topics.submitted,
+                          [(codec.key(e.business.enterprise_number), codec.encode(e)) for e in batch])
+            sent.extend(str(e.event_id) for e in batch)
+            await asyncio.sleep(0.2)
+
+    async def intrude(stop: asyncio.Event) -> None:
+        nonlocal joins
+        try:
+            for _ in range(rebalances):
+                intruder = AIOKafkaConsumer(topics.submitted, bootstrap_servers=bootstrap,
+                                            group_id=f"{topics.prefix}buurt-consent", enable_auto_commit=False,
+                                            isolation_level="read_committed")
+                await intruder.start()
+                deadline = time.monotonic() + 30
+                while not intruder.assignment() and time.monotonic() < deadline:
+                    await intruder.getmany(timeout_ms=200)  # never commits: the worker decides these later
+                joins += bool(intruder.assignment())
+                await intruder.stop()
+                await asyncio.sleep(1)
+        finally:
+            stop.set()
+
+    stop = asyncio.Event()
+    await asyncio.gather(stream(stop), intrude(stop))
+    return sent, joins
+
+
+def test_rebalances_mid_transaction_leave_every_event_decided_exactly_once(
+        kafka_bootstrap: str, redis_url: str, topics: Topics, tmp_path: Path) -> None:
+    with running_platform(kafka_bootstrap, redis_url, topics, tmp_path, names=("buurt-consent",)):
+        sent, joins = asyncio.run(_stream_while_rebalancing(kafka_bootstrap, topics, rebalances=6))
+        decisions = asyncio.run(read_all(kafka_bootstrap, topics.decisions, expect=len(sent), timeout=120))
+
+    assert joins >= 3, "the intruder was rarely given partitions: the worker was not made to give them up"
+    per_event = Counter(str(codec.decode(events.Decision, r.value).source_event_id) for r in decisions)
+    assert set(per_event) == set(sent), f"{len(set(sent) - set(per_event))} of {len(sent)} events undecided"
+    assert set(per_event.values()) == {1}
