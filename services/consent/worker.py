@@ -7,8 +7,9 @@ drops everything and starts over from the committed state ("crash-only"), so mem
 
 aiokafka runs the rebalance callbacks in its own task, concurrently with the poll loop. A lock keeps them apart: a
 revocation waits for the poll's open transactions to end before it stops their producers (stopping a producer
-mid-transaction left the commit waiting forever and the worker idle). Every poll's transactions also have a
-deadline; a poll that misses it restarts the worker rather than leaving it silently stuck.
+mid-transaction left the worker idle for good). Every poll's transactions also have a deadline; a poll that misses
+it restarts the worker rather than leaving it silently stuck. After an assignment the committed offsets are read
+again once the previous owners are fenced (see _Rebalance._seek_committed).
 
 Why not faust's ``exactly_once``: with faust-streaming 0.15.3, SIGKILL during a stream left events decided twice
 (tests/integration/test_consent_crash.py; faust-streaming issue #517). See docs/architecture.md.
@@ -60,7 +61,7 @@ class ConsentWorker:
                 await self._run_once()
             except (Exception, asyncio.CancelledError) as exc:
                 # A CancelledError that is not a shutdown comes from aiokafka cancelling the futures of a producer
-                # stopped under them; let through, it would end this task silently and leave the worker idle.
+                # stopped under them; if let through, it would end this task silently and leave the worker idle.
                 if isinstance(exc, asyncio.CancelledError) and _being_cancelled():
                     raise
                 RESTARTS.inc()
