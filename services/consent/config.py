@@ -10,6 +10,8 @@ from pydantic_settings import SettingsConfigDict
 from services.common.partners import SEEDED_PARTNERS
 from services.common.settings import CommonSettings
 
+MAX_POLL_INTERVAL_S = 120  # the longest a poll's work may take before the consumer counts as gone
+
 
 class Settings(CommonSettings):
     model_config = SettingsConfigDict(env_prefix="CONSENT_", extra="ignore", populate_by_name=True)
@@ -28,9 +30,9 @@ class Settings(CommonSettings):
     expiry_check_interval_s: float = Field(3600.0, gt=0)
     # How fast a crashed worker's partitions move to the survivors (the Kafka consumer session timeout).
     session_timeout_s: float = Field(20.0, ge=6)
-    # A poll whose transactions are still open after this restarts the worker. Below the consumer's 120 s poll
-    # interval, past which aiokafka leaves the group and never rejoins an idle consumer.
-    transaction_deadline_s: float = Field(60.0, gt=0)
+    # A poll whose transactions are still open after this restarts the worker. Below the consumer's poll interval,
+    # past which aiokafka leaves the group and never rejoins an idle consumer.
+    transaction_deadline_s: float = Field(60.0, gt=0, lt=MAX_POLL_INTERVAL_S)
 
     @property
     def group_id(self) -> str:

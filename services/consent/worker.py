@@ -31,7 +31,7 @@ from prometheus_client import Counter
 from services.common import codec, events
 from services.common.partners import allowed_events
 from services.consent import crypto
-from services.consent.config import Settings
+from services.consent.config import MAX_POLL_INTERVAL_S, Settings
 from services.consent.decider import Decider, InputRecord, Out, PartitionState
 from services.consent.restore import restore_partitions
 
@@ -72,7 +72,8 @@ class ConsentWorker:
         options: dict[str, object] = {
             "isolation_level": "read_committed", "enable_auto_commit": False, "auto_offset_reset": "earliest",
             "session_timeout_ms": int(self.settings.session_timeout_s * 1000),
-            "heartbeat_interval_ms": int(self.settings.session_timeout_s * 250), "max_poll_interval_ms": 120_000}
+            "heartbeat_interval_ms": int(self.settings.session_timeout_s * 250),
+            "max_poll_interval_ms": MAX_POLL_INTERVAL_S * 1000}
         return AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers,
                                 group_id=self.settings.group_id, **{**options, **overrides})
 
