@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from services.common.events import GEO_MAX_LAT
 from services.common.problems import PROBLEM_JSON, problem
 from services.search import service
 from services.search.query import MAX_RADIUS_KM, MAX_SIZE, PlaceNotFound, SearchQuery, build_query, resolve_place
@@ -39,7 +40,7 @@ class InvalidParameter(Exception):
 
 
 async def parse_search(
-    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lat: Annotated[float | None, Query(ge=-GEO_MAX_LAT, le=GEO_MAX_LAT)] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
     postcode: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
     municipality: Annotated[str | None, Query(min_length=2, max_length=80)] = None,

@@ -120,6 +120,7 @@ def test_places_by_postcode_and_dutch_or_french_names(client: TestClient) -> Non
                                                                                  "/municipality"),
     ({"lat": 51, "lon": 3.7, "radius_km": 51}, "/radius_km"), ({"lat": 51, "lon": 3.7, "size": 101}, "/size"),
     ({"lat": 95, "lon": 3.7}, "/lat"),
+    ({"lat": -85.2, "lon": 126.6}, "/lat"),  # beyond Redis's geo range (±85.05112878)
 ])
 def test_bad_parameters_are_422_problems(client: TestClient, params: dict[str, Any], pointer: str) -> None:
     response = client.get("/v1/search", params=params)
