@@ -18,9 +18,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from bench.common import wire_events
+from services.common.supervisor import supervised
 from services.common.topics import Topics
 from services.consent.config import Settings
-from services.consent.worker import ConsentWorker
+from services.consent.worker import WORKER_TASK, ConsentWorker
 from services.infra import stack
 
 MODES = ("exactly_once", "at_least_once")
@@ -102,7 +103,12 @@ def run(bootstrap: str, topics: Topics, fresh_topics: Callable[[], Topics], logs
 def _serve(mode: str) -> None:
     settings = Settings()
     worker = ConsentWorker(settings) if mode == "exactly_once" else AtLeastOnceWorker(settings)
-    asyncio.run(worker.run())
+
+    async def serve() -> None:
+        async with supervised({WORKER_TASK: worker.run}):
+            await asyncio.Event().wait()  # until terminated
+
+    asyncio.run(serve())
 
 
 if __name__ == "__main__":

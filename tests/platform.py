@@ -1,15 +1,21 @@
 """Runs the three services as real processes against the test broker and Redis (shared by e2e tests)."""
 
+import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from services.common.topics import Topics
 from services.infra import process, stack
+from tests.samples import GENT, PARTNER, signed
 
 
 @dataclass(frozen=True)
@@ -48,3 +54,42 @@ def running_platform(kafka_bootstrap: str, redis_url: str, topics: Topics, logs:
                        {name: proc.pid for name, proc in zip(names, procs, strict=True)})
     finally:
         stack.stop_services(procs)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
+    """Poll a condition until it holds or the deadline passes (never a bare sleep as synchronisation)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+def post(platform: Platform, path: str, body: dict[str, Any], partner: str = PARTNER, expect: int = 202) -> str:
+    """A signed partner request; the id of the accepted event."""
+    raw = json.dumps(body).encode()
+    response = httpx.post(f"{platform.registration_url}{path}", content=raw,
+                          headers=signed("POST", path, raw, partner), timeout=10)
+    assert response.status_code == expect, response.text
+    return str(response.json().get("id"))
+
+
+def submission(platform: Platform, event_id: str, partner: str = PARTNER) -> dict[str, Any]:
+    """The partner's view of one of its submissions (status, reasons, ...)."""
+    path = f"/v1/registrations/{event_id}"
+    response = httpx.get(f"{platform.registration_url}{path}", headers=signed("GET", path, b"", partner), timeout=10)
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def status_of(platform: Platform, event_id: str, partner: str = PARTNER) -> str:
+    return str(submission(platform, event_id, partner).get("status"))
+
+
+def search_near_gent(platform: Platform, radius_km: float = 5) -> list[dict[str, Any]]:
+    response = httpx.get(f"{platform.search_url}/v1/search",
+                         params={"lat": GENT["lat"], "lon": GENT["lon"], "radius_km": radius_km, "size": 100})
+    assert response.status_code == 200
+    results: list[dict[str, Any]] = response.json()["results"]
+    return results

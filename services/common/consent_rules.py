@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.common.events import ConsentEvidence
+from services.common.vocabulary import Reason
 
 LISTING_PURPOSE = "listing"
 # Versions of the privacy notice shown to businesses when they consented; a new notice is added here.
@@ -15,7 +16,7 @@ LANGUAGES = frozenset({"nl", "fr", "de", "en"})
 @dataclass(frozen=True)
 class Finding:
     pointer: str
-    code: str
+    code: Reason
     message: str
 
 
@@ -23,15 +24,15 @@ def consent_findings(consent: ConsentEvidence, now: datetime) -> list[Finding]:
     """Everything wrong with the evidence; empty when it supports a listing."""
     findings = []
     if LISTING_PURPOSE not in consent.purposes:
-        findings.append(Finding("/consent/purposes", "purpose_listing_missing",
+        findings.append(Finding("/consent/purposes", Reason.PURPOSE_LISTING_MISSING,
                                 "purposes must include 'listing': the business did not consent to be listed"))
     if consent.given_at > now:
-        findings.append(Finding("/consent/given_at", "consent_in_future", "given_at lies in the future"))
+        findings.append(Finding("/consent/given_at", Reason.CONSENT_IN_FUTURE, "given_at lies in the future"))
     if consent.notice_version not in ACCEPTED_NOTICE_VERSIONS:
-        findings.append(Finding("/consent/notice_version", "notice_version_unknown",
+        findings.append(Finding("/consent/notice_version", Reason.NOTICE_VERSION_UNKNOWN,
                                 f"unknown notice_version; accepted: {', '.join(sorted(ACCEPTED_NOTICE_VERSIONS))}"))
     if not consent.method:
-        findings.append(Finding("/consent/method", "collection_method_missing", "method is required"))
+        findings.append(Finding("/consent/method", Reason.COLLECTION_METHOD_MISSING, "method is required"))
     if consent.language not in LANGUAGES:
-        findings.append(Finding("/consent/language", "language_missing", "language must be one of nl, fr, de, en"))
+        findings.append(Finding("/consent/language", Reason.LANGUAGE_MISSING, "language must be one of nl, fr, de, en"))
     return findings

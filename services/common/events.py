@@ -10,6 +10,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.vocabulary import AuditEvent, EventType, Outcome, Reason
+
 EnterpriseNumber = Annotated[str, Field(pattern=r"^[01]\d{9}$", description="10 digits, normalised")]
 Postcode = Annotated[str, Field(pattern=r"^[1-9]\d{3}$")]
 
@@ -18,8 +20,7 @@ class WireModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
-# Redis's geo index (Web Mercator) refuses latitudes beyond this; a listing there could never be indexed, and a
-# search there was a Redis error (found by schemathesis).
+# Redis's geo index (Web Mercator) refuses latitudes beyond this: a listing there could never be indexed.
 GEO_MAX_LAT = 85.05112878
 
 
@@ -98,7 +99,7 @@ class RegistrationSubmitted(WireModel):
     """A partner forwarded a business registration; consent decides whether it is listed."""
 
     schema_version: Literal[1] = 1
-    event_type: Literal["registration.submitted"] = "registration.submitted"
+    event_type: Literal[EventType.REGISTRATION_SUBMITTED] = EventType.REGISTRATION_SUBMITTED
     event_id: UUID
     partner_id: str
     submitted_at: datetime
@@ -111,7 +112,7 @@ class ConsentWithdrawn(WireModel):
     """The business withdrew its consent to be listed: it must leave the directory."""
 
     schema_version: Literal[1] = 1
-    event_type: Literal["consent.withdrawn"] = "consent.withdrawn"
+    event_type: Literal[EventType.CONSENT_WITHDRAWN] = EventType.CONSENT_WITHDRAWN
     event_id: UUID
     partner_id: str
     submitted_at: datetime
@@ -123,7 +124,7 @@ class ErasureRequested(WireModel):
     """The consenting person asks for erasure (GDPR art. 17): unlist and destroy their personal data."""
 
     schema_version: Literal[1] = 1
-    event_type: Literal["erasure.requested"] = "erasure.requested"
+    event_type: Literal[EventType.ERASURE_REQUESTED] = EventType.ERASURE_REQUESTED
     event_id: UUID
     partner_id: str
     submitted_at: datetime
@@ -135,7 +136,7 @@ class ExpiryCheck(WireModel):
     """Internal tick of the consent worker: has this business's consent expired? (Never sent by partners.)"""
 
     schema_version: Literal[1] = 1
-    event_type: Literal["consent.expiry-check"] = "consent.expiry-check"
+    event_type: Literal[EventType.EXPIRY_CHECK] = EventType.EXPIRY_CHECK
     event_id: UUID
     partner_id: Literal["buurt-consent"] = "buurt-consent"
     submitted_at: datetime
@@ -145,7 +146,6 @@ class ExpiryCheck(WireModel):
 PartnerEvent = Annotated[RegistrationSubmitted | ConsentWithdrawn | ErasureRequested | ExpiryCheck,
                          Field(discriminator="event_type")]
 AnyPartnerEvent = RegistrationSubmitted | ConsentWithdrawn | ErasureRequested | ExpiryCheck
-Outcome = Literal["approved", "rejected", "withdrawn", "erased", "expired", "unchanged"]
 
 
 class Decision(WireModel):
@@ -157,7 +157,7 @@ class Decision(WireModel):
     partner_id: str
     enterprise_number: EnterpriseNumber
     outcome: Outcome
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     policy_version: str
     decided_at: datetime
 
@@ -190,9 +190,9 @@ class AuditRecord(WireModel):
     source_event_id: UUID
     partner_id: str
     enterprise_number: EnterpriseNumber
-    event_type: Literal["granted", "rejected", "withdrawn", "expired", "erased", "ignored"]
+    event_type: AuditEvent
     decision: Outcome
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     policy_version: str
     purposes: tuple[str, ...] = ()
     notice_version: str | None = None

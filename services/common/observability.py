@@ -6,6 +6,7 @@ Log records carry ids, counts and reason codes only: never names, e-mail address
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
@@ -29,8 +30,10 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
-def health_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
-    """/healthz (the process is alive), /readyz (every dependency answers), /metrics (Prometheus text)."""
+def health_router(checks: Mapping[str, ReadinessCheck],
+                  tasks: Callable[[], dict[str, dict[str, Any]]] | None = None) -> APIRouter:
+    """/healthz (the process is alive), /readyz (every dependency answers and every background task runs healthy;
+    ``tasks`` adds the supervisor's report of each task), /metrics (Prometheus text)."""
     router = APIRouter(include_in_schema=False)
 
     @router.get("/healthz")
@@ -41,7 +44,10 @@ def health_router(checks: Mapping[str, ReadinessCheck]) -> APIRouter:
     async def readyz() -> JSONResponse:
         results = {name: await _safe(check) for name, check in checks.items()}
         ready = all(results.values())
-        return JSONResponse({"ready": ready, "checks": results}, status_code=200 if ready else 503)
+        body: dict[str, Any] = {"ready": ready, "checks": results}
+        if tasks is not None:
+            body["tasks"] = tasks()
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @router.get("/metrics")
     async def metrics() -> Response:

@@ -5,10 +5,11 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from services.common.vocabulary import PARTNER_EVENT_TYPES, EventType
 
 SEEDED_PARTNERS = Path(__file__).with_name("partners.yaml")
-EventType = Literal["registration.submitted", "consent.withdrawn", "erasure.requested"]
 
 
 class PartnerSpec(BaseModel):
@@ -22,11 +23,19 @@ class PartnerSpec(BaseModel):
     allowed_events: list[EventType]
     adapter: Literal["vlam", "csv"] | None = None
 
+    @field_validator("allowed_events")
+    @classmethod
+    def _partner_event_types_only(cls, value: list[EventType]) -> list[EventType]:
+        internal = [t for t in value if t not in PARTNER_EVENT_TYPES]
+        if internal:
+            raise ValueError(f"not a partner event type: {', '.join(internal)}")
+        return value
+
 
 def load_specs(path: Path) -> dict[str, PartnerSpec]:
     raw = yaml.safe_load(path.read_text())["partners"]
     return {partner_id: PartnerSpec.model_validate(spec) for partner_id, spec in raw.items()}
 
 
-def allowed_events(path: Path) -> dict[str, frozenset[str]]:
+def allowed_events(path: Path) -> dict[str, frozenset[EventType]]:
     return {partner_id: frozenset(spec.allowed_events) for partner_id, spec in load_specs(path).items()}

@@ -20,12 +20,12 @@ class RawRecord:
 
 async def read_topic(bootstrap: str, topic: str, progress: Callable[[int], None] | None = None) -> list[RawRecord]:
     """Every committed record, in offset order per partition (read_committed: aborted transactions are skipped)."""
+    assigned = [TopicPartition(topic, p) for p in await partitions(bootstrap, topic)]
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                 isolation_level="read_committed", auto_offset_reset="earliest",
                                 max_partition_fetch_bytes=8 * 1024 * 1024)
-    assigned = [TopicPartition(topic, p) for p in await partitions(bootstrap, topic)]
-    await consumer.start()
     try:
+        await consumer.start()
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
         ends = await consumer.end_offsets(assigned)

@@ -7,7 +7,7 @@ canonical JSON without the ``hash`` field (ciphertext of personal data included,
 import hashlib
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import assert_never
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -19,14 +19,31 @@ from services.common.events import (
     checkpoint_message,
     enterprise_number_of,
 )
+from services.common.vocabulary import AuditEvent, Outcome
 from services.consent import crypto
 from services.consent.policy import POLICY_VERSION, Verdict
 
 GENESIS_HASH = "0" * 64
 _RECORD_NAMESPACE = uuid.UUID("6f0c3a52-7e1b-4b53-9a55-2f1f8a2c9e10")
-_EVENT_TYPES: dict[str, Literal["granted", "rejected", "withdrawn", "erased", "expired", "ignored"]] = {
-    "approved": "granted", "rejected": "rejected", "withdrawn": "withdrawn", "erased": "erased",
-    "expired": "expired", "unchanged": "ignored"}
+
+
+def audit_event_of(outcome: Outcome) -> AuditEvent:
+    """The consent-receipt name of a decision in the audit log."""
+    match outcome:
+        case Outcome.APPROVED:
+            return AuditEvent.GRANTED
+        case Outcome.REJECTED:
+            return AuditEvent.REJECTED
+        case Outcome.WITHDRAWN:
+            return AuditEvent.WITHDRAWN
+        case Outcome.ERASED:
+            return AuditEvent.ERASED
+        case Outcome.EXPIRED:
+            return AuditEvent.EXPIRED
+        case Outcome.UNCHANGED:
+            return AuditEvent.IGNORED
+        case _:
+            assert_never(outcome)
 
 
 def chain_hash(record: AuditRecord) -> str:
@@ -58,7 +75,7 @@ def record_for(event: AnyPartnerEvent, verdict: Verdict, partition: int, sequenc
         record_id=uuid.uuid5(_RECORD_NAMESPACE, f"{event.event_id}"),
         partition=partition, sequence=sequence, prev_hash=prev_hash, hash="", recorded_at=now,
         source_event_id=event.event_id, partner_id=event.partner_id, enterprise_number=enterprise_number_of(event),
-        event_type=_EVENT_TYPES[verdict.outcome], decision=verdict.outcome, reasons=verdict.reasons,
+        event_type=audit_event_of(verdict.outcome), decision=verdict.outcome, reasons=verdict.reasons,
         policy_version=POLICY_VERSION, subject_pii=subject_pii, **evidence,
     ))
 

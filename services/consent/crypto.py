@@ -65,6 +65,15 @@ def public_key_b64(key: Ed25519PrivateKey) -> str:
     return b64(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
 
 
+def is_public_key(encoded: str) -> bool:
+    """Whether the text is a base64 raw Ed25519 public key."""
+    try:
+        Ed25519PublicKey.from_public_bytes(unb64(encoded))
+    except ValueError:
+        return False
+    return True
+
+
 def verify_signature(public_key: str, signature: str, message: bytes) -> bool:
     try:
         Ed25519PublicKey.from_public_bytes(unb64(public_key)).verify(unb64(signature), message)

@@ -18,6 +18,7 @@ from prometheus_client import Counter
 from services.common import codec, events
 from services.common.codec import DecodeError
 from services.common.topics import Topics
+from services.common.vocabulary import EventType, Outcome
 from services.consent import audit, crypto
 from services.consent.policy import POLICY_VERSION, ConsentState, Verdict, decide
 
@@ -50,7 +51,7 @@ class PartitionState:
 @dataclass(frozen=True)
 class Decider:
     topics: Topics
-    allowed_events: Mapping[str, frozenset[str]]
+    allowed_events: Mapping[str, frozenset[EventType]]
     validity: timedelta
     master_key: bytes
     signing_key: Ed25519PrivateKey
@@ -64,7 +65,7 @@ class Decider:
             return [Out(self.topics.dlq, record.key or b"", codec.encode(_dead_letter(record, exc.reason, now)))]
         number = events.enterprise_number_of(event)
         verdict = decide(event, part.states.get(number), now, self.allowed_events, self.validity)
-        if isinstance(event, events.ExpiryCheck) and verdict.outcome == "unchanged":
+        if isinstance(event, events.ExpiryCheck) and verdict.outcome is Outcome.UNCHANGED:
             return []  # a routine check that found nothing to do is not a decision
         DECISIONS.labels(verdict.outcome).inc()
         key = codec.key(number)
@@ -83,7 +84,7 @@ class Decider:
             if verdict.listed and isinstance(event, events.RegistrationSubmitted):
                 value = codec.encode(_listing(event, now))
             outs.append(Out(self.topics.listings, key, value))
-        if verdict.outcome == "erased" and part.keys.pop(number, None) is not None:
+        if verdict.outcome is Outcome.ERASED and part.keys.pop(number, None) is not None:
             # crypto-shredding: the person's ciphertext in the audit log can no longer be opened
             outs.append(Out(self.topics.subject_keys, key, None, part.partition))
         return outs
@@ -170,7 +171,7 @@ def _listing(event: events.RegistrationSubmitted, now: datetime) -> events.Listi
 
 def _dead_letter(record: InputRecord, reason: str, now: datetime) -> events.DeadLetter:
     # Kept whole, a record near the broker's 1 MB limit would grow past it in base64 and its dead letter could
-    # never be written: the partition would be stuck (found by the input fuzzing of the fault suite).
+    # never be written: the partition would be stuck.
     value = record.value or b""
     if len(value) > MAX_ORIGINAL:
         reason += f" (original cut to its first {MAX_ORIGINAL} of {len(value)} bytes)"

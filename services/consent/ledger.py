@@ -7,15 +7,14 @@ checkpoints. Output: findings naming partition and offset, the timeline of one b
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import assert_never
 
 from services.common import codec, events
 from services.common.codec import DecodeError
 from services.common.topic_reader import RawRecord
+from services.common.vocabulary import ListingEffect, listing_effect
 from services.consent import crypto
 from services.consent.audit import GENESIS_HASH, chain_hash
-
-LISTING_OUTCOMES = {"approved"}
-UNLISTING_OUTCOMES = {"withdrawn", "erased", "expired"}
 
 
 @dataclass(frozen=True)
@@ -114,8 +113,13 @@ def state_at(records: Iterable[RawRecord], at: datetime) -> dict[str, events.Aud
     for record in sorted(decoded(records), key=lambda r: r.recorded_at):
         if record.recorded_at > at:
             break
-        if record.decision in LISTING_OUTCOMES:
-            listed[record.enterprise_number] = record
-        elif record.decision in UNLISTING_OUTCOMES:
-            listed.pop(record.enterprise_number, None)
+        match listing_effect(record.decision):
+            case ListingEffect.LISTS:
+                listed[record.enterprise_number] = record
+            case ListingEffect.UNLISTS:
+                listed.pop(record.enterprise_number, None)
+            case ListingEffect.NONE:
+                pass
+            case _:
+                assert_never(listing_effect(record.decision))
     return listed

@@ -1,8 +1,6 @@
-"""Consent worker entry point: ``buurt-consent`` — the transactional worker plus /healthz, /readyz and /metrics
-(uvicorn on CONSENT_WEB_HOST:CONSENT_WEB_PORT)."""
+"""Consent worker entry point: ``buurt-consent`` — the transactional worker and the expiry check under one supervisor,
+plus /healthz, /readyz and /metrics (uvicorn on CONSENT_WEB_HOST:CONSENT_WEB_PORT)."""
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,28 +8,28 @@ import uvicorn
 from fastapi import FastAPI
 
 from services.common.observability import configure_logging, health_router
+from services.common.supervisor import Supervisor
 from services.consent.config import Settings, get_settings
-from services.consent.worker import ConsentWorker
+from services.consent.worker import EXPIRY_TASK, WORKER_TASK, ConsentWorker
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     worker = ConsentWorker(settings)
+    supervisor = Supervisor()
+    supervisor.add(WORKER_TASK, worker.run)
+    supervisor.add(EXPIRY_TASK, worker.expiry_loop)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(worker.run()), asyncio.create_task(worker.expiry_loop())]
+        supervisor.start()
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await supervisor.stop()
 
     app = FastAPI(title="buurt consent worker", version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.include_router(health_router({"kafka": worker.ready}))
+    app.include_router(health_router(supervisor.checks(), supervisor.report))
     return app
 
 

@@ -15,12 +15,11 @@ from services.common.events import (
     ConsentWithdrawn,
     ErasureRequested,
     ExpiryCheck,
-    Outcome,
     RegistrationSubmitted,
 )
+from services.common.vocabulary import PLATFORM_ADMIN, EventType, Outcome, Reason
 
 POLICY_VERSION = "2026-11.3"
-ADMIN = "platform-admin"
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class ConsentState:
 @dataclass(frozen=True)
 class Verdict:
     outcome: Outcome
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     state: ConsentState | None  # the new state (None: unchanged)
 
     @property
@@ -44,20 +43,21 @@ class Verdict:
 
 
 def decide(event: AnyPartnerEvent, state: ConsentState | None, now: datetime,
-           allowed_events: Mapping[str, frozenset[str]], validity: timedelta) -> Verdict:
+           allowed_events: Mapping[str, frozenset[EventType]], validity: timedelta) -> Verdict:
     if isinstance(event, ExpiryCheck):
         return _expiry(state, now, validity)
     if not _allowed(event, allowed_events):
-        return Verdict("rejected", ("partner_not_allowed",), None)
+        return Verdict(Outcome.REJECTED, (Reason.PARTNER_NOT_ALLOWED,), None)
     if isinstance(event, ConsentWithdrawn):
-        return _unlist("withdrawn", "consent_withdrawn", event.withdrawn_at, state)
+        return _unlist(Outcome.WITHDRAWN, Reason.CONSENT_WITHDRAWN, event.withdrawn_at, state)
     if isinstance(event, ErasureRequested):
-        return Verdict("erased", ("erasure_requested",), ConsentState("unlisted", max(event.requested_at, now)))
+        return Verdict(Outcome.ERASED, (Reason.ERASURE_REQUESTED,),
+                       ConsentState("unlisted", max(event.requested_at, now)))
     return _registration(event, state, now, validity)
 
 
-def _allowed(event: AnyPartnerEvent, allowed_events: Mapping[str, frozenset[str]]) -> bool:
-    if event.partner_id == ADMIN:
+def _allowed(event: AnyPartnerEvent, allowed_events: Mapping[str, frozenset[EventType]]) -> bool:
+    if event.partner_id == PLATFORM_ADMIN:
         return isinstance(event, ErasureRequested)
     return event.event_type in allowed_events.get(event.partner_id, frozenset())
 
@@ -66,26 +66,26 @@ def _registration(event: RegistrationSubmitted, state: ConsentState | None, now:
                   validity: timedelta) -> Verdict:
     """Approve only explicit consent for the purpose 'listing' with complete, current evidence."""
     if event.consent is None:
-        return Verdict("rejected", ("consent_missing",), None)
+        return Verdict(Outcome.REJECTED, (Reason.CONSENT_MISSING,), None)
     findings = consent_findings(event.consent, now)
     if findings:
-        return Verdict("rejected", tuple(f.code for f in findings), None)
+        return Verdict(Outcome.REJECTED, tuple(f.code for f in findings), None)
     given_at = event.consent.given_at
     if state is not None and state.status == "unlisted" and state.event_time >= given_at:
-        return Verdict("rejected", ("superseded_by_later_withdrawal",), None)
+        return Verdict(Outcome.REJECTED, (Reason.SUPERSEDED_BY_LATER_WITHDRAWAL,), None)
     if given_at + validity <= now:
-        return Verdict("rejected", ("consent_expired",), None)
-    return Verdict("approved", ("explicit_consent_listing",), ConsentState("listed", given_at, given_at))
+        return Verdict(Outcome.REJECTED, (Reason.CONSENT_EXPIRED,), None)
+    return Verdict(Outcome.APPROVED, (Reason.EXPLICIT_CONSENT_LISTING,), ConsentState("listed", given_at, given_at))
 
 
-def _unlist(outcome: Outcome, reason: str, at: datetime, state: ConsentState | None) -> Verdict:
+def _unlist(outcome: Outcome, reason: Reason, at: datetime, state: ConsentState | None) -> Verdict:
     if state is not None and state.status == "listed" and state.given_at is not None and at < state.given_at:
-        return Verdict("unchanged", ("withdrawal_predates_current_consent",), None)
+        return Verdict(Outcome.UNCHANGED, (Reason.WITHDRAWAL_PREDATES_CURRENT_CONSENT,), None)
     new_state = ConsentState("unlisted", at) if state is None or at >= state.event_time else replace(state)
     return Verdict(outcome, (reason,), new_state)
 
 
 def _expiry(state: ConsentState | None, now: datetime, validity: timedelta) -> Verdict:
     if state is None or state.status != "listed" or state.given_at is None or state.given_at + validity > now:
-        return Verdict("unchanged", ("consent_current",), None)
-    return Verdict("expired", ("consent_expired",), ConsentState("unlisted", state.given_at + validity))
+        return Verdict(Outcome.UNCHANGED, (Reason.CONSENT_CURRENT,), None)
+    return Verdict(Outcome.EXPIRED, (Reason.CONSENT_EXPIRED,), ConsentState("unlisted", state.given_at + validity))

@@ -24,19 +24,18 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord
-from prometheus_client import Counter
 
 from services.common import codec, events
 from services.common.partners import allowed_events
+from services.common.supervisor import TaskHandle
 from services.consent import crypto
 from services.consent.config import MAX_POLL_INTERVAL_S, Settings
 from services.consent.decider import Decider, InputRecord, Out, PartitionState
 from services.consent.restore import restore_partitions
 
 logger = logging.getLogger(__name__)
-RESTARTS = Counter("buurt_consent_restarts_total", "Worker loop restarts after an error")
+WORKER_TASK, EXPIRY_TASK = "consent-worker", "expiry-check"
 
 
 class ConsentWorker:
@@ -49,24 +48,15 @@ class ConsentWorker:
             crypto.signing_key(settings.signing_key.get_secret_value()), settings.checkpoint_every)
         self.partitions: dict[int, PartitionState] = {}
         self.producers: dict[int, AIOKafkaProducer] = {}
-        self.running = False
         self.broken: Exception | None = None  # set when taking over an assignment failed
-        self.assigned = False  # ready only once the group gave this worker its (possibly empty) share
         self.busy = asyncio.Lock()  # held by the poll loop's transactions and by a revocation
+        self._handle: TaskHandle | None = None
 
-    async def run(self) -> None:
-        """Consume until cancelled; after an error, start over from what Kafka committed."""
-        while True:
-            try:
-                await self._run_once()
-            except (Exception, asyncio.CancelledError) as exc:
-                # A CancelledError that is not a shutdown comes from aiokafka cancelling the futures of a producer
-                # stopped under them; if let through, it would end this task silently and leave the worker idle.
-                if isinstance(exc, asyncio.CancelledError) and _being_cancelled():
-                    raise
-                RESTARTS.inc()
-                logger.error("consent worker restarting after %s", type(exc).__name__, exc_info=True)
-                await asyncio.sleep(1)
+    async def run(self, handle: TaskHandle) -> None:
+        """Consume until cancelled or until an error; the supervisor then starts it over from what Kafka committed
+        (crash-only). Healthy once the group gave this worker its (possibly empty) share and its state is restored."""
+        self._handle = handle
+        await self._run_once()
 
     def _consumer(self, **overrides: object) -> AIOKafkaConsumer:
         options: dict[str, object] = {
@@ -83,7 +73,6 @@ class ConsentWorker:
         consumer.subscribe([self.topics.submitted], listener=_Rebalance(self, consumer))
         try:
             await consumer.start()
-            self.running = True
             signed_at = time.monotonic()
             while True:
                 if self.broken is not None:  # an assignment could not be taken over: start over (crash-only)
@@ -101,7 +90,6 @@ class ConsentWorker:
                         await self._within_deadline([self._sign_heads()])
                         signed_at = time.monotonic()
         finally:
-            self.running = self.assigned = False
             await self._release(list(self.producers))
             await consumer.stop()
 
@@ -147,7 +135,8 @@ class ConsentWorker:
         self.producers.update(zip(partitions, producers, strict=True))
         self.partitions.update(await restore_partitions(self.settings.kafka_bootstrap_servers, self.topics,
                                                         partitions))
-        self.assigned = True
+        if self._handle is not None:
+            self._handle.healthy()
         logger.info("partitions assigned", extra={"partitions": partitions})
 
     async def _producer_for(self, partition: int) -> AIOKafkaProducer:
@@ -164,9 +153,6 @@ class ConsentWorker:
             if producer is not None:
                 with contextlib.suppress(Exception):
                     await producer.stop()
-
-    async def ready(self) -> bool:
-        return self.running and self.assigned
 
     async def check_expiry(self) -> None:
         """Ask, through the input topic, about every listed business whose consent outlived its validity; the
@@ -186,18 +172,15 @@ class ConsentWorker:
         finally:
             await producer.stop()
 
-    async def expiry_loop(self) -> None:
+    async def expiry_loop(self, handle: TaskHandle) -> None:
+        """Every CONSENT_EXPIRY_CHECK_INTERVAL_S; after a failed check (the supervisor restarted the loop) the check
+        runs again at once and the loop is healthy only once it passes."""
+        if handle.restarts:
+            await self.check_expiry()
+        handle.healthy()
         while True:
             await asyncio.sleep(self.settings.expiry_check_interval_s)
-            try:
-                await self.check_expiry()
-            except KafkaError as exc:
-                logger.warning("expiry check failed: %s", type(exc).__name__)
-
-
-def _being_cancelled() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
+            await self.check_expiry()
 
 
 class TransactionStalled(Exception):
@@ -219,7 +202,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         try:
             await self.worker.take(assigned)
             await self._seek_committed(assigned)
-        except Exception as exc:  # noqa: BLE001 - aiokafka would only log it; the poll loop restarts the worker
+        except Exception as exc:  # noqa: BLE001 - aiokafka would only log it; the poll loop raises it (restart)
             self.worker.broken = exc
         finally:
             self.consumer.resume(*assigned)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from faker import Faker
-from stdnum.be import vat
 
+from services.common.enterprise import with_check_digits
 from services.common.places import all_places
 
 PARTNER_CATEGORIES = {
@@ -32,9 +32,8 @@ class DemoRegistration:
 
 
 def enterprise_number(rng: random.Random) -> str:
-    """A random valid number: 0 + 7 digits + mod-97 check digits."""
-    base = rng.randrange(2_000_000, 9_999_999)
-    return str(vat.validate(f"0{base:07d}{97 - base % 97:02d}"))
+    """A random valid number: 0, seven digits and the check digits."""
+    return with_check_digits(f"0{rng.randrange(2_000_000, 9_999_999):07d}")
 
 
 def generate(count: int = 300, seed: int = 2020) -> list[DemoRegistration]:

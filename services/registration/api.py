@@ -7,14 +7,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Header, Request
+from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 
 from services.common import events
 from services.common.problems import PROBLEM_JSON, problem
 from services.common.schemas import schema_of
-from services.registration import intake, parsing, service
+from services.common.vocabulary import EventType
+from services.registration import intake, parsing, service, validation
 from services.registration.deps import (
     PartnerDep,
     PublisherDep,
@@ -25,9 +26,17 @@ from services.registration.deps import (
     authenticated_partner,
 )
 from services.registration.errors import NotFound, RegistrationError
-from services.registration.models import Accepted, ErasureIn, RegistrationIn, WithdrawalIn
+from services.registration.models import (
+    Accepted,
+    BusinessSubmissionsOut,
+    ErasureIn,
+    RegistrationIn,
+    SubmissionOut,
+    WithdrawalIn,
+)
 from services.registration.partners import Partner
 from services.registration.schemas import partner_schemas
+from services.registration.store import Status
 
 REFUSED = Counter("buurt_registration_requests_refused_total", "Requests refused", ["status"])
 router = APIRouter(prefix="/v1")
@@ -75,7 +84,7 @@ async def submit_registration(request: Request, partner: PartnerDep, publisher: 
 
     202 only once Kafka (acks=all) has the event; the consent worker then lists or rejects it.
     """
-    partner.require("registration.submitted")
+    partner.require(EventType.REGISTRATION_SUBMITTED)
     data = parsing.json_body(await request.body(), request.headers.get("content-type"))
 
     def build() -> events.RegistrationSubmitted:
@@ -90,7 +99,7 @@ async def submit_withdrawal(request: Request, withdrawal: WithdrawalIn, partner:
                             topics: TopicsDep, store: StoreDep, idempotency_key: IdempotencyKey = None,
                             ) -> JSONResponse:
     """Withdraw a business's consent; it leaves the directory within seconds of the decision."""
-    partner.require("consent.withdrawn")
+    partner.require(EventType.CONSENT_WITHDRAWN)
     return await accept_once(
         request, partner, idempotency_key, store,
         lambda: intake.build_withdrawn(withdrawal, partner.id, uuid.uuid4(), datetime.now(UTC)), publisher, topics)
@@ -107,7 +116,7 @@ async def submit_erasure(request: Request, erasure: ErasureIn, settings: Setting
         partner = await authenticated_partner(request, store, settings, authorization,
                                               request.headers.get("x-buurt-timestamp"),
                                               request.headers.get("x-buurt-signature"))
-        partner.require("erasure.requested")
+        partner.require(EventType.ERASURE_REQUESTED)
         requester = partner.id
     body = await request.body()
 
@@ -120,15 +129,32 @@ async def submit_erasure(request: Request, erasure: ErasureIn, settings: Setting
     return JSONResponse(payload, status_code=status)
 
 
-@router.get("/registrations/{event_id}", responses=problems(401, 404))
-async def registration_status(event_id: uuid.UUID, partner: PartnerDep, store: StoreDep) -> dict[str, Any]:
-    """Status of one of the partner's own submissions: received, listed, rejected (with reasons), withdrawn, erased."""
+@router.get("/registrations/{event_id}", response_model=SubmissionOut, responses=problems(401, 404))
+async def registration_status(event_id: uuid.UUID, partner: PartnerDep, store: StoreDep) -> SubmissionOut:
+    """Status of one of the partner's own submissions (registration, withdrawal or erasure request), with the
+    decision's reason codes."""
     status = await store.get_status(str(event_id))
     if status is None or status.partner_id != partner.id:  # another partner's id is as unknown as a made-up one
         raise NotFound("no submission with this id from this partner")
-    return {"id": str(event_id), "status": status.status, "reasons": list(status.reasons),
-            "enterprise_number": status.enterprise_number,
-            "updated_at": datetime.fromtimestamp(status.updated_at, UTC).isoformat()}
+    return _submission(str(event_id), status)
+
+
+@router.get("/businesses/{enterprise_number}/submissions", response_model=BusinessSubmissionsOut,
+            responses=problems(401, 422))
+async def business_submissions(enterprise_number: str, partner: PartnerDep, store: StoreDep,
+                               limit: Annotated[int, Query(ge=1, le=100)] = 20) -> BusinessSubmissionsOut:
+    """The partner's own submissions about one business (any spelling of its enterprise number), latest first;
+    another partner's submissions are never shown."""
+    number = validation.enterprise_number(enterprise_number)
+    found = await store.submissions(partner.id, number, limit)
+    return BusinessSubmissionsOut(enterprise_number=number,
+                                  submissions=[_submission(event_id, status) for event_id, status in found])
+
+
+def _submission(event_id: str, status: Status) -> SubmissionOut:
+    return SubmissionOut(id=event_id, status=status.status, reasons=list(status.reasons),
+                         enterprise_number=status.enterprise_number,
+                         updated_at=datetime.fromtimestamp(status.updated_at, UTC))
 
 
 @router.get("/schemas/{name}", responses=problems(404))

@@ -9,13 +9,14 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, assert_never
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.common import events
+from services.common.vocabulary import EventType, ItemStatus
 from services.registration import adapters, examples, intake, parsing, service
 from services.registration.api import WRITE_PROBLEMS, IdempotencyKey
 from services.registration.cloudevents_in import (
@@ -49,8 +50,8 @@ class BulkResult(BaseModel):
 
 
 def _summary(results: list[service.ItemResult]) -> tuple[int, dict[str, Any]]:
-    counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "rejected", "unavailable")}
-    return (503 if counts["unavailable"] else 200), {**counts, "results": [r.as_json() for r in results]}
+    counts = {s.value: sum(1 for r in results if r.status is s) for s in ItemStatus}
+    return (503 if counts[ItemStatus.UNAVAILABLE] else 200), {**counts, "results": [r.as_json() for r in results]}
 
 
 async def _publish_all(request: Request, partner: Partner, key: str | None, builders: list[Callable[[], Any]],
@@ -82,7 +83,7 @@ BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": 
 async def submit_batch(request: Request, partner: PartnerDep, publisher: PublisherDep, topics: TopicsDep,
                        store: StoreDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Up to 1,000 registrations in one request, with a result per item (see the module docs)."""
-    partner.require("registration.submitted")
+    partner.require(EventType.REGISTRATION_SUBMITTED)
     data = parsing.json_body(await request.body(), request.headers.get("content-type"))
     items = data.get("registrations") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items or set(data) != {"registrations"}:
@@ -129,9 +130,9 @@ async def submit_cloudevents(request: Request, partner: PartnerDep, publisher: P
 
 def _single_outcome(result: service.ItemResult) -> JSONResponse:
     """A structured CloudEvent is answered like the single-event endpoints: 202, 422 or 503."""
-    if result.status == "rejected":
+    if result.status is ItemStatus.REJECTED:
         raise InvalidFields(result.errors)
-    if result.status == "unavailable":
+    if result.status is ItemStatus.UNAVAILABLE:
         raise BrokerUnavailable("the event log did not acknowledge the write; retry later")
     accepted = Accepted(id=str(result.id), received_at=datetime.now(UTC))
     return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
@@ -144,28 +145,35 @@ async def _one_cloudevent(index: int, element: Any, partner: Partner, publisher:
     except Forbidden:
         raise
     except InvalidField as exc:
-        return service.ItemResult(index, "rejected", errors=exc.errors)
+        return service.ItemResult(index, ItemStatus.REJECTED, errors=exc.errors)
     build = _cloudevent_builder(cloud, partner)
 
     async def produce() -> tuple[int, dict[str, Any]]:
         built = service.build_or_errors(build)
         [result] = await service.publish_items([built], publisher, topics, store)
-        return (503 if result.status == "unavailable" else 200), result.as_json()
+        return (503 if result.status is ItemStatus.UNAVAILABLE else 200), result.as_json()
 
     print_ = service.fingerprint("CE", cloud.event_type, json.dumps(cloud.data, sort_keys=True, default=str).encode())
     _, body = await service.idempotent(store, partner.id, f"ce:{cloud.id}", print_, produce)
-    return service.ItemResult(index, body["status"], body.get("id"),
+    return service.ItemResult(index, ItemStatus(body["status"]), body.get("id"),
                               [FieldError(e["pointer"], e["detail"]) for e in body.get("errors", [])])
 
 
 def _cloudevent_builder(cloud: PartnerCloudEvent, partner: Partner) -> Callable[[], events.AnyPartnerEvent]:
     now = datetime.now(UTC)
     event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"/partners/{partner.id}/events/{cloud.id}")
-    if cloud.event_type == "registration.submitted":
-        return lambda: intake.build_submitted(parsing.registration(cloud.data, partner), partner.id, event_id, now)
-    if cloud.event_type == "consent.withdrawn":
-        return lambda: intake.build_withdrawn(parsing.validated(WithdrawalIn, cloud.data), partner.id, event_id, now)
-    return lambda: intake.build_erasure(parsing.validated(ErasureIn, cloud.data), partner.id, event_id, now)
+    match cloud.event_type:
+        case EventType.REGISTRATION_SUBMITTED:
+            return lambda: intake.build_submitted(parsing.registration(cloud.data, partner), partner.id, event_id, now)
+        case EventType.CONSENT_WITHDRAWN:
+            return lambda: intake.build_withdrawn(parsing.validated(WithdrawalIn, cloud.data), partner.id, event_id,
+                                                  now)
+        case EventType.ERASURE_REQUESTED:
+            return lambda: intake.build_erasure(parsing.validated(ErasureIn, cloud.data), partner.id, event_id, now)
+        case EventType.EXPIRY_CHECK:  # for_partner() refused it: no partner may send the worker's own tick
+            raise Forbidden("consent.expiry-check is the consent worker's own event")
+        case _:
+            assert_never(cloud.event_type)
 
 
 CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"},
@@ -179,7 +187,7 @@ async def upload_csv(partner_id: str, request: Request, partner: PartnerDep, pub
     """A spreadsheet export (CSV, header row; columns in docs/partners.md), one registration per row."""
     if partner_id != partner.id:
         raise Forbidden("a partner can only upload as itself")
-    partner.require("registration.submitted")
+    partner.require(EventType.REGISTRATION_SUBMITTED)
     if (request.headers.get("content-type") or "").split(";")[0].strip().lower() != "text/csv":
         raise UnsupportedMedia("send Content-Type: text/csv")
     try:

@@ -1,8 +1,9 @@
 """CloudEvents 1.0 input (structured and batch JSON), parsed with the `cloudevents` SDK.
 
-Event types: ``be.buurt.registration.submitted.v1``, ``be.buurt.consent.withdrawn.v1``,
-``be.buurt.erasure.requested.v1``; ``source`` must be ``/partners/<partner id>`` of the authenticated partner;
-``data`` is the canonical JSON body of the matching endpoint (or the partner's native format when it has an adapter).
+Event types: ``be.buurt.<event type>.v1`` for each partner event type (``be.buurt.registration.submitted.v1``,
+``be.buurt.consent.withdrawn.v1``, ``be.buurt.erasure.requested.v1``); ``source`` must be
+``/partners/<partner id>`` of the authenticated partner; ``data`` is the canonical JSON body of the matching
+endpoint (or the partner's native format when it has an adapter).
 """
 
 import json
@@ -12,22 +13,19 @@ from typing import Any
 from cloudevents.core.base import BaseCloudEvent
 from cloudevents.core.formats.json import JSONFormat
 
+from services.common.vocabulary import PARTNER_EVENT_TYPES, EventType, cloudevent_type
 from services.registration.errors import Forbidden, InvalidField
 from services.registration.partners import Partner
 
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
-TYPES = {
-    "be.buurt.registration.submitted.v1": "registration.submitted",
-    "be.buurt.consent.withdrawn.v1": "consent.withdrawn",
-    "be.buurt.erasure.requested.v1": "erasure.requested",
-}
+TYPES = {cloudevent_type(event_type): event_type for event_type in PARTNER_EVENT_TYPES}
 
 
 @dataclass(frozen=True)
 class PartnerCloudEvent:
     id: str
-    event_type: str
+    event_type: EventType
     data: Any
 
 

@@ -36,6 +36,7 @@ async def get_topics(request: Request) -> Topics:
     return topics
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[RequestStore, Depends(get_store)]
 PublisherDep = Annotated[Publisher, Depends(get_publisher)]
@@ -55,7 +56,10 @@ async def authenticated_partner(
     partner = auth.partner_of(registry, authorization)
     body = await request.body()
     signature = auth.verify_signature(partner, request.headers, request.method, request.url.path, body, time.time())
-    if not await store.first_use(f"{partner.id}:{signature}", ttl_s=2 * auth.WINDOW_S + 60):
+    # A replayed write is refused; a read may repeat (a partner polling a status twice in one second signs the
+    # same bytes twice), and replaying it only shows its sender what it saw already.
+    if request.method not in SAFE_METHODS and not await store.first_use(f"{partner.id}:{signature}",
+                                                                        ttl_s=2 * auth.WINDOW_S + 60):
         raise Unauthenticated("this signature was already used: a replayed request is refused")
     if await store.count_hit(partner.id, 60) > settings.rate_limit_per_minute:
         raise RateLimited(f"more than {settings.rate_limit_per_minute} requests per minute", retry_after_s=60)

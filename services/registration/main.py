@@ -1,7 +1,5 @@
 """Registration service entry point: ``buurt-registration`` (uvicorn on REGISTRATION_HOST:REGISTRATION_PORT)."""
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,12 +9,12 @@ from redis.asyncio import Redis
 
 from services.common.observability import configure_logging, health_router
 from services.common.problems import install_problem_handlers
-from services.registration import api, bulk
+from services.common.supervisor import Supervisor, TaskHandle
+from services.registration import api, bulk, status
 from services.registration.config import Settings, get_settings
 from services.registration.limits import BodyLimit
 from services.registration.partners import PartnerRegistry
 from services.registration.publisher import KafkaPublisher, Publisher
-from services.registration.status import follow_decisions
 from services.registration.store import RedisRequestStore, RequestStore
 
 BULK_PATHS = ("/v1/registrations:batch", "/v1/events", "/v1/partners/")
@@ -31,21 +29,24 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
         redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
         store = RedisRequestStore(redis, settings.redis_prefix)
     request_store = store
+    supervisor = Supervisor()
+    for name, task in publisher.tasks().items():
+        supervisor.add(name, task)
+    if settings.consume_decisions:
+        async def follow(handle: TaskHandle) -> None:
+            await status.follow_decisions(settings.kafka_bootstrap_servers, settings.topics.decisions,
+                                          settings.status_group_id, request_store, handle)
+
+        supervisor.add(status.TASK, follow)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await publisher.start()
-        follower = None
-        if settings.consume_decisions:
-            follower = asyncio.create_task(follow_decisions(
-                settings.kafka_bootstrap_servers, settings.topics.decisions, settings.status_group_id, request_store))
+        supervisor.start()
         try:
             yield
         finally:
-            if follower is not None:
-                follower.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await follower
+            await supervisor.stop()
             await publisher.stop()
             if redis is not None:
                 await redis.aclose()
@@ -62,7 +63,8 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     api.install_error_handlers(app, settings.retry_after_s)
     app.include_router(api.router)
     app.include_router(bulk.router)
-    app.include_router(health_router({"kafka": publisher.ready, "redis": request_store.ready}))
+    app.include_router(health_router({"kafka": publisher.ready, "redis": request_store.ready, **supervisor.checks()},
+                                     supervisor.report))
     app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, bulk_limit=settings.max_bulk_bytes,
                        bulk_paths=BULK_PATHS)
     return app

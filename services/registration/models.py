@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, UrlConstraints
 
+from services.common.vocabulary import Reason, SubmissionStatus
 from services.registration import examples
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -112,5 +113,22 @@ class ErasureIn(InputModel):
 
 class Accepted(BaseModel):
     id: str
-    status: Literal["received"] = "received"
+    status: Literal[SubmissionStatus.RECEIVED] = SubmissionStatus.RECEIVED
     received_at: datetime
+
+
+class SubmissionOut(BaseModel):
+    """The status of one of the partner's own submissions."""
+
+    id: str
+    status: SubmissionStatus
+    reasons: list[Reason]
+    enterprise_number: str
+    updated_at: datetime
+
+
+class BusinessSubmissionsOut(BaseModel):
+    """The partner's own submissions about one business, latest first."""
+
+    enterprise_number: str
+    submissions: list[SubmissionOut]

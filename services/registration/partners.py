@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.common.partners import PartnerSpec, load_specs
+from services.common.vocabulary import EventType
 from services.registration.errors import Forbidden, Unauthenticated
 
 
@@ -16,10 +17,10 @@ class Partner:
     name: str
     key_hashes: tuple[str, ...]
     signing_secret: bytes
-    allowed_events: frozenset[str]
+    allowed_events: frozenset[EventType]
     adapter: str | None = None
 
-    def require(self, event_type: str) -> None:
+    def require(self, event_type: EventType) -> None:
         if event_type not in self.allowed_events:
             raise Forbidden(f"partner {self.id} may not send {event_type} events")
 

@@ -1,4 +1,4 @@
-"""Publishing canonical events: the Publisher port, its Kafka adapter and an in-memory fake for unit tests.
+"""Publishing canonical events: the Publisher port and its Kafka adapter (the unit tests' fake: tests/fakes.py).
 
 The Kafka adapter commits records in Kafka transactions (idempotent producer, acks=all). Concurrent requests are
 grouped into one transaction (group commit), so a 202 means "committed", and a request answered 503 can never
@@ -16,6 +16,7 @@ from typing import Protocol
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from services.common.supervisor import TaskFactory, TaskHandle
 from services.registration.errors import BrokerUnavailable
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ class Publisher(Protocol):
         """Return only once the record is committed; raise BrokerUnavailable otherwise."""
 
     async def ready(self) -> bool: ...
+    def tasks(self) -> dict[str, TaskFactory]:
+        """The background loops the service's supervisor must run (by name)."""
 
 
 @dataclass
@@ -48,21 +51,18 @@ class KafkaPublisher:
         self._transactional_id = f"{transactional_prefix}-{uuid.uuid4()}"
         self._producer: AIOKafkaProducer | None = None
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
-        self._committer: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._committer = asyncio.create_task(self._commit_loop())
         try:
             await self._ensure_producer()
         except BrokerUnavailable:
             logger.warning("Kafka unreachable at start-up; will retry on the first request")
 
     async def stop(self) -> None:
-        if self._committer is not None:
-            self._committer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._committer
         await self._discard_producer(flush=True)
+
+    def tasks(self) -> dict[str, TaskFactory]:
+        return {"event-log-writer": self._commit_loop}
 
     async def ready(self) -> bool:
         return self._producer is not None
@@ -75,7 +75,9 @@ class KafkaPublisher:
         except TimeoutError:
             raise BrokerUnavailable("the event log did not acknowledge the write; retry later") from None
 
-    async def _commit_loop(self) -> None:
+    async def _commit_loop(self, handle: TaskHandle) -> None:
+        """Group-commit queued records; a failed transaction answers its requests 503 and the loop goes on."""
+        handle.healthy()
         while True:
             group = [await self._queue.get()]
             while not self._queue.empty() and len(group) < MAX_GROUP:
@@ -133,25 +135,3 @@ def _settle(group: list[_Pending], error: Exception | None) -> None:
             pending.done.set_result(None)
         else:
             pending.done.set_exception(error)
-
-
-class InMemoryPublisher:
-    """Fake for unit tests: records what was published; can be switched to 'broker down'."""
-
-    def __init__(self) -> None:
-        self.records: list[tuple[str, bytes, bytes]] = []
-        self.down = False
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-    async def ready(self) -> bool:
-        return not self.down
-
-    async def publish(self, topic: str, key: bytes, value: bytes) -> None:
-        if self.down:
-            raise BrokerUnavailable("the event log is unreachable; retry later")
-        self.records.append((topic, key, value))

@@ -5,12 +5,13 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from prometheus_client import Counter
 
 from services.common import codec, events
 from services.common.topics import Topics
+from services.common.vocabulary import ItemStatus, SubmissionStatus
 from services.registration.errors import BrokerUnavailable, Conflict, FieldError, RegistrationError, StoreUnavailable
 from services.registration.publisher import Publisher
 from services.registration.store import RequestStore, Status
@@ -26,7 +27,7 @@ class ItemResult:
     """Outcome of one item of a batch: accepted (durably in Kafka), rejected (invalid) or unavailable (retry it)."""
 
     index: int
-    status: Literal["accepted", "rejected", "unavailable"]
+    status: ItemStatus
     id: str | None = None
     errors: list[FieldError] = field(default_factory=list)
 
@@ -51,7 +52,7 @@ async def _publish_only(event: events.AnyPartnerEvent, publisher: Publisher, top
 
 
 async def _record_received(store: RequestStore, accepted: list[events.AnyPartnerEvent]) -> None:
-    statuses = {str(e.event_id): Status(e.partner_id, events.enterprise_number_of(e), "received",
+    statuses = {str(e.event_id): Status(e.partner_id, events.enterprise_number_of(e), SubmissionStatus.RECEIVED,
                                         updated_at=e.submitted_at.timestamp()) for e in accepted}
     try:
         await store.put_received(statuses)
@@ -68,16 +69,17 @@ async def publish_items(built: list[events.AnyPartnerEvent | list[FieldError]], 
 
     async def one(index: int, item: events.AnyPartnerEvent | list[FieldError]) -> ItemResult:
         if isinstance(item, list):
-            return ItemResult(index, "rejected", errors=item)
+            return ItemResult(index, ItemStatus.REJECTED, errors=item)
         try:
             await _publish_only(item, publisher, topics)
         except BrokerUnavailable:
-            return ItemResult(index, "unavailable", errors=[FieldError("", "the event log is unavailable; retry")])
-        return ItemResult(index, "accepted", id=str(item.event_id))
+            return ItemResult(index, ItemStatus.UNAVAILABLE,
+                              errors=[FieldError("", "the event log is unavailable; retry")])
+        return ItemResult(index, ItemStatus.ACCEPTED, id=str(item.event_id))
 
     results = list(await asyncio.gather(*(one(i, item) for i, item in enumerate(built))))
     accepted = [item for item, result in zip(built, results, strict=True)
-                if not isinstance(item, list) and result.status == "accepted"]
+                if not isinstance(item, list) and result.status is ItemStatus.ACCEPTED]
     if accepted:
         await _record_received(store, accepted)
     return results

@@ -1,59 +1,104 @@
-"""Feeds partners' submission statuses from ``registrations.decisions`` (a consumer inside the registration service)."""
+"""Partners' submission statuses, fed from ``registrations.decisions`` by a supervised consumer (task
+``decisions-follower``).
 
-import asyncio
+Policy for a decision that cannot be applied: an undecodable record is skipped (logged with its offset and counted in
+``buurt_records_skipped_total{task="decisions-follower",reason="undecodable"}``; the record stays in Kafka). Any other
+failure (the request store down, a defect) ends the task with ``RecordFailed``: the supervisor logs where, restarts it
+from the last committed offset with backoff, and ``/readyz`` names it until it is healthy again.
+"""
+
 import logging
 import time
+from typing import assert_never
 
 from aiokafka import AIOKafkaConsumer
-from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord
 
 from services.common import codec, events
 from services.common.codec import DecodeError
-from services.registration.errors import StoreUnavailable
+from services.common.supervisor import SKIPPED, RecordFailed, TaskHandle
+from services.common.vocabulary import Outcome, SubmissionStatus
 from services.registration.store import RequestStore, Status
 
 logger = logging.getLogger(__name__)
-STATUS_OF = {"approved": "listed", "rejected": "rejected", "withdrawn": "withdrawn", "erased": "erased"}
+TASK = "decisions-follower"
+
+
+def status_of(outcome: Outcome) -> SubmissionStatus:
+    """What the partner reads about the event a decision was taken on."""
+    match outcome:
+        case Outcome.APPROVED:
+            return SubmissionStatus.LISTED
+        case Outcome.REJECTED:
+            return SubmissionStatus.REJECTED
+        case Outcome.WITHDRAWN:
+            return SubmissionStatus.WITHDRAWN
+        case Outcome.ERASED:
+            return SubmissionStatus.ERASED
+        case Outcome.EXPIRED:
+            return SubmissionStatus.EXPIRED
+        case Outcome.UNCHANGED:
+            return SubmissionStatus.UNCHANGED
+        case _:
+            assert_never(outcome)
 
 
 async def apply_decision(store: RequestStore, decision: events.Decision) -> None:
-    """The event's own status; a withdrawal or erasure also ends the status of the business's listed registration."""
-    status = Status(decision.partner_id, decision.enterprise_number, STATUS_OF[decision.outcome], decision.reasons,
+    """The event's own status; an unlisting also ends the status of the business's listed registration."""
+    status = Status(decision.partner_id, decision.enterprise_number, status_of(decision.outcome), decision.reasons,
                     time.time())
-    await store.put_status(str(decision.source_event_id), status)
-    if decision.outcome == "approved":
-        await store.latest_registration(decision.enterprise_number, str(decision.source_event_id))
-    elif decision.outcome in {"withdrawn", "erased"}:
-        latest = await store.latest_registration(decision.enterprise_number)
-        earlier = await store.get_status(latest) if latest else None
-        if latest and earlier:
-            await store.put_status(latest, Status(earlier.partner_id, earlier.enterprise_number, status.status,
-                                                  decision.reasons, status.updated_at))
+    own_id = str(decision.source_event_id)
+    match decision.outcome:
+        case Outcome.APPROVED:
+            await store.put_status(own_id, status)
+            await store.latest_registration(decision.enterprise_number, own_id)
+        case Outcome.REJECTED | Outcome.UNCHANGED:
+            await store.put_status(own_id, status)
+        case Outcome.WITHDRAWN | Outcome.ERASED:
+            await store.put_status(own_id, status)
+            await _end_listing(store, status)
+        case Outcome.EXPIRED:  # decided on the worker's own tick, which no partner submitted
+            await _end_listing(store, status)
+        case _:
+            assert_never(decision.outcome)
 
 
-async def follow_decisions(bootstrap: str, topic: str, group_id: str, store: RequestStore) -> None:
+async def _end_listing(store: RequestStore, status: Status) -> None:
+    latest = await store.latest_registration(status.enterprise_number)
+    earlier = await store.get_status(latest) if latest else None
+    if latest and earlier:
+        await store.put_status(latest, Status(earlier.partner_id, earlier.enterprise_number, status.status,
+                                              status.reasons, status.updated_at))
+
+
+async def follow_decisions(bootstrap: str, topic: str, group_id: str, store: RequestStore,
+                           handle: TaskHandle) -> None:
     """Consume decisions until cancelled; offsets are committed after the statuses are stored."""
-    while True:
-        consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
-                                    auto_offset_reset="earliest", isolation_level="read_committed")
-        try:
-            await consumer.start()
-            while True:
-                batches = await consumer.getmany(timeout_ms=500, max_records=500)
-                for records in batches.values():
-                    for record in records:
-                        await _apply_record(store, record.value)
-                if batches:
-                    await consumer.commit()
-        except (KafkaError, StoreUnavailable) as exc:  # resume from the last committed offset once both answer
-            logger.warning("decisions consumer error, restarting: %s", type(exc).__name__)
-            await asyncio.sleep(1)
-        finally:
-            await consumer.stop()
-
-
-async def _apply_record(store: RequestStore, value: bytes | None) -> None:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
+                                auto_offset_reset="earliest", isolation_level="read_committed")
+    await consumer.start()
     try:
-        await apply_decision(store, codec.decode(events.Decision, value))
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=500)
+            handle.healthy()
+            for records in batches.values():
+                for record in records:
+                    await apply_record(store, record)
+            if batches:
+                await consumer.commit()
+    finally:
+        await consumer.stop()
+
+
+async def apply_record(store: RequestStore, record: ConsumerRecord[bytes, bytes]) -> None:
+    try:
+        decision = codec.decode(events.Decision, record.value)
     except DecodeError as exc:
-        logger.warning("undecodable decision skipped: %s", exc.reason)
+        SKIPPED.labels(TASK, "undecodable").inc()
+        logger.warning("undecodable decision skipped", extra={
+            "topic": record.topic, "partition": record.partition, "offset": record.offset, "reason": exc.reason})
+        return
+    try:
+        await apply_decision(store, decision)
+    except Exception as exc:
+        raise RecordFailed(record.topic, record.partition, record.offset) from exc

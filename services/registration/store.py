@@ -1,5 +1,5 @@
 """Request state in Redis: seen signatures (replay protection), idempotency records, rate-limit windows and the
-status of each submission. A port with the Redis adapter and an in-memory fake for unit tests."""
+status of each submission. A port with its Redis adapter (the unit tests' fake: tests/fakes.py)."""
 
 import json
 import time
@@ -9,13 +9,14 @@ from typing import Any, Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from services.common.vocabulary import Reason, SubmissionStatus
 from services.registration.errors import StoreUnavailable
 
 STATUS_TTL_S = 400 * 24 * 3600  # a partner can look a submission up for more than a year
 IDEMPOTENCY_TTL_S = 24 * 3600
 # A request in progress holds its Idempotency-Key this long at most: if the service dies mid-request, the partner's
-# retry is answered 409 "in progress" until then, and is then carried out (found by the fault suite: with the 24 h
-# lifetime a SIGKILL locked the key for a day).
+# retry is answered 409 "in progress" until then, and is then carried out (a longer hold would lock the key for as
+# long after a crash).
 IN_PROGRESS_TTL_S = 60
 
 
@@ -23,8 +24,8 @@ IN_PROGRESS_TTL_S = 60
 class Status:
     partner_id: str
     enterprise_number: str
-    status: str  # received, listed, rejected, withdrawn, erased
-    reasons: tuple[str, ...] = ()
+    status: SubmissionStatus
+    reasons: tuple[Reason, ...] = ()
     updated_at: float = 0.0
 
 
@@ -46,6 +47,9 @@ class RequestStore(Protocol):
         consent worker can be quicker than the intake's own write) is kept."""
 
     async def get_status(self, event_id: str) -> Status | None: ...
+    async def submissions(self, partner_id: str, enterprise_number: str, limit: int) -> list[tuple[str, Status]]:
+        """The partner's submissions about one business with their statuses, latest first."""
+
     async def latest_registration(self, enterprise_number: str, event_id: str | None = None) -> str | None:
         """Remember (when event_id is given) or recall the latest listed registration of a business."""
 
@@ -85,20 +89,36 @@ class RedisRequestStore:
         await self._call(self.redis.delete(f"{self.prefix}idem:{key}"))
 
     async def put_status(self, event_id: str, status: Status) -> None:
-        await self._call(self.redis.set(f"{self.prefix}status:{event_id}", _dump(status), ex=STATUS_TTL_S))
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.set(f"{self.prefix}status:{event_id}", _dump(status), ex=STATUS_TTL_S)
+        self._index(pipe, event_id, status)
+        await self._call(pipe.execute())
 
     async def put_received(self, statuses: dict[str, Status]) -> None:
         pipe = self.redis.pipeline(transaction=False)
         for event_id, status in statuses.items():
             pipe.set(f"{self.prefix}status:{event_id}", _dump(status), ex=STATUS_TTL_S, nx=True)
+            self._index(pipe, event_id, status)
         await self._call(pipe.execute())
+
+    def _index(self, pipe: Any, event_id: str, status: Status) -> None:
+        """Remember the event under its partner and business, ordered by when it was first seen."""
+        key = self._submissions_key(status.partner_id, status.enterprise_number)
+        pipe.zadd(key, {event_id: status.updated_at}, nx=True)
+        pipe.expire(key, STATUS_TTL_S)
+
+    def _submissions_key(self, partner_id: str, enterprise_number: str) -> str:
+        return f"{self.prefix}submissions:{partner_id}:{enterprise_number}"
 
     async def get_status(self, event_id: str) -> Status | None:
         raw = await self._call(self.redis.get(f"{self.prefix}status:{event_id}"))
-        if raw is None:
-            return None
-        data = json.loads(raw)
-        return Status(**{**data, "reasons": tuple(data["reasons"])})
+        return None if raw is None else _load(raw)
+
+    async def submissions(self, partner_id: str, enterprise_number: str, limit: int) -> list[tuple[str, Status]]:
+        ids = [i.decode() for i in await self._call(
+            self.redis.zrevrange(self._submissions_key(partner_id, enterprise_number), 0, limit - 1))]
+        raws = await self._call(self.redis.mget([f"{self.prefix}status:{i}" for i in ids])) if ids else []
+        return [(event_id, _load(raw)) for event_id, raw in zip(ids, raws, strict=True) if raw is not None]
 
     async def latest_registration(self, enterprise_number: str, event_id: str | None = None) -> str | None:
         key = f"{self.prefix}latest:{enterprise_number}"
@@ -119,68 +139,11 @@ class RedisRequestStore:
             raise StoreUnavailable("the request store is unreachable; retry later") from None
 
 
-class InMemoryRequestStore:
-    """Fake for unit tests; same contract as RedisRequestStore (tests/unit/test_request_store.py)."""
-
-    def __init__(self) -> None:
-        self.signatures: set[str] = set()
-        self.hits: dict[str, int] = {}
-        self.records: dict[str, dict[str, Any]] = {}
-        self.statuses: dict[str, Status] = {}
-        self.latest: dict[str, str] = {}
-        self.down = False
-
-    def _check(self) -> None:
-        if self.down:
-            raise StoreUnavailable("the request store is unreachable; retry later")
-
-    async def first_use(self, signature: str, ttl_s: int) -> bool:
-        self._check()
-        if signature in self.signatures:
-            return False
-        self.signatures.add(signature)
-        return True
-
-    async def count_hit(self, partner_id: str, window_s: int) -> int:
-        self._check()
-        key = f"{partner_id}:{int(time.time() // window_s)}"
-        self.hits[key] = self.hits.get(key, 0) + 1
-        return self.hits[key]
-
-    async def reserve(self, key: str, fingerprint: str) -> dict[str, Any] | None:
-        self._check()
-        if key in self.records:
-            return self.records[key]
-        self.records[key] = {"fingerprint": fingerprint, "response": None}
-        return None
-
-    async def complete(self, key: str, fingerprint: str, response: dict[str, Any]) -> None:
-        self.records[key] = {"fingerprint": fingerprint, "response": response}
-
-    async def release(self, key: str) -> None:
-        self.records.pop(key, None)
-
-    async def put_status(self, event_id: str, status: Status) -> None:
-        self._check()
-        self.statuses[event_id] = status
-
-    async def put_received(self, statuses: dict[str, Status]) -> None:
-        self._check()
-        for event_id, status in statuses.items():
-            self.statuses.setdefault(event_id, status)
-
-    async def get_status(self, event_id: str) -> Status | None:
-        self._check()
-        return self.statuses.get(event_id)
-
-    async def latest_registration(self, enterprise_number: str, event_id: str | None = None) -> str | None:
-        if event_id is not None:
-            self.latest[enterprise_number] = event_id
-        return self.latest.get(enterprise_number)
-
-    async def ready(self) -> bool:
-        return not self.down
-
-
 def _dump(status: Status) -> str:
     return json.dumps({**status.__dict__, "reasons": list(status.reasons)})
+
+
+def _load(raw: bytes | str) -> Status:
+    data = json.loads(raw)
+    return Status(**{**data, "status": SubmissionStatus(data["status"]),
+                     "reasons": tuple(Reason(r) for r in data["reasons"])})

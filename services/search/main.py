@@ -5,7 +5,6 @@
 """
 
 import asyncio
-import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -21,10 +20,11 @@ from redis.exceptions import RedisError
 
 from services.common.observability import configure_logging, health_router
 from services.common.problems import install_problem_handlers, problem
+from services.common.supervisor import Supervisor, TaskHandle
+from services.search import consumer
 from services.search.api import InvalidParameter, Unauthorized, router
 from services.search.cache import QueryCache
 from services.search.config import Settings, get_settings
-from services.search.consumer import ConsumerState, run_consumer
 from services.search.index import ListingIndex
 from services.search.rebuild import rebuild
 from services.search.service import Searcher
@@ -46,24 +46,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     index, searcher, stats = components(settings, redis)
-    consumer_state = ConsumerState()
+    supervisor = Supervisor()
+    if settings.consume:
+        async def follow(handle: TaskHandle) -> None:
+            await consumer.run_consumer(settings.kafka_bootstrap_servers, settings.topics.listings,
+                                        settings.group_id, index, handle)
+
+        supervisor.add(consumer.TASK, follow)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        consumer: asyncio.Task[None] | None = None
-        if settings.consume:
-            empty = await index.count() == 0 and await index.generation() == 0
-            if empty or not await index.format_current():  # Redis lost its data, or an older layout
-                await rebuild(settings.kafka_bootstrap_servers, settings.topics.listings, index)
-            consumer = asyncio.create_task(run_consumer(
-                settings.kafka_bootstrap_servers, settings.topics.listings, settings.group_id, index, consumer_state))
+        supervisor.start()
         try:
             yield
         finally:
-            if consumer is not None:
-                consumer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await consumer
+            await supervisor.stop()
             await redis.aclose()
 
     async def redis_ready() -> bool:
@@ -77,8 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    checks = {"redis": redis_ready, **({"kafka": consumer_state.ready} if settings.consume else {})}
-    app.include_router(health_router(checks))
+    app.include_router(health_router({"redis": redis_ready, **supervisor.checks()}, supervisor.report))
     return app
 
 

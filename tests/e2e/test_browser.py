@@ -18,9 +18,8 @@ from services.common import codec
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
 from services.infra import apt
-from tests.e2e.test_pipeline import wait_for
 from tests.kafka_tools import produce
-from tests.platform import running_platform
+from tests.platform import running_platform, wait_for
 from tests.search_samples import listing
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -18,9 +18,8 @@ from services.common import codec, events
 from services.common.kafka_admin import create_topics
 from services.common.topic_reader import read_topic
 from services.common.topics import ALL, Topics
-from tests.e2e.test_pipeline import post, search_near_gent, status_of, wait_for
 from tests.kafka_tools import produce
-from tests.platform import Platform, running_platform
+from tests.platform import Platform, post, running_platform, search_near_gent, status_of, wait_for
 from tests.samples import fresh_enterprise_number, registration_body
 
 # Test-only retention: plaintext of a submitted registration is gone seconds after its segment rolls.

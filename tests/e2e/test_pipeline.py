@@ -1,13 +1,11 @@
 """The whole platform as real processes: registration -> Kafka -> consent worker -> Kafka -> search (Redis)."""
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -16,8 +14,8 @@ from services.common import codec, events
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
 from tests.kafka_tools import produce, read_all
-from tests.platform import Platform, running_platform
-from tests.samples import GENT, fresh_enterprise_number, registration_body, signed, wire_registration
+from tests.platform import Platform, post, running_platform, search_near_gent, status_of, wait_for
+from tests.samples import GENT, fresh_enterprise_number, registration_body, wire_registration
 
 
 @pytest.fixture(scope="module")
@@ -26,37 +24,6 @@ def platform(kafka_bootstrap: str, redis_url: str, tmp_path_factory: pytest.Temp
     asyncio.run(create_topics(kafka_bootstrap, topics))
     with running_platform(kafka_bootstrap, redis_url, topics, tmp_path_factory.mktemp("e2e-logs")) as running:
         yield running
-
-
-def search_near_gent(platform: Platform) -> list[dict[str, Any]]:
-    response = httpx.get(f"{platform.search_url}/v1/search",
-                         params={"lat": GENT["lat"], "lon": GENT["lon"], "radius_km": 5, "size": 100})
-    assert response.status_code == 200
-    results: list[dict[str, Any]] = response.json()["results"]
-    return results
-
-
-def wait_for(condition: Any, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def post(platform: Platform, path: str, body: dict[str, Any]) -> str:
-    raw = json.dumps(body).encode()
-    response = httpx.post(f"{platform.registration_url}{path}", content=raw, headers=signed("POST", path, raw),
-                          timeout=10)
-    assert response.status_code == 202, response.text
-    return str(response.json()["id"])
-
-
-def status_of(platform: Platform, event_id: str) -> str:
-    path = f"/v1/registrations/{event_id}"
-    response = httpx.get(f"{platform.registration_url}{path}", headers=signed("GET", path, b""), timeout=10)
-    return str(response.json().get("status"))
 
 
 def send_over_kafka(kafka_bootstrap: str, platform: Platform, event: events.RegistrationSubmitted) -> None:

@@ -5,7 +5,9 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from services.registration.store import InMemoryRequestStore, RedisRequestStore, RequestStore, Status
+from services.common.vocabulary import Reason, SubmissionStatus
+from services.registration.store import RedisRequestStore, RequestStore, Status
+from tests.fakes import InMemoryRequestStore
 
 
 @pytest.fixture(params=["redis", "memory"])
@@ -40,18 +42,19 @@ async def test_idempotency_record_lifecycle(store: RequestStore) -> None:
 
 async def test_statuses_and_latest_registration(store: RequestStore) -> None:
     assert await store.get_status("e1") is None
-    await store.put_status("e1", Status("p", "0428759497", "listed", ("explicit_consent_listing",), 1.0))
-    assert await store.get_status("e1") == Status("p", "0428759497", "listed", ("explicit_consent_listing",), 1.0)
+    listed = Status("p", "0428759497", SubmissionStatus.LISTED, (Reason.EXPLICIT_CONSENT_LISTING,), 1.0)
+    await store.put_status("e1", listed)
+    assert await store.get_status("e1") == listed
     assert await store.latest_registration("0428759497") is None
     await store.latest_registration("0428759497", "e1")
     assert await store.latest_registration("0428759497") == "e1"
 
 
 async def test_a_received_status_never_overwrites_a_decision_that_arrived_first(store: RequestStore) -> None:
-    # the consent worker can decide before the intake has written "received" (found by the soak run)
-    listed = Status("p", "0428759497", "listed", ("explicit_consent_listing",), 2.0)
+    # the consent worker can decide before the intake has written "received"
+    listed = Status("p", "0428759497", SubmissionStatus.LISTED, (Reason.EXPLICIT_CONSENT_LISTING,), 2.0)
     await store.put_status("e2", listed)
-    await store.put_received({"e2": Status("p", "0428759497", "received", (), 1.0),
-                              "e3": Status("p", "0428759497", "received", (), 1.0)})
+    await store.put_received({"e2": Status("p", "0428759497", SubmissionStatus.RECEIVED, (), 1.0),
+                              "e3": Status("p", "0428759497", SubmissionStatus.RECEIVED, (), 1.0)})
     assert await store.get_status("e2") == listed
-    assert (await store.get_status("e3")) == Status("p", "0428759497", "received", (), 1.0)
+    assert (await store.get_status("e3")) == Status("p", "0428759497", SubmissionStatus.RECEIVED, (), 1.0)

@@ -1,11 +1,11 @@
 import asyncio
-import contextlib
 
 from redis.asyncio import Redis
 
 from services.common import codec
+from services.common.supervisor import TaskHandle, supervised
 from services.common.topics import Topics
-from services.search.consumer import run_consumer
+from services.search import consumer
 from services.search.finder import find
 from services.search.index import ListingIndex
 from services.search.query import build_query
@@ -24,19 +24,21 @@ async def test_listings_topic_is_projected_into_redis_including_tombstones(
         (b"0000000196", None),
         (b"0000000295", b"not json"),  # skipped with a warning, never stops the projection
     ])
-    task = asyncio.create_task(run_consumer(kafka_bootstrap, topics.listings, f"{topics.prefix}search", index))
+    query = build_query(51.05, 3.72, None, 5, [], False, False, False, 1, 10)
+
+    async def follow(handle: TaskHandle) -> None:
+        await consumer.run_consumer(kafka_bootstrap, topics.listings, f"{topics.prefix}search", index, handle)
+
     try:
-        query = build_query(51.05, 3.72, None, 5, [], False, False, False, 1, 10)
-        for _ in range(100):
-            if [hit.enterprise_number for hit, _ in (await find(index, query)).hits] == ["0000000097"]:
-                break
-            await asyncio.sleep(0.2)
-        assert [hit.enterprise_number for hit, _ in (await find(index, query)).hits] == ["0000000097"]
-        assert await index.get_many(["0000000196"]) == [None]
+        async with supervised({consumer.TASK: follow}) as supervisor:
+            for _ in range(100):
+                if [hit.enterprise_number for hit, _ in (await find(index, query)).hits] == ["0000000097"]:
+                    break
+                await asyncio.sleep(0.2)
+            assert [hit.enterprise_number for hit, _ in (await find(index, query)).hits] == ["0000000097"]
+            assert await index.get_many(["0000000196"]) == [None]
+            assert supervisor.handles[consumer.TASK].restarts == 0  # the bad record was skipped, not fatal
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await redis.aclose()
 
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.common import events
+from services.common.vocabulary import PARTNER_EVENT_TYPES, EventType, Outcome
 from services.consent import audit, crypto
 from services.consent.policy import ConsentState, decide
 from services.registration.intake import build_submitted
@@ -13,8 +14,8 @@ from tests.samples import registration_body
 NOW = datetime.now(UTC)
 DAY = timedelta(days=1)
 VALIDITY = timedelta(days=730)
-ALLOWED = {"unizo-winkelhier": frozenset({"registration.submitted", "consent.withdrawn", "erasure.requested"}),
-           "gemeenten": frozenset({"registration.submitted", "consent.withdrawn"})}
+ALLOWED = {"unizo-winkelhier": frozenset(PARTNER_EVENT_TYPES),
+           "gemeenten": frozenset({EventType.REGISTRATION_SUBMITTED, EventType.CONSENT_WITHDRAWN})}
 NUMBER = "0428759497"
 
 
@@ -100,7 +101,7 @@ def test_audit_record_chains_and_holds_personal_data_only_encrypted() -> None:
 def test_altering_any_field_breaks_the_hash() -> None:
     event = grant()
     record = audit.record_for(event, decide(event, None, NOW, ALLOWED, VALIDITY), 0, 0, audit.GENESIS_HASH, NOW)
-    forged = record.model_copy(update={"decision": "rejected"})
+    forged = record.model_copy(update={"decision": Outcome.REJECTED})
     assert audit.chain_hash(forged) != record.hash
 
 

@@ -14,8 +14,7 @@ from services.demo.data import as_vlam
 from services.registration import examples
 from services.registration.config import Settings
 from services.registration.main import create_app
-from services.registration.publisher import InMemoryPublisher
-from services.registration.store import InMemoryRequestStore
+from tests.fakes import InMemoryPublisher, InMemoryRequestStore
 from tests.samples import fresh_enterprise_number, registration_body, signed
 
 ADMIN_TOKEN = "dpo-admin-token"

@@ -1,0 +1,110 @@
+"""The platform's one vocabulary: event types, decision outcomes, reason codes, partner-visible statuses and audit
+event names. Every other module derives from these enums; every mapping over them is an exhaustive ``match`` ending
+in ``assert_never``, so mypy names the consumer that forgot a member.
+
+Values are on the wire and in the audit log, which auditors replay for years: a member may be added, never renamed
+or removed.
+"""
+
+from enum import StrEnum
+from typing import assert_never
+
+
+class EventType(StrEnum):
+    """What arrives on ``registrations.submitted``."""
+
+    REGISTRATION_SUBMITTED = "registration.submitted"
+    CONSENT_WITHDRAWN = "consent.withdrawn"
+    ERASURE_REQUESTED = "erasure.requested"
+    EXPIRY_CHECK = "consent.expiry-check"  # the consent worker's own tick, never sent by a partner
+
+
+PLATFORM_ADMIN = "platform-admin"  # the requester of an erasure the platform's DPO sends with the admin token
+PARTNER_EVENT_TYPES = (EventType.REGISTRATION_SUBMITTED, EventType.CONSENT_WITHDRAWN, EventType.ERASURE_REQUESTED)
+
+
+def cloudevent_type(event_type: EventType) -> str:
+    """The CloudEvents ``type`` of a partner event type: ``be.buurt.<event type>.v1``."""
+    return f"be.buurt.{event_type.value}.v1"
+
+
+class Outcome(StrEnum):
+    """The consent worker's verdict on one event (``registrations.decisions``)."""
+
+    APPROVED = "approved"  # listed
+    REJECTED = "rejected"  # not listed; the reasons say why
+    WITHDRAWN = "withdrawn"  # unlisted on the business's withdrawal
+    ERASED = "erased"  # unlisted and the consenting person's data key destroyed
+    EXPIRED = "expired"  # unlisted: the consent outlived its validity without renewal
+    UNCHANGED = "unchanged"  # decided, without effect (e.g. a withdrawal dated before the current consent)
+
+
+class Reason(StrEnum):
+    """Reason codes of decisions (and of the consent rules the HTTP intake applies as 422 errors)."""
+
+    EXPLICIT_CONSENT_LISTING = "explicit_consent_listing"
+    CONSENT_MISSING = "consent_missing"
+    PURPOSE_LISTING_MISSING = "purpose_listing_missing"
+    CONSENT_IN_FUTURE = "consent_in_future"
+    NOTICE_VERSION_UNKNOWN = "notice_version_unknown"
+    COLLECTION_METHOD_MISSING = "collection_method_missing"
+    LANGUAGE_MISSING = "language_missing"
+    CONSENT_EXPIRED = "consent_expired"
+    CONSENT_CURRENT = "consent_current"
+    SUPERSEDED_BY_LATER_WITHDRAWAL = "superseded_by_later_withdrawal"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    WITHDRAWAL_PREDATES_CURRENT_CONSENT = "withdrawal_predates_current_consent"
+    ERASURE_REQUESTED = "erasure_requested"
+    PARTNER_NOT_ALLOWED = "partner_not_allowed"
+
+
+class SubmissionStatus(StrEnum):
+    """What a partner reads about one of its submissions (``GET /v1/registrations/{id}``)."""
+
+    RECEIVED = "received"  # durably accepted, not decided yet
+    LISTED = "listed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    ERASED = "erased"
+    EXPIRED = "expired"
+    UNCHANGED = "unchanged"  # decided without effect; the reasons say why
+
+
+class ItemStatus(StrEnum):
+    """The result of one item of a bulk request (batch, CloudEvents batch, CSV upload)."""
+
+    ACCEPTED = "accepted"  # durably in Kafka, with its id
+    REJECTED = "rejected"  # invalid; the errors say why
+    UNAVAILABLE = "unavailable"  # the event log failed: retry this item
+
+
+class AuditEvent(StrEnum):
+    """The ``event_type`` of an audit record, in the vocabulary of consent receipts."""
+
+    GRANTED = "granted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    ERASED = "erased"
+    IGNORED = "ignored"
+
+
+class ListingEffect(StrEnum):
+    """What a decision does to the business's listing."""
+
+    LISTS = "lists"
+    UNLISTS = "unlists"
+    NONE = "none"
+
+
+def listing_effect(outcome: Outcome) -> ListingEffect:
+    """The one place that says which outcomes list and unlist (the auditors' replay and the tests rely on it)."""
+    match outcome:
+        case Outcome.APPROVED:
+            return ListingEffect.LISTS
+        case Outcome.WITHDRAWN | Outcome.ERASED | Outcome.EXPIRED:
+            return ListingEffect.UNLISTS
+        case Outcome.REJECTED | Outcome.UNCHANGED:
+            return ListingEffect.NONE
+        case _:
+            assert_never(outcome)
