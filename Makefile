@@ -38,11 +38,11 @@ test-e2e: setup
 	$(BIN)/pytest tests/e2e
 
 lint: $(STAMP)
-	$(BIN)/ruff check services tests bench
-	$(BIN)/mypy services tests bench
+	$(BIN)/ruff check services tests bench tools
+	$(BIN)/mypy services tests bench tools
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix services tests bench
+	$(BIN)/ruff check --fix services tests bench tools
 
 ## bench / bench-quick: measured numbers beside their baselines, written to bench/results/<timestamp>.json
 bench: setup

@@ -18,9 +18,9 @@ _issuing = threading.Lock()  # the chaos partner draws from threads
 
 
 def fresh_enterprise_number() -> str:
-    """A valid number not handed out before in this process. The generator's space is 8 million numbers, so a soak's
-    10,000 random draws held about seven duplicates, and a business registering again after its withdrawal is rightly
-    rejected ("superseded_by_later_withdrawal") where the test expected its own, separate story (found by the soak)."""
+    """A valid number not handed out before in this process: every test business has a story of its own (random
+    draws from the generator's 8 million numbers repeat: 10,000 of them hold about seven duplicates, and a business
+    registering again after its withdrawal is rightly rejected as superseded)."""
     with _issuing:
         number = enterprise_number(random.Random())
         while number in _issued:

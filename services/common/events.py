@@ -33,7 +33,8 @@ class Address(WireModel):
     street: str
     number: str
     postcode: Postcode
-    municipality: str
+    municipality: str = Field(description="the municipality (the canonical grouping)")
+    locality: str | None = Field(None, description="the postal locality the address names (e.g. Sint-Amandsberg)")
     country: Literal["BE"] = "BE"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from faker import Faker
 
 from services.common.enterprise import with_check_digits
-from services.common.places import all_places
+from services.common.places import localities
 
 PARTNER_CATEGORIES = {
     "unizo-winkelhier": ["speciaalzaak", "boeken", "kleding", "bloemen", "diensten", "bakker"],
@@ -40,7 +40,7 @@ def generate(count: int = 300, seed: int = 2020) -> list[DemoRegistration]:
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     fake = Faker("nl_BE")
     fake.seed_instance(seed)
-    places = {p.postcode: p for p in all_places()}
+    places = {p.postcode: p for p in localities()}  # one locality per postcode (its last, by name)
     partners = list(PARTNER_CATEGORIES)
     now = datetime.now(UTC)
     demo = []
@@ -54,7 +54,7 @@ def generate(count: int = 300, seed: int = 2020) -> list[DemoRegistration]:
             "enterprise_number": enterprise_number(rng),
             "name": f"{word} {fake.last_name()}",
             "address": {"street": fake.street_name(), "number": str(rng.randint(1, 180)),
-                        "postcode": place.postcode, "municipality": place.municipality_nl},
+                        "postcode": place.postcode, "municipality": place.name},
             "position": {"lat": round(min(51.55, max(49.45, place.lat + rng.uniform(-0.03, 0.03))), 6),
                          "lon": round(min(6.45, max(2.55, place.lon + rng.uniform(-0.045, 0.045))), 6)},
             "categories": categories,

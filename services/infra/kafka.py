@@ -17,8 +17,8 @@ from services.infra import paths, process
 
 logger = logging.getLogger(__name__)
 
-# Newest Apache Kafka release with which the suite proves aiokafka and faust-streaming work, idempotent and
-# transactional producers included (docs/operations.md, "Kafka version").
+# Newest Apache Kafka release with which the suite proves aiokafka works, idempotent and transactional producers and
+# the transactional consume-transform-produce loop included (docs/operations.md, "Kafka version").
 KAFKA_VERSION = "4.4.0"
 POM = paths.REPO_ROOT / "infra" / "kafka" / "pom.xml"
 
@@ -87,7 +87,7 @@ def _server_properties(node: KafkaNode) -> str:
         "inter.broker.listener.name=PLAINTEXT",
         "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
         f"log.dirs={node.home / 'logs'}",
-        # Topics are created explicitly by `buurt-infra topics` (and by faust for its own tables).
+        # Topics are created explicitly, with their configs, by `buurt-infra topics` and the tests.
         "auto.create.topics.enable=false",
         "num.partitions=12",
         "offsets.topic.replication.factor=1",

@@ -26,8 +26,8 @@ def _present(mapping: dict[str, Any]) -> dict[str, Any]:
 
 
 def _object(parent: dict[str, Any], name: str, at: str) -> dict[str, Any]:
-    """A nested object of the record ({} when absent); any other type is the partner's error, not ours (a list
-    here was a 500 until the parser fuzzing found it)."""
+    """A nested object of the record ({} when absent); any other type is the partner's error (a 422 naming the
+    field), never ours."""
     value = parent.get(name)
     if value in (None, ""):
         return {}
@@ -89,8 +89,8 @@ def csv_rows(text: str) -> list[dict[str, str]]:
 
 
 def _dialect(sample: str) -> type[csv.Dialect]:
-    """Comma or semicolon, whichever the sample uses; a comma when it cannot tell (found by fuzzing: the sniffer
-    raises on a one-column sample, which became a 500)."""
+    """Comma or semicolon, whichever the sample uses; a comma when it cannot tell (the sniffer raises on a
+    one-column sample)."""
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;") if sample.strip() else csv.excel
     except csv.Error:

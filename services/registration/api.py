@@ -79,7 +79,8 @@ async def accept_once(request: Request, partner: Partner, key: str | None, store
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": RegistrationIn.model_json_schema(ref_template="#/components/schemas/{model}")}}}})
 async def submit_registration(request: Request, partner: PartnerDep, publisher: PublisherDep, topics: TopicsDep,
-                              store: StoreDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                              store: StoreDep, settings: SettingsDep, idempotency_key: IdempotencyKey = None,
+                              ) -> JSONResponse:
     """Submit one registration (canonical JSON, or the partner's native format when it has an adapter).
 
     202 only once Kafka (acks=all) has the event; the consent worker then lists or rejects it.
@@ -89,7 +90,8 @@ async def submit_registration(request: Request, partner: PartnerDep, publisher: 
 
     def build() -> events.RegistrationSubmitted:
         registration = parsing.registration(data, partner)
-        return intake.build_submitted(registration, partner.id, uuid.uuid4(), datetime.now(UTC))
+        return intake.build_submitted(registration, partner.id, uuid.uuid4(), datetime.now(UTC),
+                                      settings.max_km_from_postcode)
 
     return await accept_once(request, partner, idempotency_key, store, build, publisher, topics)
 

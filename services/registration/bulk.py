@@ -27,7 +27,7 @@ from services.registration.cloudevents_in import (
     parse_batch,
     parse_structured,
 )
-from services.registration.deps import PartnerDep, PublisherDep, StoreDep, TopicsDep
+from services.registration.deps import PartnerDep, PublisherDep, SettingsDep, StoreDep, TopicsDep
 from services.registration.errors import (
     BrokerUnavailable,
     FieldError,
@@ -67,9 +67,9 @@ async def _publish_all(request: Request, partner: Partner, key: str | None, buil
     return JSONResponse(payload, status_code=status)
 
 
-def _registration_builder(data: Any, partner: Partner) -> Callable[[], events.RegistrationSubmitted]:
+def _registration_builder(data: Any, partner: Partner, max_km: float) -> Callable[[], events.RegistrationSubmitted]:
     return lambda: intake.build_submitted(parsing.registration(data, partner), partner.id, uuid.uuid4(),
-                                          datetime.now(UTC))
+                                          datetime.now(UTC), max_km)
 
 
 BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
@@ -81,7 +81,8 @@ BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": 
 
 @router.post("/registrations:batch", response_model=BulkResult, responses=WRITE_PROBLEMS, openapi_extra=BATCH_BODY)
 async def submit_batch(request: Request, partner: PartnerDep, publisher: PublisherDep, topics: TopicsDep,
-                       store: StoreDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                       store: StoreDep, settings: SettingsDep, idempotency_key: IdempotencyKey = None,
+                       ) -> JSONResponse:
     """Up to 1,000 registrations in one request, with a result per item (see the module docs)."""
     partner.require(EventType.REGISTRATION_SUBMITTED)
     data = parsing.json_body(await request.body(), request.headers.get("content-type"))
@@ -90,7 +91,7 @@ async def submit_batch(request: Request, partner: PartnerDep, publisher: Publish
         raise InvalidField("send {\"registrations\": [...]} with 1 to 1000 items", "/registrations")
     if len(items) > service.MAX_BATCH:
         raise InvalidField(f"at most {service.MAX_BATCH} registrations per batch", "/registrations")
-    builders = [_registration_builder(item, partner) for item in items]
+    builders = [_registration_builder(item, partner, settings.max_km_from_postcode) for item in items]
     return await _publish_all(request, partner, idempotency_key, builders, publisher, topics, store)
 
 
@@ -107,7 +108,7 @@ EVENTS_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.post("/events", response_model=BulkResult, responses=EVENTS_RESPONSES, openapi_extra=CLOUDEVENTS_BODY)
 async def submit_cloudevents(request: Request, partner: PartnerDep, publisher: PublisherDep, topics: TopicsDep,
-                             store: StoreDep) -> JSONResponse:
+                             store: StoreDep, settings: SettingsDep) -> JSONResponse:
     """CloudEvents 1.0, structured (``application/cloudevents+json``) or batch
     (``application/cloudevents-batch+json``); the CloudEvent ``id`` is the idempotency key of each event."""
     media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
@@ -120,7 +121,7 @@ async def submit_cloudevents(request: Request, partner: PartnerDep, publisher: P
             raise InvalidField(f"at most {service.MAX_BATCH} events per batch", "")
     else:
         raise UnsupportedMedia(f"send {STRUCTURED} or {BATCH}")
-    results = [await _one_cloudevent(i, element, partner, publisher, topics, store)
+    results = [await _one_cloudevent(i, element, partner, publisher, topics, store, settings.max_km_from_postcode)
                for i, element in enumerate(elements)]
     if media == STRUCTURED:
         return _single_outcome(results[0])
@@ -139,14 +140,14 @@ def _single_outcome(result: service.ItemResult) -> JSONResponse:
 
 
 async def _one_cloudevent(index: int, element: Any, partner: Partner, publisher: PublisherDep, topics: TopicsDep,
-                          store: StoreDep) -> service.ItemResult:
+                          store: StoreDep, max_km: float) -> service.ItemResult:
     try:
         cloud = for_partner(parse_structured(element if isinstance(element, bytes) else json.dumps(element)), partner)
     except Forbidden:
         raise
     except InvalidField as exc:
         return service.ItemResult(index, ItemStatus.REJECTED, errors=exc.errors)
-    build = _cloudevent_builder(cloud, partner)
+    build = _cloudevent_builder(cloud, partner, max_km)
 
     async def produce() -> tuple[int, dict[str, Any]]:
         built = service.build_or_errors(build)
@@ -159,12 +160,14 @@ async def _one_cloudevent(index: int, element: Any, partner: Partner, publisher:
                               [FieldError(e["pointer"], e["detail"]) for e in body.get("errors", [])])
 
 
-def _cloudevent_builder(cloud: PartnerCloudEvent, partner: Partner) -> Callable[[], events.AnyPartnerEvent]:
+def _cloudevent_builder(cloud: PartnerCloudEvent, partner: Partner, max_km: float,
+                        ) -> Callable[[], events.AnyPartnerEvent]:
     now = datetime.now(UTC)
     event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"/partners/{partner.id}/events/{cloud.id}")
     match cloud.event_type:
         case EventType.REGISTRATION_SUBMITTED:
-            return lambda: intake.build_submitted(parsing.registration(cloud.data, partner), partner.id, event_id, now)
+            return lambda: intake.build_submitted(parsing.registration(cloud.data, partner), partner.id, event_id, now,
+                                                  max_km)
         case EventType.CONSENT_WITHDRAWN:
             return lambda: intake.build_withdrawn(parsing.validated(WithdrawalIn, cloud.data), partner.id, event_id,
                                                   now)
@@ -183,7 +186,8 @@ CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema":
 @router.post("/partners/{partner_id}/uploads", response_model=BulkResult, responses=WRITE_PROBLEMS,
              openapi_extra=CSV_BODY)
 async def upload_csv(partner_id: str, request: Request, partner: PartnerDep, publisher: PublisherDep,
-                     topics: TopicsDep, store: StoreDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                     topics: TopicsDep, store: StoreDep, settings: SettingsDep, idempotency_key: IdempotencyKey = None,
+                     ) -> JSONResponse:
     """A spreadsheet export (CSV, header row; columns in docs/partners.md), one registration per row."""
     if partner_id != partner.id:
         raise Forbidden("a partner can only upload as itself")
@@ -196,5 +200,6 @@ async def upload_csv(partner_id: str, request: Request, partner: PartnerDep, pub
         raise InvalidField("the CSV must be UTF-8", "") from None
     rows = adapters.csv_rows(text)
     canonical = Partner(partner.id, partner.name, (), b"", partner.allowed_events)  # rows are already canonical
-    builders = [_registration_builder(adapters.from_csv_row(row), canonical) for row in rows]
+    builders = [_registration_builder(adapters.from_csv_row(row), canonical, settings.max_km_from_postcode)
+                for row in rows]
     return await _publish_all(request, partner, idempotency_key, builders, publisher, topics, store)

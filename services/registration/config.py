@@ -24,6 +24,8 @@ class Settings(CommonSettings):
     rate_limit_per_minute: int = Field(1200, ge=1, description="requests per partner per minute")
     admin_token_sha256: str | None = Field(None, description="SHA-256 of the admin bearer token for erasure")
     consume_decisions: bool = Field(True, description="follow registrations.decisions to serve statuses")
+    max_km_from_postcode: float = Field(10.0, gt=0, description="how far a position may lie from the localities "
+                                                                "of its address's postcode")
 
     @property
     def status_group_id(self) -> str:

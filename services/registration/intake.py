@@ -32,14 +32,14 @@ class _Checks:
             raise InvalidFields(self.errors)
 
 
-def build_submitted(reg: RegistrationIn, partner_id: str, event_id: UUID,
-                    now: datetime) -> events.RegistrationSubmitted:
+def build_submitted(reg: RegistrationIn, partner_id: str, event_id: UUID, now: datetime,
+                    max_km_from_postcode: float = validation.MAX_KM_FROM_POSTCODE) -> events.RegistrationSubmitted:
     checks = _Checks()
     number = checks.run(validation.enterprise_number, reg.enterprise_number)
     unit = checks.run(validation.establishment_unit, reg.establishment_unit) if reg.establishment_unit else None
     place = checks.run(validation.place, reg.address.postcode, reg.address.municipality)
     if reg.position is not None:
-        checks.run(validation.position_in_belgium, reg.position.lat, reg.position.lon)
+        checks.run(validation.position, place, reg.position.lat, reg.position.lon, max_km_from_postcode)
     categories = checks.run(validation.categories, reg.categories)
     contact = checks.run(_contact, reg.contact)
     consent = checks.run(_consent, reg.consent, now)
@@ -50,11 +50,12 @@ def build_submitted(reg: RegistrationIn, partner_id: str, event_id: UUID,
     assert categories is not None
     assert contact is not None
     assert consent is not None
-    position = reg.position or place  # a postcode's centre when the partner sent no position
+    position = reg.position or place  # the locality's position when the partner sent none
     business = events.Business(
         enterprise_number=number, establishment_unit=unit, name=reg.name,
         address=events.Address(street=reg.address.street, number=reg.address.number, postcode=place.postcode,
-                               municipality=place.municipality_nl),
+                               municipality=place.municipality.spelled_as(reg.address.municipality),
+                               locality=place.spelled_as(reg.address.municipality)),
         position=events.Position(lat=position.lat, lon=position.lon), categories=categories, contact=contact,
         channels=events.Channels.model_validate(reg.channels.model_dump(mode="json")),
     )

@@ -29,7 +29,8 @@ class AddressIn(InputModel):
     street: Text
     number: ShortText
     postcode: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[1-9]\d{3}$")]
-    municipality: Text = Field(description="Dutch or French name of the municipality the postcode belongs to")
+    municipality: Text = Field(description="the place the postal address names: its postal locality (Sint-Amandsberg) "
+                                           "or its municipality (Gent), in Dutch, French or German")
 
 
 class ContactIn(InputModel):

@@ -14,7 +14,15 @@ from fastapi.responses import JSONResponse
 from services.common.events import GEO_MAX_LAT
 from services.common.problems import PROBLEM_JSON, problem
 from services.search import service
-from services.search.query import MAX_RADIUS_KM, MAX_SIZE, PlaceNotFound, SearchQuery, build_query, resolve_place
+from services.search.query import (
+    MAX_RADIUS_KM,
+    MAX_SIZE,
+    PlaceNotFound,
+    SearchQuery,
+    build_query,
+    resolve_place,
+    split_place,
+)
 from services.search.service import Searcher, SearchResults
 from services.search.stats import VisitorStats
 
@@ -42,8 +50,13 @@ class InvalidParameter(Exception):
 async def parse_search(
     lat: Annotated[float | None, Query(ge=-GEO_MAX_LAT, le=GEO_MAX_LAT)] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    place: Annotated[str | None, Query(min_length=2, max_length=80, description=(
+        "a postcode, a place name or both, as an address writes them: '9040', 'Sint-Amandsberg', '2600 Berchem'"))
+    ] = None,
     postcode: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
-    municipality: Annotated[str | None, Query(min_length=2, max_length=80)] = None,
+    municipality: Annotated[str | None, Query(min_length=2, max_length=80, description=(
+        "a postal locality or a municipality, in Dutch, French or German ('Sint-Amandsberg', 'Gand', 'Lüttich'); "
+        "with postcode when the name is not enough"))] = None,
     q: Annotated[str | None, Query(max_length=100, description="words (prefixes match), case/accents ignored")] = None,
     radius_km: Annotated[float, Query(gt=0, le=MAX_RADIUS_KM)] = 10,
     category: Annotated[list[str] | None, Query(max_length=10, description="any of these category codes")] = None,
@@ -51,20 +64,23 @@ async def parse_search(
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_SIZE)] = 20,
 ) -> SearchQuery:
-    """A place is lat+lon, a postcode or a municipality (Dutch or French name)."""
+    """A place is lat+lon, or a place named by postcode and/or name (``place``, or ``postcode`` and
+    ``municipality``). A name several places share ('Berchem') means the likeliest; the others are listed in
+    ``alternatives``."""
     if lat is not None and lon is not None:
-        position = (lat, lon)
-    elif lat is not None or lon is not None:
+        return build_query(lat, lon, q, radius_km, category or [], delivery, pickup, webshop, page, size)
+    if lat is not None or lon is not None:
         raise InvalidParameter("lon" if lon is None else "lat", "give lat and lon together")
-    elif postcode or municipality:
-        try:
-            place = resolve_place(postcode, municipality)
-        except PlaceNotFound as exc:
-            raise InvalidParameter("postcode" if postcode else "municipality", str(exc)) from None
-        position = (place.lat, place.lon)
-    else:
-        raise InvalidParameter("lat", "give a place: lat and lon, postcode or municipality")
-    return build_query(position[0], position[1], q, radius_km, category or [], delivery, pickup, webshop, page, size)
+    if not (place or postcode or municipality):
+        raise InvalidParameter("place", "give a place: lat and lon, or a postcode or place name")
+    code, name = split_place(place) if place else (postcode, municipality)
+    try:
+        named, others = resolve_place(code, name)
+    except PlaceNotFound as exc:
+        raise InvalidParameter("place" if place else "municipality" if municipality else "postcode",
+                               str(exc)) from None
+    return build_query(named.lat, named.lon, q, radius_km, category or [], delivery, pickup, webshop, page, size,
+                       (named, others))
 
 
 @router.get("/search", response_model=SearchResults, responses=PROBLEMS)

@@ -12,7 +12,7 @@ from typing import cast
 
 from services.common.events import Listing
 from services.search.index import ListingIndex
-from services.search.query import SearchQuery, haversine_km
+from services.search.query import SearchQuery, distance_km
 
 SCRIPT = Path(__file__).with_name("find.lua").read_text()
 
@@ -33,5 +33,5 @@ async def find(index: ListingIndex, query: SearchQuery) -> Found:
         args=[query.lon, query.lat, query.radius_km, (query.page - 1) * query.size, query.size, len(categories),
               keys.listing("")]))
     listings = [Listing.model_validate_json(doc) for doc in docs if doc]
-    hits = [(lst, haversine_km(query.lat, query.lon, lst.position.lat, lst.position.lon)) for lst in listings]
+    hits = [(lst, distance_km(query.lat, query.lon, lst.position.lat, lst.position.lon)) for lst in listings]
     return Found(int(total), hits)

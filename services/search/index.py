@@ -20,12 +20,13 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
+from services.common import places
 from services.common.categories import CATEGORIES
-from services.common.events import Listing
+from services.common.events import Address, Listing
 from services.search.text import prefixes, tokens
 
 FLAGS = ("delivery", "pickup", "webshop")
-FORMAT = "2"
+FORMAT = "3"  # 3: words of the postal locality and of the municipality in every language
 APPLY = Path(__file__).with_name("apply.lua").read_text()
 
 
@@ -63,8 +64,15 @@ class Keys:
 
 def listing_words(listing: Listing) -> set[str]:
     labels = [label for code in listing.categories for label in CATEGORIES.get(code, {}).values()]
-    words = tokens(" ".join([listing.name, listing.address.municipality, *labels, *listing.categories]))
+    words = tokens(" ".join([listing.name, *place_names(listing.address), *labels, *listing.categories]))
     return prefixes(words)
+
+
+def place_names(address: Address) -> list[str]:
+    """The address's locality and municipality in every language ('Sint-Amandsberg', 'Gent', 'Gand')."""
+    found = places.in_postcode(address.postcode, address.locality or address.municipality)
+    names = [address.municipality, address.locality or ""]
+    return names + ([*found.names, *found.municipality.names] if found else [])
 
 
 def listing_flags(listing: Listing) -> list[str]:

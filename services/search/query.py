@@ -1,10 +1,12 @@
 """What a search means, as pure functions: the normalised query (the cache key), the place it is about, distances."""
 
-import math
+import re
 from dataclasses import dataclass
 
-from services.common.places import Place, all_places
-from services.common.text import fold
+from pydantic import BaseModel
+
+from services.common import places
+from services.common.places import Locality
 from services.search.text import query_tokens
 
 # The sphere Redis GEO uses, so that our distances and its radius filter agree to the metre.
@@ -14,7 +16,23 @@ MAX_SIZE = 100
 
 
 class PlaceNotFound(ValueError):
-    """A postcode or municipality that is not Belgian (or misspelt)."""
+    """A postcode or place name that is not Belgian (or misspelt); the message says which."""
+
+
+class PlaceOut(BaseModel):
+    """The place a search is about, as the service understood it."""
+
+    label: str
+    postcode: str
+    locality: str
+    municipality: str
+    lat: float
+    lon: float
+
+
+def place_out(place: Locality) -> PlaceOut:
+    return PlaceOut(label=place.label, postcode=place.postcode, locality=place.name,
+                    municipality=place.municipality.name, lat=place.lat, lon=place.lon)
 
 
 @dataclass(frozen=True)
@@ -29,6 +47,8 @@ class SearchQuery:
     webshop: bool = False
     page: int = 1
     size: int = 20
+    place: PlaceOut | None = None  # the named place searched around (None for a position)
+    alternatives: tuple[PlaceOut, ...] = ()  # other places the name could mean
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -37,33 +57,52 @@ class SearchQuery:
     def cache_key(self) -> str:
         """Normalised: positions rounded to ~1 m, words and categories sorted."""
         return "|".join([f"{self.lat:.5f}", f"{self.lon:.5f}", f"{self.radius_km:g}", ",".join(sorted(self.words)),
-                         ",".join(sorted(self.categories)), ",".join(self.flags), str(self.page), str(self.size)])
+                         ",".join(sorted(self.categories)), ",".join(self.flags), str(self.page), str(self.size),
+                         *(p.label for p in ([self.place] if self.place else []) + list(self.alternatives))])
 
 
 def build_query(lat: float, lon: float, q: str | None, radius_km: float, categories: list[str], delivery: bool,
-                pickup: bool, webshop: bool, page: int, size: int) -> SearchQuery:
+                pickup: bool, webshop: bool, page: int, size: int,
+                place: tuple[Locality, list[Locality]] | None = None) -> SearchQuery:
+    named, others = place if place is not None else (None, [])
     return SearchQuery(lat=lat, lon=lon, radius_km=radius_km, words=tuple(query_tokens(q)),
                        categories=tuple(sorted(set(categories))), delivery=delivery, pickup=pickup,
-                       webshop=webshop, page=page, size=size)
+                       webshop=webshop, page=page, size=size, place=place_out(named) if named else None,
+                       alternatives=tuple(place_out(p) for p in others))
 
 
-def resolve_place(postcode: str | None, municipality: str | None) -> Place:
-    """The position of a postcode, or of a municipality by its Dutch or French name ('Gent' / 'Gand')."""
-    places = all_places()
+_POSTCODE_AND_NAME = re.compile(r"^\s*(?:B-?\s*)?([1-9]\d{3})\b[\s,]*(.*?)\s*$", re.IGNORECASE)
+
+
+def split_place(text: str) -> tuple[str | None, str | None]:
+    """What a shopper types: '9040', '9040 Sint-Amandsberg', 'B-9040 Gent', 'Sint-Amandsberg'."""
+    found = _POSTCODE_AND_NAME.match(text)
+    if found is None:
+        return None, text.strip() or None
+    return found.group(1), found.group(2) or None
+
+
+def resolve_place(postcode: str | None, name: str | None) -> tuple[Locality, list[Locality]]:
+    """The place to search around, and the other places the name could mean (a postcode settles it): a postcode,
+    a postal locality ('Sint-Amandsberg', 'Glain') or a municipality ('Gent', 'Gand'), or both ('2600', 'Berchem')."""
     if postcode:
-        for place in places:
-            if place.postcode == postcode.strip():
-                return place
-        raise PlaceNotFound(f"unknown Belgian postcode {postcode!r}")
-    wanted = fold(municipality or "")
-    for place in places:
-        if wanted in (fold(place.municipality_nl), fold(place.municipality_fr)):
-            return place
-    raise PlaceNotFound(f"unknown Belgian municipality {municipality!r}")
+        postcode = postcode.strip()
+        if postcode not in places.by_postcode():
+            raise PlaceNotFound(f"unknown Belgian postcode {postcode!r}")
+        if not name:
+            centre = places.postcode_centre(postcode)
+            assert centre is not None
+            return centre, []
+        found = places.in_postcode(postcode, name)
+        if found is None:
+            raise PlaceNotFound(f"{name!r} is not a place of postcode {postcode}")
+        return found, []
+    candidates = places.named(name or "")
+    if not candidates:
+        raise PlaceNotFound(f"unknown Belgian place {name!r}")
+    return candidates[0], candidates[1:6]
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The distance Redis GEO computes (its sphere), so that ours and its radius filter agree to the metre."""
+    return places.haversine_km(lat1, lon1, lat2, lon2, EARTH_RADIUS_KM)

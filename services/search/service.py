@@ -3,16 +3,16 @@
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from services.common import places
 from services.common.categories import CATEGORIES
 from services.common.events import Address, Channels, Listing, Position, PublicContact
-from services.common.places import all_places
 from services.common.text import fold
 from services.search.cache import QueryCache
 from services.search.finder import find
 from services.search.index import ListingIndex
-from services.search.query import SearchQuery
+from services.search.query import PlaceOut, SearchQuery
 from services.search.stats import VisitorStats
 from services.search.text import tokens
 
@@ -39,6 +39,8 @@ class SearchResults(BaseModel):
     page: int
     size: int
     results: list[Hit]
+    place: PlaceOut | None = Field(None, description="the named place searched around, as understood")
+    alternatives: list[PlaceOut] = Field([], description="other places the name could mean (give a postcode)")
 
 
 def category(code: str) -> Category:
@@ -65,7 +67,8 @@ class Searcher:
         else:
             found = await find(self.index, query)
             results = SearchResults(total=found.total, page=query.page, size=query.size,
-                                    results=[hit(listing, distance) for listing, distance in found.hits])
+                                    results=[hit(listing, distance) for listing, distance in found.hits],
+                                    place=query.place, alternatives=list(query.alternatives))
             total, body = found.total, results.model_dump_json().encode()
             await self.cache.put(key, total, body)
         await self.stats.search(datetime.now(UTC), total, query.words)
@@ -81,7 +84,8 @@ class Searcher:
 
 
 async def suggest(index: ListingIndex, q: str, limit: int = 8) -> dict[str, list[str]]:
-    """Type-ahead: listing names, places (Dutch and French) and category labels starting with what was typed."""
+    """Type-ahead: listing names, places (municipalities, and localities with their postcode: '9040 Sint-Amandsberg')
+    and category labels starting with what was typed."""
     words = tokens(q)
     if not words:
         return {"names": [], "places": [], "categories": []}
@@ -90,8 +94,7 @@ async def suggest(index: ListingIndex, q: str, limit: int = 8) -> dict[str, list
         await index.redis.srandmember(index.keys.word(words[0]), 50)
     numbers = sorted(m.decode() for m in cast(list[bytes], members or []))[:50]
     names = sorted({listing.name for listing in await index.get_many(numbers) if listing is not None})[:limit]
-    places = sorted({name for place in all_places() for name in (place.municipality_nl, place.municipality_fr)
-                     if fold(name).startswith(typed)})[:limit]
+    place_names = [text for name_key, text in places.suggestions() if name_key.startswith(typed)][:limit]
     labels = sorted({label for labels in CATEGORIES.values() for label in labels.values()
                      if fold(label).startswith(typed)})[:limit]
-    return {"names": names, "places": places, "categories": labels}
+    return {"names": names, "places": place_names, "categories": labels}

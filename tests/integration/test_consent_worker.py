@@ -1,4 +1,4 @@
-"""The faust consent worker as a real process: decisions, listings, a chained and signed audit log, dead letters,
+"""The consent worker as a real process: decisions, listings, a chained and signed audit log, dead letters,
 and the auditors' CLI detecting a forged record."""
 
 import asyncio

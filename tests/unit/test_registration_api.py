@@ -18,7 +18,12 @@ from tests.fakes import InMemoryPublisher, InMemoryRequestStore
 from tests.samples import fresh_enterprise_number, registration_body, signed
 
 ADMIN_TOKEN = "dpo-admin-token"
-RETRY_TIME = int(time.time()) - 2  # a retry is signed anew: same request, another timestamp, another signature
+
+
+def retry_time() -> int:
+    """A retry is signed anew: the same request, another timestamp (within the ±5 minute window), another signature."""
+    return int(time.time()) - 2
+
 
 
 @pytest.fixture
@@ -244,7 +249,7 @@ def test_retry_with_the_same_idempotency_key_returns_the_first_result(
         client: TestClient, publisher: InMemoryPublisher) -> None:
     body = registration_body()
     first = post(client, "/v1/registrations", body, headers={"Idempotency-Key": "k-1"})
-    again = post(client, "/v1/registrations", body, headers={"Idempotency-Key": "k-1"}, timestamp=RETRY_TIME)
+    again = post(client, "/v1/registrations", body, headers={"Idempotency-Key": "k-1"}, timestamp=retry_time())
     assert first.status_code == again.status_code == 202
     assert first.json() == again.json()
     assert len(publisher.records) == 1
@@ -261,7 +266,7 @@ def test_failed_publish_leaves_the_idempotency_key_free_for_the_retry(
     publisher.down = True
     assert post(client, "/v1/registrations", body, headers={"Idempotency-Key": "k-3"}).status_code == 503
     publisher.down = False
-    retry = post(client, "/v1/registrations", body, headers={"Idempotency-Key": "k-3"}, timestamp=RETRY_TIME)
+    retry = post(client, "/v1/registrations", body, headers={"Idempotency-Key": "k-3"}, timestamp=retry_time())
     assert retry.status_code == 202
     assert len(publisher.records) == 1
 
@@ -301,7 +306,7 @@ def withdrawal_data() -> dict[str, str]:
 def test_structured_cloudevent_is_accepted_once_per_id(client: TestClient, publisher: InMemoryPublisher) -> None:
     event = cloudevent("be.buurt.registration.submitted.v1", registration_body(), id_="ce-1")
     first = post(client, "/v1/events", event, content_type="application/cloudevents+json")
-    again = post(client, "/v1/events", event, content_type="application/cloudevents+json", timestamp=RETRY_TIME)
+    again = post(client, "/v1/events", event, content_type="application/cloudevents+json", timestamp=retry_time())
     assert first.status_code == again.status_code == 202
     assert first.json()["id"] == again.json()["id"]
     assert len(publisher.records) == 1

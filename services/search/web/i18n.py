@@ -8,7 +8,7 @@ TEXTS = {
         "webshop": "Webshop", "search": "Zoeken", "results": "{total} zaken binnen {radius} km",
         "none": "Niets gevonden. Probeer een grotere straal of minder filters.", "route": "Route",
         "unknown_place": "Deze postcode of gemeente kennen we niet.", "previous": "Vorige", "next": "Volgende",
-        "other_language": "Français", "km": "km", "opening": "Open",
+        "other_language": "Français", "km": "km", "opening": "Open", "alternatives": "Of bedoelde je:",
     },
     "fr": {
         "title": "Achetez près de chez vous", "tagline": "Commerces spécialisés, produits de la ferme et régionaux",
@@ -19,5 +19,6 @@ TEXTS = {
         "none": "Rien trouvé. Essayez un rayon plus grand ou moins de filtres.", "route": "Itinéraire",
         "unknown_place": "Ce code postal ou cette commune nous est inconnu.", "previous": "Précédent",
         "next": "Suivant", "other_language": "Nederlands", "km": "km", "opening": "Ouvert",
+        "alternatives": "Ou vouliez-vous dire :",
     },
 }

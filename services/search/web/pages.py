@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from services.search.api import require_ops
-from services.search.query import PlaceNotFound, build_query, resolve_place
+from services.search.query import PlaceNotFound, build_query, resolve_place, split_place
 from services.search.service import Searcher
 from services.search.stats import Period, VisitorStats
 from services.search.web.i18n import TEXTS
@@ -38,15 +38,19 @@ async def home(
     results, error = None, None
     if place.strip():
         try:
-            is_postcode = place.strip().isdigit()
-            spot = resolve_place(place if is_postcode else None, None if is_postcode else place)
-            query = build_query(spot.lat, spot.lon, q, radius_km, category or [], delivery, pickup, webshop, page, 20)
+            named, others = resolve_place(*split_place(place))
+            query = build_query(named.lat, named.lon, q, radius_km, category or [], delivery, pickup, webshop, page,
+                                20, (named, others))
             results = json.loads(await searcher.search(query))
         except PlaceNotFound:
             error = TEXTS[lang]["unknown_place"]
     params = {k: v for k, v in {**form, "lang": lang}.items() if v not in ("", False, None, [])}
+    alternatives = [{"label": alt["label"], "query": urlencode({**params, "place": f"{alt['postcode']} "
+                                                                                  f"{alt['locality']}"}, doseq=True)}
+                    for alt in (results or {}).get("alternatives", [])]
     context = {
         "lang": lang, "t": TEXTS[lang], "form": form, "results": results, "error": error,
+        "alternatives": alternatives,
         "categories": await searcher.categories(),
         "other_lang": "fr" if lang == "nl" else "nl",
         "other_query": urlencode({**params, "lang": "fr" if lang == "nl" else "nl"}, doseq=True),
