@@ -11,6 +11,9 @@ from services.demo.data import DemoRegistration, enterprise_number
 from services.registration.client import signed_headers
 
 GENT = {"lat": 51.0543, "lon": 3.7174}
+# How partners spell one enterprise number (0428759497): every endpoint that takes a number accepts them all.
+SPELLINGS = ("0428759497", "428759497", "BE0428759497", "BE 0428.759.497", "be 0428 759 497", "0428.759.497",
+             "0428-759-497", "(0)428759497")
 
 
 _issued: set[str] = set()

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from services.common import enterprise
 from services.common.events import GEO_MAX_LAT
 from services.common.problems import PROBLEM_JSON, problem
 from services.search import service
@@ -92,7 +93,12 @@ async def search(query: Annotated[SearchQuery, Depends(parse_search)], searcher:
 
 @router.get("/listings/{enterprise_number}", response_model=service.Hit, responses=PROBLEMS)
 async def listing(enterprise_number: str, searcher: SearcherDep) -> Any:
-    found = await searcher.listing(enterprise_number.replace(".", "").replace(" ", ""))
+    """One listing by its enterprise number, in any spelling ('BE 0428.759.497', '0428759497', '428759497')."""
+    try:
+        number = enterprise.enterprise_number(enterprise_number)
+    except enterprise.InvalidNumber as exc:
+        raise InvalidParameter("enterprise_number", str(exc)) from None
+    found = await searcher.listing(number)
     if found is None:
         return problem(404, "Not found", "no listing with this enterprise number")
     return found

@@ -19,6 +19,7 @@ from services.search.config import Settings
 from services.search.index import ListingIndex
 from services.search.main import create_app
 from services.search.stats import VisitorStats
+from tests.samples import SPELLINGS
 from tests.search_samples import listing
 
 GENT = (51.0543, 3.7174)
@@ -149,20 +150,33 @@ def test_bad_parameters_are_422_problems(client: TestClient, params: dict[str, A
 
 
 def test_cached_query_never_serves_a_withdrawn_business(client: TestClient) -> None:
-    seed(client, [listing("0000000001", *GENT, "Hoeve De Linde"), listing("0000000002", GENT[0], GENT[1] + 0.01)])
+    seed(client, [listing("0428759497", *GENT, "Hoeve De Linde"), listing("0000000002", GENT[0], GENT[1] + 0.01)])
     first = search(client, q="hoeve")
     again = search(client, q="hoeve")
-    assert numbers(first) == numbers(again) == ["0000000001"]
+    assert numbers(first) == numbers(again) == ["0428759497"]
     metrics = client.get("/metrics").text
     assert 'buurt_search_cache_lookups_total{result="hit"}' in metrics
-    seed(client, [("0000000001", None)])  # the tombstone of a withdrawal
+    seed(client, [("0428759497", None)])  # the tombstone of a withdrawal
     assert numbers(search(client, q="hoeve")) == []
-    assert client.get("/v1/listings/0000000001").status_code == 404
+    assert client.get("/v1/listings/0428759497").status_code == 404
+
+
+def test_a_listing_is_found_by_every_spelling_of_its_enterprise_number(client: TestClient) -> None:
+    seed(client, [listing("0428759497", *GENT, "Hoeve De Linde", ("hoeveproducten", "streekproducten"))])
+    for spelling in SPELLINGS:
+        response = client.get(f"/v1/listings/{spelling}")
+        assert response.status_code == 200, spelling
+        assert response.json()["enterprise_number"] == "0428759497"
+    for wrong, detail in (("0428759498", "check digit"), ("hoeve", "not a Belgian enterprise number")):
+        refused = client.get(f"/v1/listings/{wrong}")
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["pointer"] == "/enterprise_number"
+        assert detail in refused.json()["detail"]
+    assert client.get("/v1/listings/0403019261").status_code == 404  # valid, not listed
 
 
 def test_listing_categories_and_suggestions(client: TestClient) -> None:
-    seed(client, [listing("0000000001", *GENT, "Hoeve De Linde", ("hoeveproducten", "streekproducten"))])
-    assert client.get("/v1/listings/0000000001").json()["name"] == "Hoeve De Linde"
+    seed(client, [listing("0428759497", *GENT, "Hoeve De Linde", ("hoeveproducten", "streekproducten"))])
     counts = {c["code"]: c for c in client.get("/v1/categories").json()}
     assert counts["hoeveproducten"]["count"] == 1
     assert counts["hoeveproducten"]["labels"] == {"nl": "Hoeveproducten", "fr": "Produits de la ferme"}
@@ -170,6 +184,7 @@ def test_listing_categories_and_suggestions(client: TestClient) -> None:
     assert "Hoeve De Linde" in suggestions["names"]
     assert "Hoeveproducten" in suggestions["categories"]
     assert "Gent" in client.get("/v1/suggest", params={"q": "gen"}).json()["places"]
+    assert "9040 Sint-Amandsberg" in client.get("/v1/suggest", params={"q": "sint-aman"}).json()["places"]
 
 
 def test_weekly_unique_visitors_within_the_hyperloglog_bound_and_no_raw_identity_stored(

@@ -15,7 +15,7 @@ from services.registration import examples
 from services.registration.config import Settings
 from services.registration.main import create_app
 from tests.fakes import InMemoryPublisher, InMemoryRequestStore
-from tests.samples import fresh_enterprise_number, registration_body, signed
+from tests.samples import SPELLINGS, fresh_enterprise_number, registration_body, signed
 
 ADMIN_TOKEN = "dpo-admin-token"
 
@@ -346,3 +346,51 @@ def test_openapi_examples_are_valid_requests(client: TestClient, publisher: InMe
     upload = post(client, "/v1/partners/unizo-winkelhier/uploads", examples.CSV.encode(), content_type="text/csv")
     assert upload.json()["accepted"] == 1
     assert len(publisher.records) == 5
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_every_spelling_of_an_enterprise_number_works_on_every_endpoint_that_takes_one(
+        client: TestClient, publisher: InMemoryPublisher, spelling: str) -> None:
+    now = "2026-11-26T09:00:00+01:00"
+    accepted = [
+        post(client, "/v1/registrations", registration_body(spelling)),
+        post(client, "/v1/registrations", as_vlam({**registration_body(spelling), "contact": {}}),
+             partner="vlam-lekkervanbijons"),
+        post(client, "/v1/withdrawals", {"enterprise_number": spelling, "withdrawn_at": now}),
+        post(client, "/v1/erasure-requests", {"enterprise_number": spelling, "requested_at": now}),
+        post(client, "/v1/events", {**examples.CLOUDEVENT, "id": f"ce-{spelling}",
+                                    "data": {"enterprise_number": spelling, "withdrawn_at": now}},
+             content_type="application/cloudevents+json"),
+    ]
+    assert [r.status_code for r in accepted] == [202] * len(accepted), [r.text for r in accepted]
+    batch = post(client, "/v1/registrations:batch", {"registrations": [registration_body(spelling)]})
+    upload = post(client, "/v1/partners/unizo-winkelhier/uploads",
+                  examples.CSV.replace("0428759497", spelling).encode(), content_type="text/csv")
+    assert (batch.json()["accepted"], upload.json()["accepted"]) == (1, 1), (batch.text, upload.text)
+    assert {key for _, key, _ in publisher.records} == {b"0428759497"}
+    path = f"/v1/businesses/{spelling}/submissions"
+    mine = client.get(path, headers=signed("GET", path, b""))
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["enterprise_number"] == "0428759497"
+    assert len(mine.json()["submissions"]) == 6  # all but the marketing board's
+
+
+@pytest.mark.parametrize(("spelling", "detail"), [("0428759498", "check digit"), ("BE 0428", "not a Belgian")])
+def test_a_wrong_enterprise_number_is_a_422_saying_why_on_every_endpoint(client: TestClient, spelling: str,
+                                                                        detail: str) -> None:
+    now = "2026-11-26T09:00:00+01:00"
+    for path, body in (("/v1/registrations", registration_body(spelling)),
+                       ("/v1/withdrawals", {"enterprise_number": spelling, "withdrawn_at": now}),
+                       ("/v1/erasure-requests", {"enterprise_number": spelling, "requested_at": now})):
+        problem = assert_problem(post(client, path, body), 422, "/enterprise_number")
+        assert detail in problem["detail"]
+    path = f"/v1/businesses/{spelling}/submissions"
+    assert_problem(client.get(path, headers=signed("GET", path, b"")), 422, "/enterprise_number")
+
+
+def test_a_partner_sees_only_its_own_submissions_about_a_business(client: TestClient) -> None:
+    post(client, "/v1/registrations", registration_body("0428759497"), partner="gemeenten")
+    path = "/v1/businesses/0428759497/submissions"
+    assert client.get(path, headers=signed("GET", path, b"")).json()["submissions"] == []
+    theirs = client.get(path, headers=signed("GET", path, b"", partner="gemeenten")).json()["submissions"]
+    assert [s["status"] for s in theirs] == ["received"]
