@@ -39,7 +39,9 @@ def _explore(operation: Any, base_url: str, seen: Counter[int], sign: bool) -> N
     def call(case: Any) -> None:
         kwargs = case.as_transport_kwargs(base_url=base_url)
         raw = _body_bytes(kwargs)
-        headers = {k: v for k, v in (kwargs.pop("headers", None) or {}).items() if isinstance(v, str)}
+        # Values an HTTP client cannot send at all ('Bearer ' with its trailing space) are left out.
+        headers = {k: v.strip() for k, v in (kwargs.pop("headers", None) or {}).items()
+                   if isinstance(v, str) and v.strip() and v.strip().isprintable()}
         if sign:
             content_type = headers.get("Content-Type", "application/json")
             headers.update(signed(kwargs["method"], urlsplit(kwargs["url"]).path, raw, content_type=content_type))

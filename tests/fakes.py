@@ -1,12 +1,13 @@
 """In-memory fakes of the services' ports, for unit tests only; each runs through the same contract test as its real
 adapter (tests/integration/*_contract.py), so the two cannot drift."""
 
-import time
 from typing import Any
+
+from limits.aio.storage import MemoryStorage
 
 from services.common.supervisor import TaskFactory
 from services.registration.errors import BrokerUnavailable, StoreUnavailable
-from services.registration.store import Status
+from services.registration.store import Rates, Status
 
 
 class InMemoryPublisher:
@@ -39,7 +40,7 @@ class InMemoryRequestStore:
 
     def __init__(self) -> None:
         self.signatures: set[str] = set()
-        self.hits: dict[str, int] = {}
+        self.rates = Rates(MemoryStorage())
         self.records: dict[str, dict[str, Any]] = {}
         self.statuses: dict[str, Status] = {}
         self.latest: dict[str, str] = {}
@@ -57,11 +58,9 @@ class InMemoryRequestStore:
         self.signatures.add(signature)
         return True
 
-    async def count_hit(self, partner_id: str, window_s: int) -> int:
+    async def admit(self, partner_id: str, per_minute: int) -> float | None:
         self._check()
-        key = f"{partner_id}:{int(time.time() // window_s)}"
-        self.hits[key] = self.hits.get(key, 0) + 1
-        return self.hits[key]
+        return await self.rates.admit(partner_id, per_minute)
 
     async def reserve(self, key: str, fingerprint: str) -> dict[str, Any] | None:
         self._check()

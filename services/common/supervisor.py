@@ -153,27 +153,33 @@ class Supervisor:
 
 
 def describe(error: BaseException) -> str:
-    """The error's type and where it was raised (file:line of the innermost frames), without its message."""
-    frames = traceback.extract_tb(error.__traceback__)[-3:]
+    """The error's type and where it was raised (the innermost frame, and the innermost frame of this project's
+    code when that is another one), without its message."""
+    frames = traceback.extract_tb(error.__traceback__)
+    text = type(error).__name__
+    if frames:
+        ours = next((f for f in reversed(frames) if _ours(f.filename)), None)
+        text += f" at {_frame(frames[-1])}" + (f" via {_frame(ours)}" if ours and ours is not frames[-1] else "")
     cause = error.__cause__ or error.__context__
-    where = " < ".join(f"{_short(f.filename)}:{f.lineno} in {f.name}" for f in reversed(frames))
-    text = f"{type(error).__name__}" + (f" at {where}" if where else "")
     if isinstance(error, RecordFailed) and cause is not None:
         text = f"{describe(cause)} (record {error})"
     return text
+
+
+def _frame(frame: traceback.FrameSummary) -> str:
+    path = Path(frame.filename)
+    return f"{path.relative_to(_ROOT) if _ours(frame.filename) else path.name}:{frame.lineno} in {frame.name}"
+
+
+def _ours(filename: str) -> bool:
+    path = Path(filename)
+    return path.is_relative_to(_ROOT) and "site-packages" not in path.parts
 
 
 def _where(error: BaseException) -> dict[str, Any]:
     if isinstance(error, RecordFailed):
         return {"topic": error.topic, "partition": error.partition, "offset": error.offset}
     return {}
-
-
-def _short(filename: str) -> str:
-    """A path relative to the project (services/..., tests/...), or the bare file name of a library's file."""
-    path = Path(filename)
-    ours = path.is_relative_to(_ROOT) and "site-packages" not in path.parts
-    return str(path.relative_to(_ROOT)) if ours else path.name
 
 
 def _being_cancelled() -> bool:

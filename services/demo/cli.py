@@ -8,12 +8,12 @@ with reason codes. A few businesses then withdraw.
 
 import asyncio
 import json
-import os
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
+import typer
 from aiokafka import AIOKafkaProducer
 
 from services.common import codec, events
@@ -80,8 +80,18 @@ def kafka_export_event(demo: DemoRegistration) -> events.RegistrationSubmitted:
     return event.model_copy(update={"consent": event.consent.model_copy(update={"purposes": purposes})})
 
 
-def main() -> None:
-    accepted, refused, withdrawals = asyncio.run(load(
-        os.environ.get("REGISTRATION_URL", "http://127.0.0.1:8001"),
-        os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"), Topics(os.environ.get("BUURT_TOPIC_PREFIX", ""))))
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def load_demo(registration_url: Annotated[str, typer.Option(envvar="REGISTRATION_URL")] = "http://127.0.0.1:8001",
+              bootstrap: Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS")] = "127.0.0.1:9092",
+              prefix: Annotated[str, typer.Option(envvar="BUURT_TOPIC_PREFIX")] = "",
+              count: Annotated[int, typer.Option(min=10, max=100_000)] = 300) -> None:
+    """Load the demo registrations into a running platform, the way partners send them."""
+    accepted, refused, withdrawals = asyncio.run(load(registration_url, bootstrap, Topics(prefix), count))
     print(f"demo data: {accepted} registrations accepted, {refused} without consent, {withdrawals} withdrawals")
+
+
+def main() -> None:
+    app()

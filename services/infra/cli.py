@@ -9,9 +9,11 @@
 
 import asyncio
 import logging
-import os
 import signal
-import threading
+import subprocess
+import time
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -29,14 +31,14 @@ console = Console()
 @app.command()
 def up() -> None:
     """Start the broker and Redis (fetching and installing what is missing) and create the topics."""
-    broker, redis_node = stack.start_infra(paths.data_dir(), stack.Ports())
+    broker, redis_node = stack.start_infra(paths.data_dir(), stack.Ports.configured())
     console.print(f"Kafka {kafka.KAFKA_VERSION} at {broker.bootstrap}, Redis at {redis_node.url}")
 
 
 @app.command()
 def down() -> None:
     """Stop the broker and Redis started by `up` or `run`."""
-    broker, redis_node = stack.infra_nodes(paths.data_dir(), stack.Ports())
+    broker, redis_node = stack.infra_nodes(paths.data_dir(), stack.Ports.configured())
     for name, stopped in (("Kafka", kafka.stop(broker)), ("Redis", redis_server.stop(redis_node))):
         console.print(f"{name}: {'stopped' if stopped else 'was not running'}")
 
@@ -44,7 +46,7 @@ def down() -> None:
 @app.command()
 def status() -> None:
     """Show whether the broker and Redis run."""
-    broker, redis_node = stack.infra_nodes(paths.data_dir(), stack.Ports())
+    broker, redis_node = stack.infra_nodes(paths.data_dir(), stack.Ports.configured())
     services = (("Kafka", broker.pid_file, broker.bootstrap), ("Redis", redis_node.pid_file, redis_node.url))
     for name, pid_file, where in services:
         pid = process.read_pid(pid_file)
@@ -58,9 +60,9 @@ def fetch() -> None:
 
 
 @app.command()
-def topics(bootstrap: str = typer.Option(os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")),
-           prefix: str = typer.Option(os.environ.get("BUURT_TOPIC_PREFIX", "")),
-           replication_factor: int = typer.Option(1)) -> None:
+def topics(bootstrap: Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS")] = "127.0.0.1:9092",
+           prefix: Annotated[str, typer.Option(envvar="BUURT_TOPIC_PREFIX")] = "",
+           replication_factor: Annotated[int, typer.Option(min=1)] = 1) -> None:
     """Create the platform's topics with their partitions and configs (existing ones are left alone)."""
     created = asyncio.run(create_topics(bootstrap, Topics(prefix), replication_factor))
     console.print(f"created: {', '.join(created) or 'nothing (all topics exist)'}")
@@ -68,47 +70,57 @@ def topics(bootstrap: str = typer.Option(os.environ.get("KAFKA_BOOTSTRAP_SERVERS
 
 @app.command()
 def run(demo: bool = typer.Option(True, help="load demo data on first start")) -> None:
-    """The whole platform locally with demo data; Ctrl-C stops everything it started."""
+    """The whole platform locally with demo data; Ctrl-C (or SIGTERM) stops everything it started."""
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    data, ports = paths.data_dir(), stack.Ports()
+    for stop_request in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # stop in order: the services never outlive us
+        signal.signal(stop_request, signal.default_int_handler)
+    data, ports = paths.data_dir(), stack.Ports.configured()
     console.print("[bold]buurt[/bold]: starting Kafka and Redis …")
     broker, redis_node = stack.start_infra(data, ports)
-    env = stack.service_env(broker, redis_node, data, ports)
-    procs = stack.start_services(env, data / "logs")
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    procs: list[subprocess.Popen[bytes]] = []
     try:
+        env = stack.service_env(broker, redis_node, data, ports)
+        procs = stack.start_services(env, data / "logs")
         stack.wait_healthy([f"http://127.0.0.1:{p}/readyz" for p in (ports.search, ports.registration, ports.consent)],
                            procs, data / "logs")
-        marker = data / "demo-loaded"
-        if demo and not marker.exists():
-            accepted, refused, withdrawn = asyncio.run(load(
-                f"http://127.0.0.1:{ports.registration}", broker.bootstrap, Topics()))
-            marker.write_text(f"{accepted} {refused} {withdrawn}\n")
-            console.print(f"demo data: {accepted} registrations, {refused} without consent (via Kafka), "
-                          f"{withdrawn} withdrawals")
-        _print_urls(ports)
-        while not stopping.wait(1):
-            if any(p.poll() is not None for p in procs):
-                raise InfraError("a service exited; see the logs under .data/logs")
+        _load_demo(demo, data, ports, broker)
+        _print_urls(ports, stack.local_secrets(data)[stack.OPS_TOKEN])
+        while True:
+            time.sleep(1)
+            exited = [name for name, proc in zip(stack.SERVICES, procs, strict=True) if proc.poll() is not None]
+            if exited:
+                raise InfraError(f"{', '.join(exited)} exited; see the logs under {data / 'logs'}")
     except KeyboardInterrupt:
-        pass
+        console.print("\nstopping …")
     finally:
-        console.print("stopping …")
         stack.stop_services(procs)
         kafka.stop(broker)
         redis_server.stop(redis_node)
+    console.print("stopped")
 
 
-def _print_urls(ports: stack.Ports) -> None:
+def _load_demo(demo: bool, data: Path, ports: stack.Ports, broker: kafka.KafkaNode) -> None:
+    marker = data / "demo-loaded"
+    if demo and not marker.exists():
+        accepted, refused, withdrawn = asyncio.run(load(
+            f"http://127.0.0.1:{ports.registration}", broker.bootstrap, Topics()))
+        marker.write_text(f"{accepted} {refused} {withdrawn}\n")
+        console.print(f"demo data: {accepted} registrations, {refused} without consent (via Kafka), "
+                      f"{withdrawn} withdrawals")
+
+
+def _print_urls(ports: stack.Ports, ops_token: str) -> None:
     console.print(f"""
 [bold green]buurt is running[/bold green] (Ctrl-C stops it)
-  search      http://127.0.0.1:{ports.search}/v1/search?lat=51.05&lon=3.72&radius_km=10
+  shoppers    http://127.0.0.1:{ports.search}/?place=9000
+  search      http://127.0.0.1:{ports.search}/v1/search?place=9040%20Sint-Amandsberg&radius_km=10
   search API  http://127.0.0.1:{ports.search}/docs
   partners    http://127.0.0.1:{ports.registration}/docs
   consent     http://127.0.0.1:{ports.consent}/readyz
+  ops         http://127.0.0.1:{ports.search}/ops (user ops, password {ops_token}; this installation only)
+              curl -H 'Authorization: Bearer {ops_token}' http://127.0.0.1:{ports.search}/v1/stats/visitors
   metrics     /metrics on each of the three ports; logs under {paths.data_dir() / 'logs'}
-""")
+""", soft_wrap=True)
 
 
 def main() -> None:

@@ -113,11 +113,13 @@ def format_storage(node: KafkaNode, libs: Path) -> None:
     if (node.home / "logs" / "meta.properties").exists():
         return
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-    subprocess.run(  # noqa: S603 - "--cluster-id=": an id starting with "-" (1 in 64) is not taken for an option
+    formatted = subprocess.run(  # noqa: S603 - "--cluster-id=": an id starting with "-" is not taken for an option
         _java_argv(libs, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c",
                    str(node.config_file)),
-        check=True, stdout=subprocess.DEVNULL,
+        check=False, capture_output=True, text=True,
     )
+    if formatted.returncode != 0:
+        raise InfraError(f"formatting the Kafka storage failed: {formatted.stderr.strip()[-2000:]}")
 
 
 def start(node: KafkaNode, version: str = KAFKA_VERSION, timeout: float = 90.0) -> None:

@@ -1,16 +1,17 @@
-"""Where the local infrastructure keeps its downloads, data and logs (all git-ignored)."""
+"""Where the local infrastructure keeps its downloads, data and logs (all git-ignored; see settings.py)."""
 
-import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from services.infra.settings import REPO_ROOT, InfraSettings
+
+__all__ = ["REPO_ROOT", "cache_dir", "data_dir"]
 
 
 def cache_dir() -> Path:
     """Downloads that survive `make clean` of data: the Kafka jars."""
-    return Path(os.environ.get("BUURT_CACHE_DIR", REPO_ROOT / ".cache"))
+    return InfraSettings().cache_dir
 
 
 def data_dir() -> Path:
     """Broker log dirs, Redis AOF, pid and log files of `make run`; persists across restarts."""
-    return Path(os.environ.get("BUURT_DATA_DIR", REPO_ROOT / ".data"))
+    return InfraSettings().data_dir

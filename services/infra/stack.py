@@ -1,6 +1,7 @@
 """The local platform of `make run`: broker, Redis, topics, the three services and demo data, under one supervisor."""
 
 import asyncio
+import hashlib
 import os
 import signal
 import subprocess
@@ -8,26 +9,35 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_urlsafe
 
 import httpx
+from dotenv import dotenv_values
 
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
 from services.consent.crypto import generate_secrets
 from services.infra import kafka, redis_server
 from services.infra.kafka import InfraError
+from services.infra.settings import InfraSettings
 
 
 @dataclass(frozen=True)
 class Ports:
-    """Default ports, each overridable by its environment variable."""
+    """The ports of the local platform (``configured()``: each overridable by its environment variable)."""
 
-    search: int = int(os.environ.get("SEARCH_PORT", "8000"))
-    registration: int = int(os.environ.get("REGISTRATION_PORT", "8001"))
-    consent: int = int(os.environ.get("CONSENT_WEB_PORT", "8002"))
-    kafka: int = int(os.environ.get("KAFKA_PORT", "9092"))
-    kafka_controller: int = int(os.environ.get("KAFKA_CONTROLLER_PORT", "9093"))
-    redis: int = int(os.environ.get("REDIS_PORT", "6379"))
+    search: int = 8000
+    registration: int = 8001
+    consent: int = 8002
+    kafka: int = 9092
+    kafka_controller: int = 9093
+    redis: int = 6379
+
+    @classmethod
+    def configured(cls) -> "Ports":
+        settings = InfraSettings()
+        return cls(settings.search_port, settings.registration_port, settings.consent_port, settings.kafka_port,
+                   settings.kafka_controller_port, settings.redis_port)
 
 
 def infra_nodes(data: Path, ports: Ports) -> tuple[kafka.KafkaNode, redis_server.RedisNode]:
@@ -46,15 +56,21 @@ def start_infra(data: Path, ports: Ports) -> tuple[kafka.KafkaNode, redis_server
 
 def service_env(broker: kafka.KafkaNode, redis_node: redis_server.RedisNode, data: Path, ports: Ports,
                 ) -> dict[str, str]:
-    return {**os.environ, **local_secrets(data), "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-            "REDIS_URL": redis_node.url, "SEARCH_PORT": str(ports.search),
+    secrets = local_secrets(data)
+    ops_token_hash = hashlib.sha256(secrets.pop(OPS_TOKEN).encode()).hexdigest()
+    return {"SEARCH_OPS_TOKEN_SHA256": ops_token_hash, **os.environ, **secrets,
+            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "REDIS_URL": redis_node.url, "SEARCH_PORT": str(ports.search),
             "REGISTRATION_PORT": str(ports.registration), "CONSENT_WEB_PORT": str(ports.consent)}
 
 
-def local_secrets(data: Path) -> dict[str, str]:
-    """The consent worker's master and signing keys for this installation, generated once (file mode 0600).
+OPS_TOKEN = "BUURT_LOCAL_OPS_TOKEN"  # noqa: S105 - the name of the variable, not a token
 
-    Losing them makes the encrypted audit data unreadable and the checkpoints unverifiable: back the file up.
+
+def local_secrets(data: Path) -> dict[str, str]:
+    """This installation's consent master and signing keys, and a local ops token, generated once (file mode 0600).
+
+    Losing the keys makes the encrypted audit data unreadable and the checkpoints unverifiable: back the file up.
+    The ops token opens /ops and the statistics API of `make run` (production sets SEARCH_OPS_TOKEN_SHA256).
     """
     path = data / "secrets.env"
     if not path.exists():
@@ -62,8 +78,12 @@ def local_secrets(data: Path) -> dict[str, str]:
         data.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(f"CONSENT_MASTER_KEY={master}\nCONSENT_SIGNING_KEY={signing}\n")
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-    return {name: value for name, value in pairs}
+    secrets = {name: value for name, value in dotenv_values(path).items() if value is not None}
+    if OPS_TOKEN not in secrets:  # an installation from before the token
+        secrets[OPS_TOKEN] = token_urlsafe(24)
+        with path.open("a") as file:
+            file.write(f"{OPS_TOKEN}={secrets[OPS_TOKEN]}\n")
+    return secrets
 
 
 SERVICES = ("buurt-registration", "buurt-consent", "buurt-search")
@@ -77,7 +97,9 @@ def start_services(env: dict[str, str], logs: Path, names: tuple[str, ...] = SER
     procs = []
     for name in names:
         with (logs / f"{name}.log").open("ab") as log:
-            procs.append(subprocess.Popen([str(bin_dir / name)], env=env, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
+            # A session of its own: Ctrl-C in the terminal reaches `make run`, which stops the services in order.
+            procs.append(subprocess.Popen([str(bin_dir / name)], env=env, stdout=log,  # noqa: S603
+                                          stderr=subprocess.STDOUT, start_new_session=True))
     return procs
 
 

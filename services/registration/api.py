@@ -14,9 +14,10 @@ from prometheus_client import Counter
 from services.common import events
 from services.common.problems import PROBLEM_JSON, problem
 from services.common.schemas import schema_of
-from services.common.vocabulary import EventType
+from services.common.vocabulary import PLATFORM_ADMIN, EventType
 from services.registration import intake, parsing, service, validation
 from services.registration.deps import (
+    BearerDep,
     PartnerDep,
     PublisherDep,
     SettingsDep,
@@ -109,13 +110,13 @@ async def submit_withdrawal(request: Request, withdrawal: WithdrawalIn, partner:
 
 @router.post("/erasure-requests", status_code=202, response_model=Accepted, responses=WRITE_PROBLEMS)
 async def submit_erasure(request: Request, erasure: ErasureIn, settings: SettingsDep, publisher: PublisherDep,
-                         topics: TopicsDep, store: StoreDep, idempotency_key: IdempotencyKey = None,
-                         authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
+                         topics: TopicsDep, store: StoreDep, credentials: BearerDep,
+                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Erase the consenting person's data: by the submitting partner, or by the platform's DPO (admin token)."""
-    if admin_token_matches(settings, authorization):
-        requester = "platform-admin"
+    if admin_token_matches(settings, credentials):
+        requester = PLATFORM_ADMIN
     else:
-        partner = await authenticated_partner(request, store, settings, authorization,
+        partner = await authenticated_partner(request, store, settings, credentials,
                                               request.headers.get("x-buurt-timestamp"),
                                               request.headers.get("x-buurt-signature"))
         partner.require(EventType.ERASURE_REQUESTED)

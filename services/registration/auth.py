@@ -10,6 +10,8 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
+from fastapi.security import HTTPAuthorizationCredentials
+
 from services.registration.errors import Unauthenticated
 from services.registration.partners import Partner, PartnerRegistry
 
@@ -23,10 +25,10 @@ def sign(secret: bytes, timestamp: str, method: str, path: str, body: bytes) -> 
     return "v1=" + hmac.new(secret, payload, hashlib.sha256).hexdigest()
 
 
-def partner_of(registry: PartnerRegistry, authorization: str | None) -> Partner:
-    if not authorization or not authorization.startswith("Bearer "):
+def partner_of(registry: PartnerRegistry, credentials: HTTPAuthorizationCredentials | None) -> Partner:
+    if credentials is None:
         raise Unauthenticated("missing 'Authorization: Bearer <api key>' header")
-    return registry.by_api_key(authorization.removeprefix("Bearer ").strip())
+    return registry.by_api_key(credentials.credentials)
 
 
 def verify_signature(partner: Partner, headers: Mapping[str, str], method: str, path: str, body: bytes,

@@ -2,10 +2,12 @@
 
 import hashlib
 import hmac
+import math
 import time
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.common.topics import Topics
 from services.registration import auth
@@ -42,18 +44,19 @@ StoreDep = Annotated[RequestStore, Depends(get_store)]
 PublisherDep = Annotated[Publisher, Depends(get_publisher)]
 TopicsDep = Annotated[Topics, Depends(get_topics)]
 
-AuthorizationHeader = Annotated[str | None, Header(description="Bearer <partner API key>")]
+bearer = HTTPBearer(auto_error=False, description="the partner's API key (or, for erasure, the DPO's admin token)")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 TimestampHeader = Annotated[str | None, Header(alias="X-Buurt-Timestamp", description="unix seconds")]
 SignatureHeader = Annotated[str | None, Header(alias="X-Buurt-Signature", description="v1=<hex HMAC-SHA256>")]
 
 
 async def authenticated_partner(
-    request: Request, store: StoreDep, settings: SettingsDep, authorization: AuthorizationHeader = None,
+    request: Request, store: StoreDep, settings: SettingsDep, credentials: BearerDep,
     x_buurt_timestamp: TimestampHeader = None, x_buurt_signature: SignatureHeader = None,
 ) -> Partner:
     """API key, then signature, then replay check, then the partner's rate limit."""
     registry: PartnerRegistry = request.app.state.partners
-    partner = auth.partner_of(registry, authorization)
+    partner = auth.partner_of(registry, credentials)
     body = await request.body()
     signature = auth.verify_signature(partner, request.headers, request.method, request.url.path, body, time.time())
     # A replayed write is refused; a read may repeat (a partner polling a status twice in one second signs the
@@ -61,17 +64,19 @@ async def authenticated_partner(
     if request.method not in SAFE_METHODS and not await store.first_use(f"{partner.id}:{signature}",
                                                                         ttl_s=2 * auth.WINDOW_S + 60):
         raise Unauthenticated("this signature was already used: a replayed request is refused")
-    if await store.count_hit(partner.id, 60) > settings.rate_limit_per_minute:
-        raise RateLimited(f"more than {settings.rate_limit_per_minute} requests per minute", retry_after_s=60)
+    wait_s = await store.admit(partner.id, settings.rate_limit_per_minute)
+    if wait_s is not None:
+        raise RateLimited(f"more than {settings.rate_limit_per_minute} requests in the last minute",
+                          retry_after_s=math.ceil(wait_s))
     return partner
 
 
 PartnerDep = Annotated[Partner, Depends(authenticated_partner)]
 
 
-def admin_token_matches(settings: Settings, authorization: str | None) -> bool:
+def admin_token_matches(settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> bool:
     """Erasure can also be requested by the platform's DPO with the admin token (no partner signature)."""
-    if not settings.admin_token_sha256 or not authorization or not authorization.startswith("Bearer "):
+    if not settings.admin_token_sha256 or credentials is None:
         return False
-    digest = hashlib.sha256(authorization.removeprefix("Bearer ").strip().encode()).hexdigest()
+    digest = hashlib.sha256(credentials.credentials.encode()).hexdigest()
     return hmac.compare_digest(digest, settings.admin_token_sha256.lower())

@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
+from limits.aio.storage import RedisStorage
 from redis.asyncio import Redis
 
 from services.common.observability import configure_logging, health_router
@@ -27,7 +28,9 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     redis = None
     if store is None:
         redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
-        store = RedisRequestStore(redis, settings.redis_prefix)
+        rates = RedisStorage(f"async+{settings.redis_url}", implementation="redispy", wrap_exceptions=True,
+                             key_prefix=f"{settings.redis_prefix}rate", socket_timeout=2, socket_connect_timeout=2)
+        store = RedisRequestStore(redis, settings.redis_prefix, rates)
     request_store = store
     supervisor = Supervisor()
     for name, task in publisher.tasks().items():

@@ -6,6 +6,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from limits import RateLimitItemPerMinute
+from limits.aio.storage import Storage as RateStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -33,8 +37,9 @@ class RequestStore(Protocol):
     async def first_use(self, signature: str, ttl_s: int) -> bool:
         """True the first time a signature is seen within ttl_s."""
 
-    async def count_hit(self, partner_id: str, window_s: int) -> int:
-        """Requests of the partner in the current window, this one included."""
+    async def admit(self, partner_id: str, per_minute: int) -> float | None:
+        """Count one request of the partner against its limit over the last 60 seconds (a moving window, so no
+        burst of twice the limit across a window's edge); None when admitted, else the seconds until it would be."""
 
     async def reserve(self, key: str, fingerprint: str) -> dict[str, Any] | None:
         """Claim an idempotency key; returns the earlier record when the key was used before."""
@@ -57,21 +62,16 @@ class RequestStore(Protocol):
 
 
 class RedisRequestStore:
-    def __init__(self, redis: Redis, prefix: str) -> None:
+    def __init__(self, redis: Redis, prefix: str, rate_storage: RateStorage) -> None:
         self.redis = redis
         self.prefix = prefix
+        self.rates = Rates(rate_storage)
 
     async def first_use(self, signature: str, ttl_s: int) -> bool:
         return bool(await self._call(self.redis.set(f"{self.prefix}sig:{signature}", b"1", nx=True, ex=ttl_s)))
 
-    async def count_hit(self, partner_id: str, window_s: int) -> int:
-        window = int(time.time() // window_s)
-        key = f"{self.prefix}rate:{partner_id}:{window}"
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.incr(key)
-        pipe.expire(key, window_s * 2)
-        count, _ = await self._call(pipe.execute())
-        return int(count)
+    async def admit(self, partner_id: str, per_minute: int) -> float | None:
+        return await self.rates.admit(partner_id, per_minute)
 
     async def reserve(self, key: str, fingerprint: str) -> dict[str, Any] | None:
         record = json.dumps({"fingerprint": fingerprint, "response": None})
@@ -137,6 +137,24 @@ class RedisRequestStore:
             return await awaitable
         except (RedisError, OSError):
             raise StoreUnavailable("the request store is unreachable; retry later") from None
+
+
+class Rates:
+    """Partners' rate limits with the ``limits`` library: a moving window over any of its storages (Redis in the
+    service, memory in the unit tests' fake)."""
+
+    def __init__(self, storage: RateStorage) -> None:
+        self.limiter = MovingWindowRateLimiter(storage)
+
+    async def admit(self, partner_id: str, per_minute: int) -> float | None:
+        limit = RateLimitItemPerMinute(per_minute)
+        try:
+            if await self.limiter.hit(limit, partner_id):
+                return None
+            reset_at, _ = await self.limiter.get_window_stats(limit, partner_id)
+        except (StorageError, RedisError, OSError):
+            raise StoreUnavailable("the request store is unreachable; retry later") from None
+        return max(1.0, reset_at - time.time())
 
 
 def _dump(status: Status) -> str:

@@ -1,6 +1,5 @@
 """HTTP edge of the search API: parse parameters, call the searcher, shape responses and errors."""
 
-import base64
 import csv
 import hashlib
 import hmac
@@ -10,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 
 from services.common import enterprise
 from services.common.events import GEO_MAX_LAT
@@ -116,10 +116,16 @@ async def suggest(searcher: SearcherDep, q: Annotated[str, Query(min_length=1, m
     return await service.suggest(searcher.index, q)
 
 
-async def require_ops(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+ops_bearer = HTTPBearer(auto_error=False, description="the ops token")
+ops_basic = HTTPBasic(auto_error=False, realm="buurt ops", description="any user name, the ops token as password")
+
+
+async def require_ops(request: Request,
+                      bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(ops_bearer)],
+                      basic: Annotated[HTTPBasicCredentials | None, Depends(ops_basic)]) -> None:
     """Ops statistics need the ops token (Bearer, or the password of HTTP Basic for the ops page)."""
     expected = request.app.state.settings.ops_token_sha256
-    token = _token(authorization)
+    token = bearer.credentials if bearer else basic.password if basic else None
     if not expected or token is None or not hmac.compare_digest(
             hashlib.sha256(token.encode()).hexdigest(), expected.lower()):
         raise Unauthorized
@@ -127,20 +133,6 @@ async def require_ops(request: Request, authorization: Annotated[str | None, Hea
 
 class Unauthorized(Exception):
     pass
-
-
-def _token(authorization: str | None) -> str | None:
-    if not authorization:
-        return None
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() == "bearer":
-        return value.strip()
-    if scheme.lower() == "basic":
-        try:
-            return base64.b64decode(value).decode().partition(":")[2]
-        except (ValueError, UnicodeDecodeError):
-            return None
-    return None
 
 
 @router.get("/stats/visitors", dependencies=[Depends(require_ops)],

@@ -6,11 +6,11 @@
 
 import asyncio
 import logging
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import typer
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -103,17 +103,33 @@ def worker_app() -> FastAPI:
     return create_app(settings)
 
 
-def run() -> None:
+cli = typer.Typer(help=__doc__, invoke_without_command=True, no_args_is_help=False, add_completion=False)
+
+
+@cli.callback()
+def serve(context: typer.Context) -> None:
+    """Serve the API and the shoppers' page (SEARCH_HOST:SEARCH_PORT, SEARCH_WORKERS processes)."""
+    if context.invoked_subcommand is not None:
+        return
     settings = get_settings()
     configure_logging("search", settings.log_level)
-    if sys.argv[1:] == ["reindex"]:
-        asyncio.run(_reindex(settings))
-        return
     if settings.workers > 1:  # each worker process builds its own app from the same environment
         uvicorn.run("services.search.main:worker_app", factory=True, workers=settings.workers, host=settings.host,
                     port=settings.port, log_config=None)
     else:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+@cli.command()
+def reindex() -> None:
+    """Rebuild the Redis index from the listings topic, then exit."""
+    settings = get_settings()
+    configure_logging("search", settings.log_level)
+    asyncio.run(_reindex(settings))
+
+
+def run() -> None:
+    cli()
 
 
 async def _reindex(settings: Settings) -> None:

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 
 import pytest
+from limits.aio.storage import RedisStorage
 from redis.asyncio import Redis
 
 from services.common.vocabulary import Reason, SubmissionStatus
@@ -15,8 +16,10 @@ async def store(request: pytest.FixtureRequest, redis_prefix: str) -> AsyncItera
     if request.param == "memory":
         yield InMemoryRequestStore()
         return
-    redis = Redis.from_url(request.getfixturevalue("redis_url"))
-    yield RedisRequestStore(redis, redis_prefix)
+    url = request.getfixturevalue("redis_url")
+    redis = Redis.from_url(url)
+    yield RedisRequestStore(redis, redis_prefix, RedisStorage(f"async+{url}", implementation="redispy",
+                                                              wrap_exceptions=True, key_prefix=f"{redis_prefix}rate"))
     await redis.aclose()
 
 
@@ -26,9 +29,12 @@ async def test_a_signature_is_accepted_once(store: RequestStore) -> None:
     assert await store.first_use("sig-2", 60)
 
 
-async def test_hits_are_counted_per_partner(store: RequestStore) -> None:
-    assert [await store.count_hit("a", 60) for _ in range(3)] == [1, 2, 3]
-    assert await store.count_hit("b", 60) == 1
+async def test_a_partner_is_admitted_up_to_its_limit_then_told_when_to_retry(store: RequestStore) -> None:
+    assert [await store.admit("a", 3) for _ in range(3)] == [None, None, None]
+    wait = await store.admit("a", 3)
+    assert wait is not None
+    assert 1 <= wait <= 60
+    assert await store.admit("b", 3) is None  # each partner has its own window
 
 
 async def test_idempotency_record_lifecycle(store: RequestStore) -> None:
