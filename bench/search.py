@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from bench import loadtools, postgis
 from services.common.topics import Topics
 from services.infra import process
-from services.search.index import ListingIndex
+from services.search.index import RedisListingIndex
 from tests.platform import running_platform
 from tests.search_samples import listing
 
@@ -56,7 +56,7 @@ async def _index(redis_url: str, prefix: str, data: list[Row]) -> int:
     redis = Redis.from_url(redis_url)
     try:
         before = int((await redis.info("memory"))["used_memory"])
-        index = ListingIndex(redis, f"{prefix}idx:")
+        index = RedisListingIndex(redis, f"{prefix}idx:")
         for start in range(0, len(data), 1000):
             await index.apply([(number, listing(number, lat, lon, name=name))
                                for number, name, lat, lon in data[start:start + 1000]])

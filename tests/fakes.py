@@ -1,13 +1,19 @@
 """In-memory fakes of the services' ports, for unit tests only; each runs through the same contract test as its real
 adapter (tests/integration/*_contract.py), so the two cannot drift."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from limits.aio.storage import MemoryStorage
 
+from services.common.categories import CATEGORIES
+from services.common.events import Listing
 from services.common.supervisor import TaskFactory
 from services.registration.errors import BrokerUnavailable, StoreUnavailable
 from services.registration.store import Rates, Status
+from services.search.index import Found, listing_flags, listing_words
+from services.search.query import SearchQuery, distance_km
+from services.search.text import tokens
 
 
 class InMemoryPublisher:
@@ -106,3 +112,59 @@ class InMemoryRequestStore:
 
     async def ready(self) -> bool:
         return not self.down
+
+
+class InMemoryListingIndex:
+    """Same contract as RedisListingIndex (tests/integration/test_listing_index_contract.py)."""
+
+    def __init__(self) -> None:
+        self.listings: dict[str, Listing] = {}
+        self._generation = 0
+
+    async def apply(self, changes: Sequence[tuple[str, Listing | None]]) -> None:
+        latest = dict(changes)
+        for number, listing in latest.items():
+            if listing is None:
+                self.listings.pop(number, None)
+            else:
+                self.listings[number] = listing
+        self._generation += bool(latest)
+
+    async def find(self, query: SearchQuery) -> Found:
+        matches = []
+        for number, listing in self.listings.items():
+            distance = distance_km(query.lat, query.lon, listing.position.lat, listing.position.lon)
+            if distance <= query.radius_km and self._passes(listing, query):
+                matches.append((distance, " ".join(tokens(listing.name)), number, listing))
+        matches.sort(key=lambda m: m[:3])
+        start = (query.page - 1) * query.size
+        page = matches[start:start + query.size]
+        return Found(len(matches), [(listing, distance) for distance, _, _, listing in page])
+
+    @staticmethod
+    def _passes(listing: Listing, query: SearchQuery) -> bool:
+        if query.categories and not set(query.categories) & set(listing.categories):
+            return False
+        words = listing_words(listing)
+        return set(query.flags) <= set(listing_flags(listing)) and all(w in words for w in query.words)
+
+    async def matching(self, words: list[str], limit: int) -> list[str]:
+        return sorted(n for n, listing in self.listings.items() if set(words) <= listing_words(listing))[:limit]
+
+    async def get_many(self, numbers: list[str]) -> list[Listing | None]:
+        return [self.listings.get(number) for number in numbers]
+
+    async def generation(self) -> int:
+        return self._generation
+
+    async def count(self) -> int:
+        return len(self.listings)
+
+    async def category_counts(self) -> dict[str, int]:
+        return {code: sum(code in listing.categories for listing in self.listings.values()) for code in CATEGORIES}
+
+    async def format_current(self) -> bool:
+        return True
+
+    async def clear(self) -> None:
+        self.listings.clear()

@@ -8,7 +8,6 @@ import base64
 import logging
 import shutil
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,14 +143,13 @@ def stop(node: KafkaNode) -> bool:
 
 def wait_ready(bootstrap: str, timeout: float = 90.0, node: KafkaNode | None = None) -> None:
     """Block until the broker answers a metadata request (not merely accepts TCP)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def answers() -> bool:
         if node is not None and process.read_pid(node.pid_file) is None:
             raise InfraError(f"Kafka exited during start-up; see {node.log_file}")
-        if _answers_metadata(bootstrap):
-            return
-        time.sleep(0.5)
-    raise InfraError(f"Kafka at {bootstrap} did not answer within {timeout:.0f}s")
+        return _answers_metadata(bootstrap)
+
+    if not process.until(answers, timeout):
+        raise InfraError(f"Kafka at {bootstrap} did not answer within {timeout:.0f}s")
 
 
 def _answers_metadata(bootstrap: str) -> bool:

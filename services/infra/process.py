@@ -5,7 +5,10 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 
 def read_pid(pid_file: Path) -> int | None:
@@ -94,3 +97,11 @@ def rss_mib(pid: int) -> float:
                if line.startswith("VmRSS:"))
     children = (proc / "task" / str(pid) / "children").read_text().split()
     return round(kib / 1024 + sum(rss_mib(int(child)) for child in children), 1)
+
+
+def until(check: Callable[[], bool], timeout: float, interval: float = 0.5) -> bool:
+    """Poll a check until it holds or the timeout passes; whether it held. An exception of the check ends the wait
+    at once (a process that died is not going to become ready)."""
+    polling = Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(interval),
+                       retry=retry_if_result(lambda ok: not ok), retry_error_callback=lambda _: False)
+    return bool(polling(check))

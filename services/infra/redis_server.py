@@ -1,6 +1,5 @@
 """A local Redis from Debian's `redis-server`, installed with apt-get when missing and we are root."""
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,15 +54,16 @@ def stop(node: RedisNode) -> bool:
 
 
 def wait_ready(url: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
     client = redis.Redis.from_url(url, socket_timeout=1)
+
+    def answers() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+
     try:
-        while time.monotonic() < deadline:
-            try:
-                if client.ping():
-                    return
-            except redis.RedisError:
-                time.sleep(0.2)
+        if not process.until(answers, timeout, interval=0.2):
+            raise InfraError(f"Redis at {url} did not answer within {timeout:.0f}s")
     finally:
         client.close()
-    raise InfraError(f"Redis at {url} did not answer within {timeout:.0f}s")

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from secrets import token_urlsafe
@@ -17,7 +16,7 @@ from dotenv import dotenv_values
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
 from services.consent.crypto import generate_secrets
-from services.infra import kafka, redis_server
+from services.infra import kafka, process, redis_server
 from services.infra.kafka import InfraError
 from services.infra.settings import InfraSettings
 
@@ -104,14 +103,15 @@ def start_services(env: dict[str, str], logs: Path, names: tuple[str, ...] = SER
 
 
 def wait_healthy(urls: list[str], procs: list[subprocess.Popen[bytes]], logs: Path, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
     pending = list(urls)
-    while pending and time.monotonic() < deadline:
+
+    def all_ready() -> bool:
         if any(p.poll() is not None for p in procs):
             raise InfraError(f"a service exited during start-up; see the logs under {logs}")
-        pending = [u for u in pending if not _ok(u)]
-        time.sleep(0.5)
-    if pending:
+        pending[:] = [u for u in pending if not _ok(u)]
+        return not pending
+
+    if not process.until(all_ready, timeout):
         raise InfraError(f"not ready after {timeout:.0f}s: {', '.join(pending)}")
 
 

@@ -1,20 +1,18 @@
 """HTTP edge of the search API: parse parameters, call the searcher, shape responses and errors."""
 
 import csv
-import hashlib
-import hmac
 import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 
 from services.common import enterprise
 from services.common.events import GEO_MAX_LAT
 from services.common.problems import PROBLEM_JSON, problem
-from services.search import service
+from services.search.deps import SearcherDep, StatsDep, require_ops
+from services.search.models import CategoryCount, Hit, SearchResults, Suggestions
 from services.search.query import (
     MAX_RADIUS_KM,
     MAX_SIZE,
@@ -24,22 +22,12 @@ from services.search.query import (
     resolve_place,
     split_place,
 )
-from services.search.service import Searcher, SearchResults
-from services.search.stats import VisitorStats
 
 router = APIRouter(prefix="/v1")
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown", "content": {PROBLEM_JSON: {}}},
     422: {"description": "Invalid parameter (JSON pointer in 'errors')", "content": {PROBLEM_JSON: {}}},
 }
-
-
-async def get_searcher(request: Request) -> Searcher:
-    searcher: Searcher = request.app.state.searcher
-    return searcher
-
-
-SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 
 
 class InvalidParameter(Exception):
@@ -91,7 +79,7 @@ async def search(query: Annotated[SearchQuery, Depends(parse_search)], searcher:
     return Response(await searcher.search(query), media_type="application/json")
 
 
-@router.get("/listings/{enterprise_number}", response_model=service.Hit, responses=PROBLEMS)
+@router.get("/listings/{enterprise_number}", response_model=Hit, responses=PROBLEMS)
 async def listing(enterprise_number: str, searcher: SearcherDep) -> Any:
     """One listing by its enterprise number, in any spelling ('BE 0428.759.497', '0428759497', '428759497')."""
     try:
@@ -105,39 +93,20 @@ async def listing(enterprise_number: str, searcher: SearcherDep) -> Any:
 
 
 @router.get("/categories")
-async def categories(searcher: SearcherDep) -> list[dict[str, Any]]:
+async def categories(searcher: SearcherDep) -> list[CategoryCount]:
     """The category vocabulary with Dutch and French labels and the number of listings in each."""
     return await searcher.categories()
 
 
 @router.get("/suggest")
-async def suggest(searcher: SearcherDep, q: Annotated[str, Query(min_length=1, max_length=60)]) -> dict[str, Any]:
+async def suggest(searcher: SearcherDep, q: Annotated[str, Query(min_length=1, max_length=60)]) -> Suggestions:
     """Type-ahead on listing names, places and categories."""
-    return await service.suggest(searcher.index, q)
-
-
-ops_bearer = HTTPBearer(auto_error=False, description="the ops token")
-ops_basic = HTTPBasic(auto_error=False, realm="buurt ops", description="any user name, the ops token as password")
-
-
-async def require_ops(request: Request,
-                      bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(ops_bearer)],
-                      basic: Annotated[HTTPBasicCredentials | None, Depends(ops_basic)]) -> None:
-    """Ops statistics need the ops token (Bearer, or the password of HTTP Basic for the ops page)."""
-    expected = request.app.state.settings.ops_token_sha256
-    token = bearer.credentials if bearer else basic.password if basic else None
-    if not expected or token is None or not hmac.compare_digest(
-            hashlib.sha256(token.encode()).hexdigest(), expected.lower()):
-        raise Unauthorized
-
-
-class Unauthorized(Exception):
-    pass
+    return await searcher.suggest(q)
 
 
 @router.get("/stats/visitors", dependencies=[Depends(require_ops)],
             responses={401: {"description": "ops credentials missing", "content": {PROBLEM_JSON: {}}}})
-async def visitor_stats(request: Request, start: Annotated[date | None, Query(alias="from")] = None,
+async def visitor_stats(stats: StatsDep, start: Annotated[date | None, Query(alias="from")] = None,
                         end: Annotated[date | None, Query(alias="to")] = None,
                         granularity: Literal["week", "day"] = "week", accept: Annotated[str | None, Header()] = None,
                         ) -> Response:
@@ -147,7 +116,6 @@ async def visitor_stats(request: Request, start: Annotated[date | None, Query(al
     if start > end or (end - start).days > 800:
         return problem(422, "Invalid request", "from must precede to, at most 800 days apart",
                        errors=[{"pointer": "/from", "detail": "from must precede to, at most 800 days apart"}])
-    stats: VisitorStats = request.app.state.stats
     periods = await stats.periods(start, end, granularity)
     rows = [p.__dict__ for p in periods]
     if accept and "text/csv" in accept:

@@ -1,4 +1,4 @@
--- One search, in one round trip (services/search/finder.py explains the steps).
+-- One search, in one round trip (RedisListingIndex.find in services/search/index.py explains the steps).
 -- KEYS: geo, near (temporary), cats (temporary), the category sets, then the flag and word sets.
 -- ARGV: lon, lat, radius_km, start, size, number of category sets, listing key prefix.
 -- Listing hashes are read by key prefix (not declared in KEYS): the index lives on one Redis node.

@@ -22,10 +22,11 @@ from services.common.observability import configure_logging, health_router
 from services.common.problems import install_problem_handlers, problem
 from services.common.supervisor import Supervisor, TaskHandle
 from services.search import consumer
-from services.search.api import InvalidParameter, Unauthorized, router
+from services.search.api import InvalidParameter, router
 from services.search.cache import QueryCache
 from services.search.config import Settings, get_settings
-from services.search.index import ListingIndex
+from services.search.deps import Unauthorized
+from services.search.index import RedisListingIndex
 from services.search.rebuild import rebuild
 from services.search.service import Searcher
 from services.search.stats import VisitorStats
@@ -35,8 +36,8 @@ logger = logging.getLogger(__name__)
 STATIC = Path(pages.__file__).with_name("static")
 
 
-def components(settings: Settings, redis: Redis) -> tuple[ListingIndex, Searcher, VisitorStats]:
-    index = ListingIndex(redis, f"{settings.redis_prefix}idx:")
+def components(settings: Settings, redis: Redis) -> tuple[RedisListingIndex, Searcher, VisitorStats]:
+    index = RedisListingIndex(redis, f"{settings.redis_prefix}idx:")
     stats = VisitorStats(redis, f"{settings.redis_prefix}stats:")
     cache = QueryCache(redis, f"{settings.redis_prefix}cache:", settings.cache_ttl_s)
     return index, Searcher(index, cache, stats), stats

@@ -3,10 +3,9 @@
 import re
 from dataclasses import dataclass
 
-from pydantic import BaseModel
-
 from services.common import places
 from services.common.places import Locality
+from services.search.models import PlaceOut, place_out
 from services.search.text import query_tokens
 
 # The sphere Redis GEO uses, so that our distances and its radius filter agree to the metre.
@@ -17,22 +16,6 @@ MAX_SIZE = 100
 
 class PlaceNotFound(ValueError):
     """A postcode or place name that is not Belgian (or misspelt); the message says which."""
-
-
-class PlaceOut(BaseModel):
-    """The place a search is about, as the service understood it."""
-
-    label: str
-    postcode: str
-    locality: str
-    municipality: str
-    lat: float
-    lon: float
-
-
-def place_out(place: Locality) -> PlaceOut:
-    return PlaceOut(label=place.label, postcode=place.postcode, locality=place.name,
-                    municipality=place.municipality.name, lat=place.lat, lon=place.lon)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from services.common.events import Channels, Listing
 from services.search.config import Settings
-from services.search.index import ListingIndex
+from services.search.index import RedisListingIndex
 from services.search.main import create_app
 from services.search.stats import VisitorStats
 from tests.samples import SPELLINGS
@@ -41,10 +41,10 @@ def seed(client: TestClient, listings: Sequence[Listing | tuple[str, None]]) -> 
 
 async def _apply(client: TestClient, changes: list[Any]) -> None:
     """Apply changes as the listings consumer does, through its own connection to the same index."""
-    app_index: ListingIndex = client.app.state.index  # type: ignore[attr-defined]
+    app_index: RedisListingIndex = client.app.state.index  # type: ignore[attr-defined]
     connection = Redis.from_url(client.app.state.settings.redis_url)  # type: ignore[attr-defined]
     try:
-        await ListingIndex(connection, app_index.keys.prefix).apply(changes)
+        await RedisListingIndex(connection, app_index.keys.prefix).apply(changes)
     finally:
         await connection.aclose()
 

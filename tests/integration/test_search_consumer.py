@@ -6,8 +6,7 @@ from services.common import codec
 from services.common.supervisor import TaskHandle, supervised
 from services.common.topics import Topics
 from services.search import consumer
-from services.search.finder import find
-from services.search.index import ListingIndex
+from services.search.index import RedisListingIndex
 from services.search.query import build_query
 from services.search.rebuild import rebuild
 from tests.kafka_tools import produce
@@ -17,7 +16,7 @@ from tests.search_samples import listing
 async def test_listings_topic_is_projected_into_redis_including_tombstones(
         kafka_bootstrap: str, redis_url: str, redis_prefix: str, topics: Topics) -> None:
     redis = Redis.from_url(redis_url)
-    index = ListingIndex(redis, redis_prefix)
+    index = RedisListingIndex(redis, redis_prefix)
     await produce(kafka_bootstrap, topics.listings, [
         (b"0000000097", codec.encode(listing("0000000097", 51.05, 3.72))),
         (b"0000000196", codec.encode(listing("0000000196", 51.05, 3.73))),
@@ -32,10 +31,10 @@ async def test_listings_topic_is_projected_into_redis_including_tombstones(
     try:
         async with supervised({consumer.TASK: follow}) as supervisor:
             for _ in range(100):
-                if [hit.enterprise_number for hit, _ in (await find(index, query)).hits] == ["0000000097"]:
+                if [hit.enterprise_number for hit, _ in (await index.find(query)).hits] == ["0000000097"]:
                     break
                 await asyncio.sleep(0.2)
-            assert [hit.enterprise_number for hit, _ in (await find(index, query)).hits] == ["0000000097"]
+            assert [hit.enterprise_number for hit, _ in (await index.find(query)).hits] == ["0000000097"]
             assert await index.get_many(["0000000196"]) == [None]
             assert supervisor.handles[consumer.TASK].restarts == 0  # the bad record was skipped, not fatal
     finally:
@@ -51,7 +50,7 @@ async def test_reindex_rebuilds_the_index_from_the_topic_after_redis_lost_it(
         (b"0000000196", None),
     ])
     redis = Redis.from_url(redis_url)
-    index = ListingIndex(redis, redis_prefix)
+    index = RedisListingIndex(redis, redis_prefix)
     try:
         await index.apply([("0000000295", listing("0000000295", 51.0, 3.7))])  # stale: not in the topic
         assert await rebuild(kafka_bootstrap, topics.listings, index) == 1
@@ -67,7 +66,7 @@ async def test_reindex_rebuilds_the_index_from_the_topic_after_redis_lost_it(
 async def test_a_changed_listing_leaves_no_trace_of_its_old_words_and_the_layout_is_marked(
         redis_url: str, redis_prefix: str) -> None:
     redis = Redis.from_url(redis_url)
-    index = ListingIndex(redis, redis_prefix)
+    index = RedisListingIndex(redis, redis_prefix)
     try:
         await index.apply([("0000000097", listing("0000000097", 51.05, 3.72, name="Bakkerij Peeters"))])
         await index.apply([("0000000097", listing("0000000097", 51.05, 3.72, name="Slagerij Peeters",

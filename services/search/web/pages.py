@@ -11,10 +11,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from services.search.api import require_ops
+from services.search.deps import SearcherDep, StatsDep, require_ops
 from services.search.query import PlaceNotFound, build_query, resolve_place, split_place
-from services.search.service import Searcher
-from services.search.stats import Period, VisitorStats
+from services.search.stats import Period
 from services.search.web.i18n import TEXTS
 
 HERE = Path(__file__).parent
@@ -24,13 +23,11 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 async def home(
-    request: Request, lang: str = "nl", place: str = "", q: str = "",
+    request: Request, searcher: SearcherDep, stats: StatsDep, lang: str = "nl", place: str = "", q: str = "",
     radius_km: Annotated[int, Query(ge=1, le=50)] = 10, category: Annotated[list[str] | None, Query()] = None,
     delivery: bool = False, pickup: bool = False, webshop: bool = False, page: Annotated[int, Query(ge=1)] = 1,
 ) -> HTMLResponse:
     lang = lang if lang in TEXTS else "nl"
-    searcher: Searcher = request.app.state.searcher
-    stats: VisitorStats = request.app.state.stats
     await stats.visit(request.client.host if request.client else "", request.headers.get("user-agent", ""),
                       datetime.now(UTC))
     form = {"place": place, "q": q, "radius_km": radius_km, "category": category or [], "delivery": delivery,
@@ -62,8 +59,7 @@ async def home(
 
 
 @router.get("/ops", response_class=HTMLResponse, dependencies=[Depends(require_ops)])
-async def ops(request: Request) -> HTMLResponse:
-    stats: VisitorStats = request.app.state.stats
+async def ops(request: Request, stats: StatsDep) -> HTMLResponse:
     today = datetime.now(UTC).date()
     weeks = await stats.periods(today - timedelta(weeks=11), today, "week")
     context = {"chart": weekly_chart(weeks), "weeks": weeks, "zero": await stats.zero_result_terms(today)}

@@ -1,0 +1,115 @@
+"""One contract for the search index, run against Redis (real) and the in-memory fake (unit tests) alike: what is
+found within a radius, filtered by categories (any of), flags and words (every one, as a prefix), in what order,
+page by page; upserts, tombstones, generations, counts and type-ahead."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from geographiclib.geodesic import Geodesic
+from redis.asyncio import Redis
+
+from services.common.events import Channels
+from services.search.index import ListingIndex, RedisListingIndex
+from services.search.query import SearchQuery, build_query
+from tests.fakes import InMemoryListingIndex
+from tests.search_samples import listing
+
+GENT = (51.0543, 3.7174)
+KORENMARKT, DAMPOORT, ANTWERPEN = "0428759497", "0403019261", "0202239951"
+
+
+@pytest.fixture(params=["redis", "memory"])
+async def index(request: pytest.FixtureRequest, redis_prefix: str) -> AsyncIterator[ListingIndex]:
+    if request.param == "memory":
+        yield InMemoryListingIndex()
+        return
+    redis = Redis.from_url(request.getfixturevalue("redis_url"))
+    yield RedisListingIndex(redis, redis_prefix)
+    await redis.aclose()
+
+
+def query(**overrides: object) -> SearchQuery:
+    arguments: dict[str, object] = {"lat": GENT[0], "lon": GENT[1], "q": None, "radius_km": 5.0, "categories": [],
+                                    "delivery": False, "pickup": False, "webshop": False, "page": 1, "size": 20}
+    return build_query(**{**arguments, **overrides})  # type: ignore[arg-type]
+
+
+def numbers(found: object) -> list[str]:
+    return [item.enterprise_number for item, _ in found.hits]  # type: ignore[attr-defined]
+
+
+async def seed(index: ListingIndex) -> None:
+    await index.apply([
+        (KORENMARKT, listing(KORENMARKT, 51.0547, 3.7219, "Kaasmakerij Van Gent", ("kaas-zuivel",),
+                             channels=Channels(delivery=True))),
+        (DAMPOORT, listing(DAMPOORT, 51.0562, 3.7409, "Hoeve Dampoort", ("hoeveproducten", "streekproducten"),
+                           channels=Channels(pickup=True, webshop="https://hoeve.example.be"))),
+        (ANTWERPEN, listing(ANTWERPEN, 51.2199, 4.4035, "Bakkerij Antwerpen", ("bakker",), municipality="Antwerpen",
+                            postcode="2000")),
+    ])
+
+
+async def test_found_within_the_radius_nearest_first_with_distances(index: ListingIndex) -> None:
+    await seed(index)
+    found = await index.find(query())
+    assert (found.total, numbers(found)) == (2, [KORENMARKT, DAMPOORT])
+    for item, distance in found.hits:  # the WGS84 geodesic as reference; the index measures on a sphere
+        reference = Geodesic.WGS84.Inverse(*GENT, item.position.lat, item.position.lon)["s12"] / 1000
+        assert abs(distance - reference) <= 0.005 * reference
+    assert (await index.find(query(radius_km=40))).total == 2
+    assert (await index.find(query(lat=51.2199, lon=4.4035, radius_km=1))).total == 1
+
+
+async def test_filters_categories_any_of_flags_and_word_prefixes(index: ListingIndex) -> None:
+    await seed(index)
+    assert numbers(await index.find(query(categories=["bakker", "kaas-zuivel"]))) == [KORENMARKT]
+    assert numbers(await index.find(query(pickup=True, webshop=True))) == [DAMPOORT]
+    assert numbers(await index.find(query(delivery=True, pickup=True))) == []
+    assert numbers(await index.find(query(q="hoeve damp"))) == [DAMPOORT]
+    assert numbers(await index.find(query(q="fromage"))) == [KORENMARKT]  # the French label of its category
+    assert numbers(await index.find(query(q="gand"))) == [KORENMARKT, DAMPOORT]  # its municipality, in French
+    assert numbers(await index.find(query(q="bakkerij", lat=51.2, lon=4.4))) == [ANTWERPEN]
+
+
+async def test_equal_distances_are_ordered_by_name_page_by_page(index: ListingIndex) -> None:
+    names = ["Zuivel", "Appel", "Markt", "Bakker", "Kaas"]
+    numbers_ = ["0200000089", "0200000188", "0200000287", "0200000386", "0200000485"]
+    await index.apply([(n, listing(n, GENT[0] + 0.01, GENT[1], name)) for n, name in zip(numbers_, names, strict=True)])
+    pages = [numbers(await index.find(query(size=2, page=page))) for page in (1, 2, 3)]
+    by_name = [n for _, n in sorted(zip(names, numbers_, strict=True))]
+    assert [n for page in pages for n in page] == by_name
+    assert (await index.find(query(size=2, page=3))).total == 5
+
+
+async def test_upserts_replace_tombstones_remove_and_each_change_moves_the_generation(index: ListingIndex) -> None:
+    assert await index.format_current()
+    before = await index.generation()
+    await seed(index)
+    seeded = await index.generation()
+    assert seeded > before
+    await index.apply([(KORENMARKT, listing(KORENMARKT, 51.0547, 3.7219, "Slagerij Van Gent", ("slager",))),
+                       (DAMPOORT, None)])
+    assert await index.generation() > seeded
+    [renamed, removed] = await index.get_many([KORENMARKT, DAMPOORT])
+    assert renamed is not None
+    assert (renamed.name, removed) == ("Slagerij Van Gent", None)
+    assert numbers(await index.find(query(q="kaasmakerij"))) == []  # no trace of the old name
+    assert await index.count() == 2
+    counts = await index.category_counts()
+    assert (counts["slager"], counts["kaas-zuivel"], counts["hoeveproducten"]) == (1, 0, 0)
+    assert await index.format_current()
+
+
+async def test_type_ahead_finds_listings_having_every_word(index: ListingIndex) -> None:
+    await seed(index)
+    assert await index.matching(["hoeve"], 50) == [DAMPOORT]
+    assert sorted(await index.matching(["gent"], 50)) == sorted([KORENMARKT, DAMPOORT])
+    assert await index.matching(["kaas", "gent"], 50) == [KORENMARKT]
+    assert await index.matching(["zzz"], 50) == []
+
+
+async def test_clear_empties_the_index(index: ListingIndex) -> None:
+    await seed(index)
+    await index.clear()
+    assert await index.count() == 0
+    assert (await index.find(query(radius_km=40))).total == 0
