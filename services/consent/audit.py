@@ -28,20 +28,15 @@ _RECORD_NAMESPACE = uuid.UUID("6f0c3a52-7e1b-4b53-9a55-2f1f8a2c9e10")
 
 
 def audit_event_of(outcome: Outcome) -> AuditEvent:
-    """The consent-receipt name of a decision in the audit log."""
+    """The consent-receipt name of a decision in the audit log: the outcome's own word, but for the grant and the
+    decision without effect."""
     match outcome:
         case Outcome.APPROVED:
             return AuditEvent.GRANTED
-        case Outcome.REJECTED:
-            return AuditEvent.REJECTED
-        case Outcome.WITHDRAWN:
-            return AuditEvent.WITHDRAWN
-        case Outcome.ERASED:
-            return AuditEvent.ERASED
-        case Outcome.EXPIRED:
-            return AuditEvent.EXPIRED
         case Outcome.UNCHANGED:
             return AuditEvent.IGNORED
+        case Outcome.REJECTED | Outcome.WITHDRAWN | Outcome.ERASED | Outcome.EXPIRED:
+            return AuditEvent(outcome.value)
         case _:
             assert_never(outcome)
 

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from services.common.dependencies import from_app_state
 from services.common.topics import Topics
 from services.registration import auth
 from services.registration.config import Settings
@@ -17,32 +18,11 @@ from services.registration.partners import Partner, PartnerRegistry
 from services.registration.publisher import Publisher
 from services.registration.store import RequestStore
 
-
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def get_store(request: Request) -> RequestStore:
-    store: RequestStore = request.app.state.store
-    return store
-
-
-async def get_publisher(request: Request) -> Publisher:
-    publisher: Publisher = request.app.state.publisher
-    return publisher
-
-
-async def get_topics(request: Request) -> Topics:
-    topics: Topics = request.app.state.topics
-    return topics
-
-
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[RequestStore, Depends(get_store)]
-PublisherDep = Annotated[Publisher, Depends(get_publisher)]
-TopicsDep = Annotated[Topics, Depends(get_topics)]
+SettingsDep = Annotated[Settings, from_app_state("settings")]
+StoreDep = Annotated[RequestStore, from_app_state("store")]
+PublisherDep = Annotated[Publisher, from_app_state("publisher")]
+TopicsDep = Annotated[Topics, from_app_state("topics")]
 
 bearer = HTTPBearer(auto_error=False, description="the partner's API key (or, for erasure, the DPO's admin token)")
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]

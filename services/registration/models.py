@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, UrlConstraints
 
+from services.common.events import Weekday
 from services.common.vocabulary import Reason, SubmissionStatus
 from services.registration import examples
 
@@ -42,7 +43,7 @@ class ContactIn(InputModel):
 
 
 class OpeningHoursIn(InputModel):
-    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    day: Weekday
     opens: Time
     closes: Time
 

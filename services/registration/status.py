@@ -11,11 +11,11 @@ import logging
 import time
 from typing import assert_never
 
-from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 
 from services.common import codec, events
 from services.common.codec import DecodeError
+from services.common.consuming import follow
 from services.common.supervisor import SKIPPED, RecordFailed, TaskHandle
 from services.common.vocabulary import Outcome, SubmissionStatus
 from services.registration.store import RequestStore, Status
@@ -25,20 +25,12 @@ TASK = "decisions-follower"
 
 
 def status_of(outcome: Outcome) -> SubmissionStatus:
-    """What the partner reads about the event a decision was taken on."""
+    """What the partner reads about the event a decision was taken on: the outcome's own word, but 'listed'."""
     match outcome:
         case Outcome.APPROVED:
             return SubmissionStatus.LISTED
-        case Outcome.REJECTED:
-            return SubmissionStatus.REJECTED
-        case Outcome.WITHDRAWN:
-            return SubmissionStatus.WITHDRAWN
-        case Outcome.ERASED:
-            return SubmissionStatus.ERASED
-        case Outcome.EXPIRED:
-            return SubmissionStatus.EXPIRED
-        case Outcome.UNCHANGED:
-            return SubmissionStatus.UNCHANGED
+        case Outcome.REJECTED | Outcome.WITHDRAWN | Outcome.ERASED | Outcome.EXPIRED | Outcome.UNCHANGED:
+            return SubmissionStatus(outcome.value)
         case _:
             assert_never(outcome)
 
@@ -74,20 +66,12 @@ async def _end_listing(store: RequestStore, status: Status) -> None:
 async def follow_decisions(bootstrap: str, topic: str, group_id: str, store: RequestStore,
                            handle: TaskHandle) -> None:
     """Consume decisions until cancelled; offsets are committed after the statuses are stored."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
-                                auto_offset_reset="earliest", isolation_level="read_committed")
-    await consumer.start()
-    try:
-        while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=500)
-            handle.healthy()
-            for records in batches.values():
-                for record in records:
-                    await apply_record(store, record)
-            if batches:
-                await consumer.commit()
-    finally:
-        await consumer.stop()
+
+    async def apply(records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        for record in records:
+            await apply_record(store, record)
+
+    await follow(bootstrap, topic, group_id, handle, apply)
 
 
 async def apply_record(store: RequestStore, record: ConsumerRecord[bytes, bytes]) -> None:

@@ -10,13 +10,13 @@ offset, and ``/readyz`` names it until it is healthy again.
 
 import logging
 
-from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import Counter
 from redis.exceptions import RedisError, ResponseError
 
 from services.common import codec
 from services.common.codec import DecodeError
+from services.common.consuming import follow
 from services.common.events import Listing
 from services.common.supervisor import SKIPPED, RecordFailed, TaskHandle
 from services.search.index import ListingIndex
@@ -32,21 +32,13 @@ async def run_consumer(bootstrap: str, topic: str, group_id: str, index: Listing
     """Rebuild the index first when it is empty or of an older layout, then follow the topic until cancelled."""
     if (await index.count() == 0 and await index.generation() == 0) or not await index.format_current():
         await rebuild(bootstrap, topic, index)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
-                                auto_offset_reset="earliest", isolation_level="read_committed")
-    await consumer.start()
-    try:
-        while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=1000)
-            handle.healthy()
-            records = [record for part in batches.values() for record in part]
-            changes = [(record, change) for record in records if (change := _change(record)) is not None]
-            if changes:
-                await _apply(index, changes)
-            if batches:
-                await consumer.commit()
-    finally:
-        await consumer.stop()
+
+    async def apply(records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        changes = [(record, change) for record in records if (change := _change(record)) is not None]
+        if changes:
+            await _apply(index, changes)
+
+    await follow(bootstrap, topic, group_id, handle, apply, max_records=1000)
 
 
 async def _apply(index: ListingIndex, changes: list[tuple[ConsumerRecord[bytes, bytes], Change]]) -> None:

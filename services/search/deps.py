@@ -4,32 +4,17 @@ import hashlib
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 
+from services.common.dependencies import from_app_state
 from services.search.config import Settings
 from services.search.service import Searcher
 from services.search.stats import VisitorStats
 
-
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def get_searcher(request: Request) -> Searcher:
-    searcher: Searcher = request.app.state.searcher
-    return searcher
-
-
-async def get_stats(request: Request) -> VisitorStats:
-    stats: VisitorStats = request.app.state.stats
-    return stats
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-SearcherDep = Annotated[Searcher, Depends(get_searcher)]
-StatsDep = Annotated[VisitorStats, Depends(get_stats)]
+SettingsDep = Annotated[Settings, from_app_state("settings")]
+SearcherDep = Annotated[Searcher, from_app_state("searcher")]
+StatsDep = Annotated[VisitorStats, from_app_state("stats")]
 
 ops_bearer = HTTPBearer(auto_error=False, description="the ops token")
 ops_basic = HTTPBasic(auto_error=False, realm="buurt ops", description="any user name, the ops token as password")

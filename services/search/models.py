@@ -1,12 +1,10 @@
 """What the search API answers: public response models, kept apart from the wire events (services/common/events.py)
 so that a change on Kafka is never silently a change of the public API; ``hit()`` maps one to the other."""
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
 from services.common.categories import CATEGORIES
-from services.common.events import Listing
+from services.common.events import Listing, Weekday
 from services.common.places import Locality
 
 
@@ -29,22 +27,26 @@ class PositionOut(BaseModel):
 
 
 class ContactOut(BaseModel):
-    phone: str | None = None
-    email: str | None = None
-    website: str | None = None
+    """How to reach the business: only what it agreed to publish."""
+
+    phone: str | None = Field(None, description="E.164, e.g. +3292234567")
+    email: str | None = Field(None, description="the business's public address")
+    website: str | None = Field(None, description="http(s) URL")
 
 
 class OpeningHoursOut(BaseModel):
-    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-    opens: str
-    closes: str
+    day: Weekday = Field(description="mon … sun")
+    opens: str = Field(description="HH:MM, local time")
+    closes: str = Field(description="HH:MM, local time (24:00 is midnight)")
 
 
 class ChannelsOut(BaseModel):
-    webshop: str | None = None
-    delivery: bool = False
-    pickup: bool = False
-    opening_hours: list[OpeningHoursOut] = []
+    """How shoppers can buy."""
+
+    webshop: str | None = Field(None, description="URL of its webshop")
+    delivery: bool = Field(False, description="delivers at home")
+    pickup: bool = Field(False, description="orders can be picked up")
+    opening_hours: list[OpeningHoursOut] = Field([], description="when the shop is open")
 
 
 class Hit(BaseModel):

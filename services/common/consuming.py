@@ -1,0 +1,31 @@
+"""The loop of a supervised Kafka consumer that projects a topic into a store (the partners' statuses, the search
+index): read committed records, apply them, then commit the offsets, so what was not applied is read again after a
+restart. It reports healthy once it reads; anything its ``apply`` raises ends it, for its supervisor to restart."""
+
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
+
+from services.common.supervisor import TaskHandle
+
+Apply = Callable[[list[ConsumerRecord[bytes, bytes]]], Awaitable[None]]
+
+
+async def follow(bootstrap: str, topic: str, group_id: str, handle: TaskHandle, apply: Apply,
+                 max_records: int = 500) -> None:
+    """Consume ``topic`` in the consumer group until cancelled, calling ``apply`` with each non-empty batch."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
+                                auto_offset_reset="earliest", isolation_level="read_committed")
+    await consumer.start()
+    try:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=max_records)
+            handle.healthy()
+            records = [record for part in batches.values() for record in part]
+            if records:
+                await apply(records)
+            if batches:
+                await consumer.commit()
+    finally:
+        await consumer.stop()
