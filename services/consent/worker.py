@@ -11,8 +11,8 @@ mid-transaction left the worker idle for good). Every poll's transactions also h
 it restarts the worker rather than leaving it silently stuck. After an assignment the committed offsets are read
 again once the previous owners are fenced (see _Rebalance._seek_committed).
 
-Why not faust's ``exactly_once``: with faust-streaming 0.15.3 a SIGKILL during a stream left events decided twice
-(faust-streaming issue #517; measured with the crash test, see docs/architecture.md).
+Why aiokafka transactions rather than a stream framework's exactly-once mode: docs/architecture.md (measured with
+tests/integration/test_consent_crash.py).
 """
 
 import asyncio
