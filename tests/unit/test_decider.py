@@ -1,0 +1,88 @@
+"""The consent worker's pure step, Decider.handle: one input record in, the records of its transaction out."""
+
+import base64
+import json
+
+from services.common import codec, events
+from services.consent import audit, crypto
+from services.consent.decider import MAX_ORIGINAL, PartitionState
+from tests.unit.consent_samples import (
+    NOW,
+    NUMBER,
+    TOPICS,
+    decider,
+    erasure,
+    grant,
+    handle,
+    input_record,
+    on,
+    withdrawal,
+)
+
+
+def test_an_approval_writes_decision_state_listing_key_and_chained_audit_all_keyed_by_the_number() -> None:
+    worker, part = decider(), PartitionState(3)
+    outs = handle(worker, part, grant())
+    assert {out.topic for out in outs} == {TOPICS.decisions, TOPICS.consent_state, TOPICS.listings,
+                                           TOPICS.subject_keys, TOPICS.audit}
+    assert {out.key for out in outs} == {NUMBER.encode()}
+    [listing] = on(outs, TOPICS.listings)
+    assert codec.decode(events.Listing, listing.value).enterprise_number == NUMBER
+    [state] = on(outs, TOPICS.consent_state)
+    [key] = on(outs, TOPICS.subject_keys)
+    assert state.partition == key.partition == 3  # the worker's own changelogs follow the input partition
+    [record] = [codec.decode(events.AuditRecord, out.value) for out in on(outs, TOPICS.audit)]
+    assert (record.partition, record.sequence, record.prev_hash) == (3, 0, audit.GENESIS_HASH)
+    assert part.head == (0, record.hash)
+
+
+def test_the_audit_chain_continues_across_records_and_the_person_is_sealed_with_the_subjects_key() -> None:
+    worker, part = decider(), PartitionState(0)
+    outs = handle(worker, part, grant(), withdrawal(), grant())
+    records = [codec.decode(events.AuditRecord, out.value) for out in on(outs, TOPICS.audit)]
+    assert [r.sequence for r in records] == [0, 1, 2]
+    assert [r.prev_hash for r in records[1:]] == [r.hash for r in records[:-1]]
+    assert all(audit.chain_hash(r) == r.hash for r in records)
+    assert len(on(outs, TOPICS.subject_keys)) == 1  # one data key per subject, reused
+    sealed = records[0].subject_pii
+    assert sealed is not None
+    assert b"griet" not in json.dumps([r.model_dump(mode="json") for r in records]).lower().encode()
+    person = crypto.open_sealed(crypto.unwrap(worker.master_key, part.keys[NUMBER]), NUMBER, sealed)
+    assert json.loads(person)["email"] == "griet.vermeulen@example.be"
+
+
+def test_erasure_destroys_the_subjects_key_with_a_tombstone_and_unlists() -> None:
+    worker, part = decider(), PartitionState(0)
+    handle(worker, part, grant())
+    outs = worker.handle(part, input_record(erasure(), 1), NOW)
+    [key] = on(outs, TOPICS.subject_keys)
+    assert key.value is None
+    assert NUMBER not in part.keys
+    [listing] = on(outs, TOPICS.listings)
+    assert listing.value is None
+
+
+def test_an_undecodable_record_becomes_only_a_dead_letter_with_its_reason_and_a_bounded_copy() -> None:
+    worker, part = decider(), PartitionState(0)
+    huge = b'{"event_type": "registration.submitted", "x": "' + b"a" * (2 * MAX_ORIGINAL) + b'"}'
+    for value, reason in ((None, "empty value"), (b"{not json", "invalid event"), (huge, "original cut")):
+        [dead] = worker.handle(part, input_record(value, 7), NOW)
+        assert dead.topic == TOPICS.dlq
+        letter = codec.decode(events.DeadLetter, dead.value)
+        assert reason in letter.reason
+        assert (letter.source_topic, letter.source_offset) == (TOPICS.submitted, 7)
+        assert base64.b64decode(letter.original) == (value or b"")[:MAX_ORIGINAL]
+    assert part.head == (-1, audit.GENESIS_HASH)  # nothing was decided, nothing chained
+
+
+def test_checkpoints_are_signed_every_n_records_and_for_an_idle_head() -> None:
+    worker, part = decider(checkpoint_every=2), PartitionState(0)
+    outs = handle(worker, part, grant(), withdrawal(), grant())
+    [signed] = [codec.decode(events.AuditCheckpoint, out.value) for out in on(outs, TOPICS.checkpoints)]
+    assert signed.sequence == 1
+    message = events.checkpoint_message(0, 1, signed.hash)
+    assert crypto.verify_signature(signed.public_key, signed.signature, message)
+    idle = worker.idle_checkpoint(part, NOW)
+    assert idle is not None
+    assert codec.decode(events.AuditCheckpoint, idle.value).sequence == 2
+    assert worker.idle_checkpoint(part, NOW) is None  # nothing new since

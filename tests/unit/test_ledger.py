@@ -1,0 +1,78 @@
+"""The auditors' verification, ledger.verify, over a log the decider wrote: it passes untouched, and it finds every
+altered, inserted, dropped, reordered or moved record and every checkpoint that does not match, naming where."""
+
+import json
+
+import pytest
+
+from services.common import codec, events
+from services.common.topic_reader import RawRecord
+from services.consent import crypto, ledger
+from services.consent.decider import PartitionState
+from tests.unit.consent_samples import TOPICS, decider, grant, handle, withdrawal
+
+
+def written(checkpoint_every: int = 3) -> tuple[list[RawRecord], list[events.AuditCheckpoint], str]:
+    """Six decisions on partition 2 as the worker writes them: the raw audit records, checkpoints, public key."""
+    worker = decider(checkpoint_every)
+    outs = handle(worker, PartitionState(2), grant(), withdrawal(), grant(), withdrawal(), grant(), withdrawal())
+    records = [RawRecord(2, offset, out.value) for offset, out in enumerate(o for o in outs if o.topic == TOPICS.audit)]
+    checkpoints = [codec.decode(events.AuditCheckpoint, o.value) for o in outs if o.topic == TOPICS.checkpoints]
+    return records, checkpoints, crypto.public_key_b64(worker.signing_key)
+
+
+def findings(records: list[RawRecord], checkpoints: list[events.AuditCheckpoint], key: str | None) -> list[str]:
+    report = ledger.verify(records, checkpoints, key)
+    return [f"{f.partition}/{f.offset}: {f.problem}" for f in report.findings or []]
+
+
+def test_an_untouched_log_verifies() -> None:
+    records, checkpoints, key = written()
+    report = ledger.verify(records, checkpoints, key)
+    assert report.ok
+    assert (report.records, report.checkpoints, report.unsigned) == (6, 2, 0)
+
+
+def test_an_altered_record_is_found_at_its_offset() -> None:
+    records, checkpoints, key = written()
+    forged = json.loads(records[3].value or b"")
+    forged["decision"] = "approved"
+    records[3] = RawRecord(2, 3, json.dumps(forged).encode())
+    assert findings(records, checkpoints, key)[0].startswith("2/3: altered")
+
+
+@pytest.mark.parametrize("tamper", ["dropped", "inserted", "reordered", "moved"])
+def test_dropped_inserted_reordered_or_moved_records_break_the_chain(tamper: str) -> None:
+    records, checkpoints, key = written()
+    if tamper == "dropped":
+        del records[2]
+    elif tamper == "inserted":
+        records.insert(2, records[4])
+    elif tamper == "reordered":
+        records[2], records[3] = records[3], records[2]
+    else:
+        records[2] = RawRecord(5, records[2].offset, records[2].value)
+    found = findings(records, checkpoints, key)
+    assert found
+    assert any("dropped, inserted or reordered" in f or "moved" in f for f in found), found
+
+
+def test_a_dropped_tail_is_found_by_the_checkpoint_that_has_no_record() -> None:
+    records, checkpoints, key = written()
+    assert any("has no record" in f for f in findings(records[:4], checkpoints, key))
+
+
+def test_a_checkpoint_of_another_key_or_with_a_bad_signature_is_found() -> None:
+    records, checkpoints, key = written()
+    _, other = crypto.generate_secrets()
+    assert any("signed by another key" in f
+               for f in findings(records, checkpoints, crypto.public_key_b64(crypto.signing_key(other))))
+    bad = [checkpoints[0].model_copy(update={"sequence": 1}), *checkpoints[1:]]
+    assert any("bad signature" in f for f in findings(records, bad, key))
+
+
+def test_records_newer_than_the_last_checkpoint_are_counted_as_unsigned() -> None:
+    records, checkpoints, key = written(checkpoint_every=4)
+    report = ledger.verify(records, checkpoints, key)
+    assert report.ok
+    assert report.unsigned == 2
