@@ -1,7 +1,7 @@
 """In-memory fakes of the services' ports, for unit tests only; each runs through the same contract test as its real
 adapter (tests/integration/*_contract.py), so the two cannot drift."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from limits.aio.storage import MemoryStorage
@@ -51,6 +51,7 @@ class InMemoryRequestStore:
         self.statuses: dict[str, Status] = {}
         self.latest: dict[str, str] = {}
         self.seen: dict[tuple[str, str], dict[str, float]] = {}
+        self.forwarders: dict[str, set[str]] = {}
         self.down = False
 
     def _check(self) -> None:
@@ -109,6 +110,14 @@ class InMemoryRequestStore:
         if event_id is not None:
             self.latest[enterprise_number] = event_id
         return self.latest.get(enterprise_number)
+
+    async def add_forwarders(self, enterprise_number: str, partner_ids: Iterable[str]) -> None:
+        self._check()
+        self.forwarders.setdefault(enterprise_number, set()).update(partner_ids)
+
+    async def forwarded_by(self, enterprise_number: str, partner_id: str) -> bool:
+        self._check()
+        return partner_id in self.forwarders.get(enterprise_number, set())
 
     async def ready(self) -> bool:
         return not self.down

@@ -56,12 +56,17 @@ class ConsentingPerson(WireModel):
 
 
 class ConsentEvidence(WireModel):
+    """What demonstrates a consent (GDPR art. 7(1)): for which purposes, when, under which notice, how it was given
+    (a ``vocabulary.ConsentMethod``; text on the wire so that an older value is decided, not dead-lettered), where the
+    partner keeps its own evidence, in which language, by whom."""
+
     purposes: tuple[str, ...]
     given_at: datetime
     notice_version: str
     method: str
     language: str
     person: ConsentingPerson
+    evidence_ref: str | None = Field(None, description="the partner's own reference to its evidence (opaque)")
 
 
 class OpeningHours(WireModel):
@@ -145,9 +150,23 @@ class ExpiryCheck(WireModel):
     enterprise_number: EnterpriseNumber
 
 
-PartnerEvent = Annotated[RegistrationSubmitted | ConsentWithdrawn | ErasureRequested | ExpiryCheck,
+class RequestRefused(WireModel):
+    """The intake refused a partner's request to end a listing (it never forwarded that business): the consent worker
+    records the attempt in the audit log and acts on nothing."""
+
+    schema_version: Literal[1] = 1
+    event_type: Literal[EventType.REQUEST_REFUSED] = EventType.REQUEST_REFUSED
+    event_id: UUID
+    partner_id: str
+    submitted_at: datetime
+    enterprise_number: EnterpriseNumber
+    requested: EventType
+    reason: Reason
+
+
+PartnerEvent = Annotated[RegistrationSubmitted | ConsentWithdrawn | ErasureRequested | ExpiryCheck | RequestRefused,
                          Field(discriminator="event_type")]
-AnyPartnerEvent = RegistrationSubmitted | ConsentWithdrawn | ErasureRequested | ExpiryCheck
+AnyPartnerEvent = RegistrationSubmitted | ConsentWithdrawn | ErasureRequested | ExpiryCheck | RequestRefused
 
 
 class Decision(WireModel):
@@ -162,6 +181,7 @@ class Decision(WireModel):
     reasons: tuple[Reason, ...]
     policy_version: str
     decided_at: datetime
+    event_type: EventType | None = Field(None, description="the type of the event decided (absent before 2026-11-27)")
 
 
 class Listing(WireModel):
@@ -180,9 +200,10 @@ class Listing(WireModel):
 
 
 class AuditRecord(WireModel):
-    """One entry of the hash-chained consent log; never holds personal data in clear."""
+    """One entry of the hash-chained consent log; never holds personal data in clear. A record's hash covers the
+    fields of its own schema version (``AUDIT_FIELDS_SINCE``), so records written before a field was added verify."""
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1, 2] = 2
     record_id: UUID
     partition: int
     sequence: int
@@ -204,6 +225,10 @@ class AuditRecord(WireModel):
     jurisdiction: str = "BE"
     controller: str = "buurt"
     subject_pii: str | None = Field(None, description="the consenting person, AES-GCM encrypted with the subject key")
+    evidence_ref: str | None = Field(None, description="the partner's own reference to its evidence of the consent")
+
+
+AUDIT_FIELDS_SINCE = {2: frozenset({"evidence_ref"})}  # schema version -> the fields it added to AuditRecord
 
 
 class AuditCheckpoint(WireModel):

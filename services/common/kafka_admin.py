@@ -1,19 +1,30 @@
 """Create the platform's topics explicitly and idempotently (no reliance on auto-creation)."""
 
 import logging
+from collections.abc import Iterable
+from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from services.common.topics import ALL, Topics
+from services.common.partners import SEEDED_PARTNERS, ingress_partners
+from services.common.topics import ALL, Topics, TopicSpec, ingress, ingress_dlq
 
 logger = logging.getLogger(__name__)
 
 
+def platform_topics(partners_file: Path = SEEDED_PARTNERS) -> tuple[TopicSpec, ...]:
+    """The platform's topics and the ingress topics of the partners with Kafka access."""
+    return ALL + tuple(spec for partner in ingress_partners(partners_file)
+                       for spec in (ingress(partner), ingress_dlq(partner)))
+
+
 async def create_topics(bootstrap: str, topics: Topics, replication_factor: int = 1,
-                        overrides: dict[str, dict[str, str]] | None = None) -> list[str]:
-    """Create every missing topic with its partitions and configs (``overrides`` by base name, e.g. to shorten
-    retention in tests); returns the names created."""
+                        overrides: dict[str, dict[str, str]] | None = None,
+                        specs: Iterable[TopicSpec] | None = None) -> list[str]:
+    """Create every missing topic (``specs``, by default the platform's: ``platform_topics()``) with its partitions
+    and configs (``overrides`` by base name, e.g. to shorten retention in tests); returns the names created."""
+    specs = platform_topics() if specs is None else tuple(specs)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -21,7 +32,7 @@ async def create_topics(bootstrap: str, topics: Topics, replication_factor: int 
         missing = [
             NewTopic(topics.name(spec), spec.partitions, replication_factor,
                      topic_configs={**spec.configs, **(overrides or {}).get(spec.base, {})})
-            for spec in ALL if topics.name(spec) not in existing
+            for spec in specs if topics.name(spec) not in existing
         ]
         if missing:
             try:

@@ -22,6 +22,7 @@ class PartnerSpec(BaseModel):
     signing_secret: str | None = None
     allowed_events: list[EventType]
     adapter: Literal["vlam", "csv"] | None = None
+    kafka_ingress: bool = False  # writes CloudEvents to its own topic ingress.<partner id>
 
     @field_validator("allowed_events")
     @classmethod
@@ -39,3 +40,8 @@ def load_specs(path: Path) -> dict[str, PartnerSpec]:
 
 def allowed_events(path: Path) -> dict[str, frozenset[EventType]]:
     return {partner_id: frozenset(spec.allowed_events) for partner_id, spec in load_specs(path).items()}
+
+
+def ingress_partners(path: Path) -> list[str]:
+    """The partners with a Kafka ingress topic of their own."""
+    return sorted(partner_id for partner_id, spec in load_specs(path).items() if spec.kafka_ingress)

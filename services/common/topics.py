@@ -39,7 +39,22 @@ SUBJECT_KEYS = TopicSpec("consent.subject-keys", {
     "max.compaction.lag.ms": str(3600 * 1000),
 })
 
-ALL = (SUBMITTED, DECISIONS, LISTINGS, AUDIT, CHECKPOINTS, DLQ, CONSENT_STATE, SUBJECT_KEYS)
+# Which partners forwarded a registration of each business (a JSON list, never shrinking): the consent worker's
+# changelog of it, and what the registration service follows to answer who may end a listing.
+FORWARDERS = TopicSpec("consent.forwarders", {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"})
+
+ALL = (SUBMITTED, DECISIONS, LISTINGS, AUDIT, CHECKPOINTS, DLQ, CONSENT_STATE, SUBJECT_KEYS, FORWARDERS)
+
+
+def ingress(partner_id: str) -> TopicSpec:
+    """Where a partner with Kafka access writes its CloudEvents (and nowhere else: registrations.submitted is
+    buurt's own); its records hold personal data for as long as registrations.submitted does."""
+    return TopicSpec(f"ingress.{partner_id}", dict(SUBMITTED.configs))
+
+
+def ingress_dlq(partner_id: str) -> TopicSpec:
+    """Where that partner reads what its ingress could not take, with the reason."""
+    return TopicSpec(f"ingress.{partner_id}.dlq", dict(DLQ.configs))
 
 
 @dataclass(frozen=True)
@@ -82,3 +97,7 @@ class Topics:
     @property
     def subject_keys(self) -> str:
         return self.name(SUBJECT_KEYS)
+
+    @property
+    def forwarders(self) -> str:
+        return self.name(FORWARDERS)

@@ -17,6 +17,7 @@ class EventType(StrEnum):
     CONSENT_WITHDRAWN = "consent.withdrawn"
     ERASURE_REQUESTED = "erasure.requested"
     EXPIRY_CHECK = "consent.expiry-check"  # the consent worker's own tick, never sent by a partner
+    REQUEST_REFUSED = "request.refused"  # the intake refused a partner's request: recorded, never acted on
 
 
 PLATFORM_ADMIN = "platform-admin"  # the requester of an erasure the platform's DPO sends with the admin token
@@ -39,11 +40,45 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"  # decided, without effect (e.g. a withdrawal dated before the current consent)
 
 
+class ConsentMethod(StrEnum):
+    """How the person gave consent (``consent.method``). Only a clear affirmative act of the person is consent (GDPR
+    art. 4(11) and recital 32; CJEU C-673/17 *Planet49*: a pre-ticked box is not); see ``AFFIRMATIVE``."""
+
+    TICKED_BOX = "ticked-box"  # ticked an unticked box themselves on a web form
+    SIGNED_FORM = "signed-form"  # signed a paper form
+    DOUBLE_OPT_IN = "double-opt-in"  # confirmed through the link in an e-mail sent to them
+    RECORDED_CALL = "recorded-call"  # said yes in a recorded phone call
+    E_SIGNATURE = "e-signature"  # signed electronically (eID, itsme)
+    PRE_TICKED = "pre-ticked"  # left a box ticked in advance: not consent
+    OPT_OUT = "opt-out"  # did not object: not consent
+    IMPLIED = "implied"  # inferred from conduct or silence: not consent
+    TERMS_ACCEPTANCE = "terms-acceptance"  # accepted general terms that include it: not specific, not consent
+
+
+AFFIRMATIVE = frozenset({ConsentMethod.TICKED_BOX, ConsentMethod.SIGNED_FORM, ConsentMethod.DOUBLE_OPT_IN,
+                         ConsentMethod.RECORDED_CALL, ConsentMethod.E_SIGNATURE})
+# How partners' spreadsheets and forms say it, in Dutch and French (the CSV adapter reads these too).
+METHOD_LABELS = {
+    ConsentMethod.TICKED_BOX: {"nl": "zelf aangevinkt", "fr": "case cochée"},
+    ConsentMethod.SIGNED_FORM: {"nl": "ondertekend formulier", "fr": "formulaire signé"},
+    ConsentMethod.DOUBLE_OPT_IN: {"nl": "bevestigd per e-mail", "fr": "confirmé par e-mail"},
+    ConsentMethod.RECORDED_CALL: {"nl": "opgenomen telefoongesprek", "fr": "appel enregistré"},
+    ConsentMethod.E_SIGNATURE: {"nl": "elektronische handtekening", "fr": "signature électronique"},
+    ConsentMethod.PRE_TICKED: {"nl": "vooraf aangevinkt", "fr": "case pré-cochée"},
+    ConsentMethod.OPT_OUT: {"nl": "geen bezwaar gemaakt", "fr": "pas d'opposition"},
+    ConsentMethod.IMPLIED: {"nl": "stilzwijgend", "fr": "tacite"},
+    ConsentMethod.TERMS_ACCEPTANCE: {"nl": "algemene voorwaarden", "fr": "conditions générales"},
+}
+
+
 class Reason(StrEnum):
     """Reason codes of decisions (and of the consent rules the HTTP intake applies as 422 errors)."""
 
     EXPLICIT_CONSENT_LISTING = "explicit_consent_listing"
     CONSENT_MISSING = "consent_missing"
+    CONSENT_NOT_AFFIRMATIVE = "consent_not_affirmative"
+    CONSENT_METHOD_UNKNOWN = "consent_method_unknown"
+    EVIDENCE_REFERENCE_MISSING = "evidence_reference_missing"
     PURPOSE_LISTING_MISSING = "purpose_listing_missing"
     CONSENT_IN_FUTURE = "consent_in_future"
     NOTICE_VERSION_UNKNOWN = "notice_version_unknown"
@@ -55,7 +90,8 @@ class Reason(StrEnum):
     CONSENT_WITHDRAWN = "consent_withdrawn"
     WITHDRAWAL_PREDATES_CURRENT_CONSENT = "withdrawal_predates_current_consent"
     ERASURE_REQUESTED = "erasure_requested"
-    PARTNER_NOT_ALLOWED = "partner_not_allowed"
+    PARTNER_NOT_ALLOWED = "partner_not_allowed"  # the partner may not send this event type at all
+    PARTNER_NOT_ENTITLED = "partner_not_entitled"  # it may, but never forwarded this business
 
 
 class SubmissionStatus(StrEnum):

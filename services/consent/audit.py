@@ -12,6 +12,7 @@ from typing import assert_never
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.common.events import (
+    AUDIT_FIELDS_SINCE,
     AnyPartnerEvent,
     AuditCheckpoint,
     AuditRecord,
@@ -42,7 +43,9 @@ def audit_event_of(outcome: Outcome) -> AuditEvent:
 
 
 def chain_hash(record: AuditRecord) -> str:
-    body = record.model_dump_json(exclude={"hash"}).encode()
+    """SHA-256 over the record's canonical JSON without ``hash`` and without the fields of later schema versions."""
+    later = {name for version, names in AUDIT_FIELDS_SINCE.items() if version > record.schema_version for name in names}
+    body = record.model_dump_json(exclude={"hash", *later}).encode()
     return hashlib.sha256(body).hexdigest()
 
 
@@ -65,7 +68,8 @@ def record_for(event: AnyPartnerEvent, verdict: Verdict, partition: int, sequenc
     if isinstance(event, RegistrationSubmitted) and event.consent is not None:
         consent = event.consent
         evidence = {"purposes": consent.purposes, "notice_version": consent.notice_version,
-                    "collection_method": consent.method, "given_at": consent.given_at, "language": consent.language}
+                    "collection_method": consent.method, "given_at": consent.given_at, "language": consent.language,
+                    "evidence_ref": consent.evidence_ref}
     return seal(AuditRecord(
         record_id=uuid.uuid5(_RECORD_NAMESPACE, f"{event.event_id}"),
         partition=partition, sequence=sequence, prev_hash=prev_hash, hash="", recorded_at=now,

@@ -5,7 +5,6 @@ transaction together with the input offset, so the decision, listing change, aud
 changes commit atomically or not at all.
 """
 
-import base64
 import json
 import uuid
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from prometheus_client import Counter
 
 from services.common import codec, events
 from services.common.codec import DecodeError
+from services.common.dead_letters import dead_letter
 from services.common.topics import Topics
 from services.common.vocabulary import EventType, Outcome
 from services.consent import audit, crypto
@@ -24,8 +24,6 @@ from services.consent.policy import POLICY_VERSION, ConsentState, Verdict, decid
 
 DECISIONS = Counter("buurt_consent_decisions_total", "Decisions taken", ["outcome"])
 DEAD_LETTERS = Counter("buurt_consent_dead_letters_total", "Input records sent to the DLQ")
-MAX_ORIGINAL = 64 * 1024  # bytes of a dead record kept in its dead letter
-MAX_HEADER = 1024
 _DECISION_NAMESPACE = uuid.UUID("0b8e7a4c-51f6-4c1e-8d3e-3f2c9b1a7d42")
 
 
@@ -44,6 +42,7 @@ class PartitionState:
     partition: int
     states: dict[str, ConsentState] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # enterprise number -> wrapped data key
+    forwarders: dict[str, frozenset[str]] = field(default_factory=dict)  # number -> partners that registered it
     head: tuple[int, str] = (-1, audit.GENESIS_HASH)  # sequence and hash of the last audit record
     signed: int = -1  # sequence of the last signed checkpoint (after a restore: unknown, signed again)
 
@@ -62,17 +61,30 @@ class Decider:
             event = codec.decode_partner_event(record.value)
         except DecodeError as exc:
             DEAD_LETTERS.inc()
-            return [Out(self.topics.dlq, record.key or b"", codec.encode(_dead_letter(record, exc.reason, now)))]
+            letter = dead_letter(record.topic, record.partition, record.offset, record.value, record.headers,
+                                 exc.reason, now)
+            return [Out(self.topics.dlq, record.key or b"", codec.encode(letter))]
         number = events.enterprise_number_of(event)
-        verdict = decide(event, part.states.get(number), now, self.allowed_events, self.validity)
+        verdict = decide(event, part.states.get(number), now, self.allowed_events, self.validity,
+                         part.forwarders.get(number, frozenset()))
         if isinstance(event, events.ExpiryCheck) and verdict.outcome is Outcome.UNCHANGED:
             return []  # a routine check that found nothing to do is not a decision
         DECISIONS.labels(verdict.outcome).inc()
         key = codec.key(number)
         outs = [Out(self.topics.decisions, key, codec.encode(_decision(event, number, verdict, now)))]
         outs += self._state_changes(part, event, number, verdict, now)
+        outs += self._forwarder(part, event, number)
         outs += self._audit(part, event, number, verdict, now)
         return outs
+
+    def _forwarder(self, part: PartitionState, event: events.AnyPartnerEvent, number: str) -> list[Out]:
+        """A partner that forwards a registration of a business may later end its listing (whatever the decision)."""
+        known = part.forwarders.get(number, frozenset())
+        if not isinstance(event, events.RegistrationSubmitted) or event.partner_id in known:
+            return []
+        part.forwarders[number] = known | {event.partner_id}
+        return [Out(self.topics.forwarders, codec.key(number), dump_forwarders(part.forwarders[number]),
+                    part.partition)]
 
     def _state_changes(self, part: PartitionState, event: events.AnyPartnerEvent, number: str, verdict: Verdict,
                        now: datetime) -> list[Out]:
@@ -149,6 +161,14 @@ def load_state(raw: bytes) -> ConsentState:
                         datetime.fromisoformat(data["given_at"]) if data.get("given_at") else None)
 
 
+def dump_forwarders(partners: frozenset[str]) -> bytes:
+    return json.dumps(sorted(partners)).encode()
+
+
+def load_forwarders(raw: bytes) -> frozenset[str]:
+    return frozenset(json.loads(raw))
+
+
 def _dump_state(state: ConsentState) -> bytes:
     return json.dumps({"status": state.status, "event_time": state.event_time.isoformat(),
                        "given_at": state.given_at.isoformat() if state.given_at else None}).encode()
@@ -158,7 +178,8 @@ def _decision(event: events.AnyPartnerEvent, number: str, verdict: Verdict, now:
     return events.Decision(
         event_id=uuid.uuid5(_DECISION_NAMESPACE, str(event.event_id)), source_event_id=event.event_id,
         partner_id=event.partner_id, enterprise_number=number,
-        outcome=verdict.outcome, reasons=verdict.reasons, policy_version=POLICY_VERSION, decided_at=now)
+        outcome=verdict.outcome, reasons=verdict.reasons, policy_version=POLICY_VERSION, decided_at=now,
+        event_type=event.event_type)
 
 
 def _listing(event: events.RegistrationSubmitted, now: datetime) -> events.Listing:
@@ -167,16 +188,3 @@ def _listing(event: events.RegistrationSubmitted, now: datetime) -> events.Listi
         enterprise_number=business.enterprise_number, name=business.name, address=business.address,
         position=business.position, categories=business.categories, contact=business.contact,
         channels=business.channels, partner_id=event.partner_id, listed_at=now)
-
-
-def _dead_letter(record: InputRecord, reason: str, now: datetime) -> events.DeadLetter:
-    # Kept whole, a record near the broker's 1 MB limit would grow past it in base64 and its dead letter could
-    # never be written: the partition would be stuck.
-    value = record.value or b""
-    if len(value) > MAX_ORIGINAL:
-        reason += f" (original cut to its first {MAX_ORIGINAL} of {len(value)} bytes)"
-    return events.DeadLetter(
-        source_topic=record.topic, source_partition=record.partition, source_offset=record.offset, reason=reason,
-        original=base64.b64encode(value[:MAX_ORIGINAL]).decode(),
-        headers={name: value.decode(errors="replace")[:MAX_HEADER] for name, value in record.headers[:20]},
-        failed_at=now)

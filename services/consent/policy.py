@@ -16,10 +16,11 @@ from services.common.events import (
     ErasureRequested,
     ExpiryCheck,
     RegistrationSubmitted,
+    RequestRefused,
 )
 from services.common.vocabulary import PLATFORM_ADMIN, EventType, Outcome, Reason
 
-POLICY_VERSION = "2026-11.3"
+POLICY_VERSION = "2026-11.4"  # the versions and what each changed: docs/auditors.md
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,18 @@ class Verdict:
 
 
 def decide(event: AnyPartnerEvent, state: ConsentState | None, now: datetime,
-           allowed_events: Mapping[str, frozenset[EventType]], validity: timedelta) -> Verdict:
+           allowed_events: Mapping[str, frozenset[EventType]], validity: timedelta,
+           forwarders: frozenset[str] = frozenset()) -> Verdict:
+    """``forwarders``: the partners that forwarded a registration of this business, the only ones (with the
+    platform's operator) who may end its listing."""
     if isinstance(event, ExpiryCheck):
         return _expiry(state, now, validity)
+    if isinstance(event, RequestRefused):  # refused by the intake: recorded, nothing else
+        return Verdict(Outcome.REJECTED, (event.reason,), None)
     if not _allowed(event, allowed_events):
         return Verdict(Outcome.REJECTED, (Reason.PARTNER_NOT_ALLOWED,), None)
+    if isinstance(event, ConsentWithdrawn | ErasureRequested) and not _entitled(event.partner_id, forwarders):
+        return Verdict(Outcome.REJECTED, (Reason.PARTNER_NOT_ENTITLED,), None)
     if isinstance(event, ConsentWithdrawn):
         return _unlist(Outcome.WITHDRAWN, Reason.CONSENT_WITHDRAWN, event.withdrawn_at, state)
     if isinstance(event, ErasureRequested):
@@ -58,8 +66,12 @@ def decide(event: AnyPartnerEvent, state: ConsentState | None, now: datetime,
 
 def _allowed(event: AnyPartnerEvent, allowed_events: Mapping[str, frozenset[EventType]]) -> bool:
     if event.partner_id == PLATFORM_ADMIN:
-        return isinstance(event, ErasureRequested)
+        return isinstance(event, ConsentWithdrawn | ErasureRequested)
     return event.event_type in allowed_events.get(event.partner_id, frozenset())
+
+
+def _entitled(partner_id: str, forwarders: frozenset[str]) -> bool:
+    return partner_id == PLATFORM_ADMIN or partner_id in forwarders
 
 
 def _registration(event: RegistrationSubmitted, state: ConsentState | None, now: datetime,

@@ -1,7 +1,8 @@
-"""Restoring partitions' state on assignment: consent states and subject keys from their compacted changelogs, the
-audit chain head from the last record of the same partition of consent.audit. One consumer reads all assigned
-partitions together (read_committed: aborted transactions never count)."""
+"""Restoring partitions' state on assignment: consent states, subject keys and forwarding partners from their
+compacted changelogs, the audit chain head from the last record of the same partition of consent.audit. One consumer
+reads all assigned partitions together (read_committed: aborted transactions never count)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -11,7 +12,7 @@ from services.common import codec, events
 from services.common.codec import DecodeError
 from services.common.topics import Topics
 from services.consent.audit import chain_hash
-from services.consent.decider import PartitionState, load_state
+from services.consent.decider import PartitionState, load_forwarders, load_state
 
 Records = dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
 
@@ -22,12 +23,16 @@ async def restore_partitions(bootstrap: str, topics: Topics, partitions: list[in
                                 isolation_level="read_committed", auto_offset_reset="earliest")
     await consumer.start()
     try:
-        changelogs = [TopicPartition(t, p) for t in (topics.consent_state, topics.subject_keys) for p in partitions]
+        loaders: dict[str, Callable[[PartitionState], tuple[dict[str, Any], Callable[[bytes], Any]]]] = {
+            topics.consent_state: lambda part: (part.states, load_state),
+            topics.subject_keys: lambda part: (part.keys, bytes.decode),
+            topics.forwarders: lambda part: (part.forwarders, load_forwarders),
+        }
+        changelogs = [TopicPartition(t, p) for t in loaders for p in partitions]
         for tp, records in (await _read(consumer, {tp: None for tp in changelogs})).items():
-            part = restored[tp.partition]
-            table = part.states if tp.topic == topics.consent_state else part.keys
+            table, load = loaders[tp.topic](restored[tp.partition])
             for record in records:
-                _apply(table, tp.topic == topics.consent_state, record)
+                _apply(table, load, record)
         for partition, head in (await _audit_heads(consumer, topics.audit, partitions)).items():
             restored[partition].head = head
         return restored
@@ -35,12 +40,12 @@ async def restore_partitions(bootstrap: str, topics: Topics, partitions: list[in
         await consumer.stop()
 
 
-def _apply(table: dict[str, Any], is_state: bool, record: ConsumerRecord[bytes, bytes]) -> None:
+def _apply(table: dict[str, Any], load: Callable[[bytes], Any], record: ConsumerRecord[bytes, bytes]) -> None:
     key = (record.key or b"").decode()
     if record.value is None:
         table.pop(key, None)
     else:
-        table[key] = load_state(record.value) if is_state else record.value.decode()
+        table[key] = load(record.value)
 
 
 async def _read(consumer: AIOKafkaConsumer, starts: dict[TopicPartition, int | None]) -> Records:

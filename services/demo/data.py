@@ -9,6 +9,8 @@ from faker import Faker
 
 from services.common.enterprise import with_check_digits
 from services.common.places import localities
+from services.common.vocabulary import ConsentMethod
+from services.registration.adapters import VLAM_METHODS
 
 PARTNER_CATEGORIES = {
     "unizo-winkelhier": ["speciaalzaak", "boeken", "kleding", "bloemen", "diensten", "bakker"],
@@ -21,6 +23,10 @@ SHOP_WORDS = {"hoeveproducten": "Hoeve", "bakker": "Bakkerij", "slager": "Slager
               "groenten-fruit": "Fruitbedrijf", "bloemen": "Bloemen", "boeken": "Boekhandel", "drank": "Brouwerij",
               "automaat": "Hoeveautomaat", "streekproducten": "Streekwinkel"}
 # Demo positions cluster around a few cities so the README's example query (Gent, 10 km) shows plenty.
+# Partners collect consent in these ways (every one a clear affirmative act; see vocabulary.AFFIRMATIVE).
+METHODS = (ConsentMethod.TICKED_BOX, ConsentMethod.TICKED_BOX, ConsentMethod.DOUBLE_OPT_IN, ConsentMethod.SIGNED_FORM,
+           ConsentMethod.RECORDED_CALL)
+VLAM_CODES = {method.value: code for code, method in VLAM_METHODS.items()}
 HOTSPOTS = ["9000", "2000", "3000", "8000", "1000", "3500", "8500", "9300", "2800", "4000", "5000", "7000"]
 
 
@@ -63,7 +69,8 @@ def generate(count: int = 300, seed: int = 2020) -> list[DemoRegistration]:
             "consent": {
                 "purposes": ["listing"] if consented else ["newsletter"],
                 "given_at": (now - timedelta(days=rng.randint(1, 300))).isoformat(),
-                "notice_version": "2020-04", "method": "web-form", "language": "nl",
+                "notice_version": "2020-04", "method": METHODS[i % len(METHODS)].value,
+                "evidence_ref": f"{partner}/{2020_000 + i}", "language": "nl",
                 "person": {"name": fake.name(), "email": fake.email(), "role": "zaakvoerder"},
             },
         }
@@ -83,7 +90,8 @@ def as_vlam(body: dict[str, Any]) -> dict[str, Any]:
         "contact": {"telefoon": contact.get("phone"), "website": contact.get("website")},
         "toestemming_koopinjebuurt": "listing" in consent["purposes"],
         "toestemming": {"datum": consent["given_at"], "versie": consent["notice_version"],
-                        "methode": consent["method"], "taal": consent["language"],
+                        "methode": VLAM_CODES[consent["method"]], "referentie": consent["evidence_ref"],
+                        "taal": consent["language"],
                         "persoon": {"naam": consent["person"]["name"], "email": consent["person"]["email"],
                                     "functie": consent["person"]["role"]}},
     }

@@ -7,15 +7,27 @@
 
 import csv
 import io
+from types import MappingProxyType
 from typing import Any
 
+from services.common.text import fold
+from services.common.vocabulary import METHOD_LABELS, ConsentMethod
 from services.registration.errors import InvalidField
 
 CSV_COLUMNS = (
     "enterprise_number", "name", "street", "number", "postcode", "municipality", "lat", "lon", "categories",
     "phone", "email", "website", "webshop", "delivery", "pickup", "consent_listing", "consent_given_at",
-    "notice_version", "consent_method", "language", "person_name", "person_email", "person_role",
+    "notice_version", "consent_method", "consent_evidence_ref", "language", "person_name", "person_email",
+    "person_role",
 )
+# The marketing board's own codes for how consent was given (its field toestemming.methode).
+VLAM_METHODS = MappingProxyType({
+    "aangevinkt": ConsentMethod.TICKED_BOX, "ondertekend-formulier": ConsentMethod.SIGNED_FORM,
+    "dubbele-opt-in": ConsentMethod.DOUBLE_OPT_IN, "telefonisch-opgenomen": ConsentMethod.RECORDED_CALL,
+    "e-handtekening": ConsentMethod.E_SIGNATURE, "vooraf-aangevinkt": ConsentMethod.PRE_TICKED,
+    "geen-bezwaar": ConsentMethod.OPT_OUT, "stilzwijgend": ConsentMethod.IMPLIED,
+    "algemene-voorwaarden": ConsentMethod.TERMS_ACCEPTANCE,
+})
 MAX_CSV_ROWS = 1000
 _YES = {"1", "true", "yes", "ja", "oui", "y", "j"}
 
@@ -58,11 +70,32 @@ def from_vlam(record: dict[str, Any]) -> dict[str, Any]:
         "consent": _present({
             "purposes": ["listing"] if record.get("toestemming_koopinjebuurt") is True else ["none"],
             "given_at": toestemming.get("datum"), "notice_version": toestemming.get("versie"),
-            "method": toestemming.get("methode"), "language": toestemming.get("taal", "nl"),
+            "method": _vlam_method(toestemming.get("methode")), "evidence_ref": toestemming.get("referentie"),
+            "language": toestemming.get("taal", "nl"),
             "person": _present({"name": persoon.get("naam"), "email": persoon.get("email"),
                                 "role": persoon.get("functie")}),
         }),
     })
+
+
+def _vlam_method(code: Any) -> str | None:
+    """The vocabulary's value for the board's code; an unknown code is the partner's error, never a default."""
+    if code in (None, ""):
+        return None
+    if not isinstance(code, str) or code.strip().lower() not in VLAM_METHODS:
+        raise InvalidField(f"unknown toestemming.methode; the board's codes are {', '.join(VLAM_METHODS)}",
+                           "/toestemming/methode")
+    return VLAM_METHODS[code.strip().lower()].value
+
+
+def csv_method(text: str) -> str:
+    """A spreadsheet's method cell: the vocabulary's value, or its Dutch or French label ('zelf aangevinkt',
+    'case cochée'); anything else is passed on as written, for the validation to name."""
+    wanted = fold(text)
+    for method, labels in METHOD_LABELS.items():
+        if wanted in {method.value, *(fold(label) for label in labels.values())}:
+            return method.value
+    return text
 
 
 def csv_rows(text: str) -> list[dict[str, str]]:
@@ -115,7 +148,8 @@ def from_csv_row(row: dict[str, str]) -> dict[str, Any]:
         "consent": _present({
             "purposes": ["listing"] if value.get("consent_listing", "").lower() in _YES else ["none"],
             "given_at": value.get("consent_given_at"), "notice_version": value.get("notice_version"),
-            "method": value.get("consent_method"), "language": value.get("language"),
+            "method": csv_method(value.get("consent_method", "")), "evidence_ref": value.get("consent_evidence_ref"),
+            "language": value.get("language"),
             "person": _present({"name": value.get("person_name"), "email": value.get("person_email"),
                                 "role": value.get("person_role")}),
         }),

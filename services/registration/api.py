@@ -4,11 +4,13 @@ Bulk endpoints (batch, CloudEvents, CSV uploads) live in bulk.py.
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import Counter
 
 from services.common import events
@@ -98,37 +100,49 @@ async def submit_registration(request: Request, partner: PartnerDep, publisher: 
 
 
 @router.post("/withdrawals", status_code=202, response_model=Accepted, responses=WRITE_PROBLEMS)
-async def submit_withdrawal(request: Request, withdrawal: WithdrawalIn, partner: PartnerDep, publisher: PublisherDep,
-                            topics: TopicsDep, store: StoreDep, idempotency_key: IdempotencyKey = None,
-                            ) -> JSONResponse:
-    """Withdraw a business's consent; it leaves the directory within seconds of the decision."""
-    partner.require(EventType.CONSENT_WITHDRAWN)
-    return await accept_once(
-        request, partner, idempotency_key, store,
-        lambda: intake.build_withdrawn(withdrawal, partner.id, uuid.uuid4(), datetime.now(UTC)), publisher, topics)
+async def submit_withdrawal(request: Request, withdrawal: WithdrawalIn, settings: SettingsDep, publisher: PublisherDep,
+                            topics: TopicsDep, store: StoreDep, credentials: BearerDep,
+                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Withdraw a business's consent; it leaves the directory within seconds of the decision. By a partner that
+    forwarded a registration of the business, or by the platform's operator (admin token) for any business."""
+    requester = await requester_of(request, settings, store, credentials, EventType.CONSENT_WITHDRAWN)
+    return await _end_listing(request, requester, idempotency_key, publisher, topics, store,
+                              lambda: intake.build_withdrawn(withdrawal, requester, uuid.uuid4(), datetime.now(UTC)))
 
 
 @router.post("/erasure-requests", status_code=202, response_model=Accepted, responses=WRITE_PROBLEMS)
 async def submit_erasure(request: Request, erasure: ErasureIn, settings: SettingsDep, publisher: PublisherDep,
                          topics: TopicsDep, store: StoreDep, credentials: BearerDep,
                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    """Erase the consenting person's data: by the submitting partner, or by the platform's DPO (admin token)."""
+    """Erase the consenting person's data: by a partner that forwarded a registration of the business, or by the
+    platform's DPO (admin token)."""
+    requester = await requester_of(request, settings, store, credentials, EventType.ERASURE_REQUESTED)
+    return await _end_listing(request, requester, idempotency_key, publisher, topics, store,
+                              lambda: intake.build_erasure(erasure, requester, uuid.uuid4(), datetime.now(UTC)))
+
+
+async def requester_of(request: Request, settings: SettingsDep, store: StoreDep,
+                       credentials: HTTPAuthorizationCredentials | None, event_type: EventType) -> str:
+    """The platform's operator (admin token, no signature), or the authenticated partner allowed this event type."""
     if admin_token_matches(settings, credentials):
-        requester = PLATFORM_ADMIN
-    else:
-        partner = await authenticated_partner(request, store, settings, credentials,
-                                              request.headers.get("x-buurt-timestamp"),
-                                              request.headers.get("x-buurt-signature"))
-        partner.require(EventType.ERASURE_REQUESTED)
-        requester = partner.id
+        return PLATFORM_ADMIN
+    partner = await authenticated_partner(request, store, settings, credentials,
+                                          request.headers.get("x-buurt-timestamp"),
+                                          request.headers.get("x-buurt-signature"))
+    partner.require(event_type)
+    return partner.id
+
+
+async def _end_listing(request: Request, requester: str, key: str | None, publisher: PublisherDep,
+                       topics: TopicsDep, store: StoreDep, build: Callable[[], events.AnyPartnerEvent],
+                       ) -> JSONResponse:
     body = await request.body()
 
     async def produce() -> tuple[int, dict[str, Any]]:
-        event = intake.build_erasure(erasure, requester, uuid.uuid4(), datetime.now(UTC))
-        return await accept(event, publisher, topics, store)
+        return await accept(build(), publisher, topics, store)
 
     status, payload = await service.idempotent(
-        store, requester, idempotency_key, service.fingerprint(request.method, request.url.path, body), produce)
+        store, requester, key, service.fingerprint(request.method, request.url.path, body), produce)
     return JSONResponse(payload, status_code=status)
 
 
@@ -181,5 +195,5 @@ def install_error_handlers(app: FastAPI, retry_after_s: int) -> None:
             headers = {"Retry-After": str(getattr(exc, "retry_after_s", 60))}
         elif exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
-        extra = {"errors": [{"pointer": e.pointer, "detail": e.detail} for e in exc.errors]} if exc.errors else {}
+        extra = {"errors": [e.as_json() for e in exc.errors]} if exc.errors else {}
         return problem(exc.status, exc.title, exc.detail, type_=exc.type_, headers=headers, **extra)

@@ -9,34 +9,34 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, assert_never
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.common import events
-from services.common.vocabulary import EventType, ItemStatus
+from services.common.vocabulary import EventType, ItemStatus, Reason
 from services.registration import adapters, examples, intake, parsing, service
 from services.registration.api import WRITE_PROBLEMS, IdempotencyKey
 from services.registration.cloudevents_in import (
     BATCH,
     STRUCTURED,
-    PartnerCloudEvent,
     for_partner,
     parse_batch,
     parse_structured,
 )
+from services.registration.cloudevents_intake import accept_cloudevent
 from services.registration.deps import PartnerDep, PublisherDep, SettingsDep, StoreDep, TopicsDep
 from services.registration.errors import (
     BrokerUnavailable,
-    FieldError,
     Forbidden,
     InvalidField,
     InvalidFields,
+    NotEntitled,
     UnsupportedMedia,
 )
-from services.registration.models import Accepted, ErasureIn, WithdrawalIn
+from services.registration.models import Accepted
 from services.registration.partners import Partner
 
 router = APIRouter(prefix="/v1")
@@ -132,6 +132,8 @@ async def submit_cloudevents(request: Request, partner: PartnerDep, publisher: P
 def _single_outcome(result: service.ItemResult) -> JSONResponse:
     """A structured CloudEvent is answered like the single-event endpoints: 202, 422 or 503."""
     if result.status is ItemStatus.REJECTED:
+        if any(e.code == Reason.PARTNER_NOT_ENTITLED for e in result.errors):
+            raise NotEntitled
         raise InvalidFields(result.errors)
     if result.status is ItemStatus.UNAVAILABLE:
         raise BrokerUnavailable("the event log did not acknowledge the write; retry later")
@@ -147,36 +149,7 @@ async def _one_cloudevent(index: int, element: Any, partner: Partner, publisher:
         raise
     except InvalidField as exc:
         return service.ItemResult(index, ItemStatus.REJECTED, errors=exc.errors)
-    build = _cloudevent_builder(cloud, partner, max_km)
-
-    async def produce() -> tuple[int, dict[str, Any]]:
-        built = service.build_or_errors(build)
-        [result] = await service.publish_items([built], publisher, topics, store)
-        return (503 if result.status is ItemStatus.UNAVAILABLE else 200), result.as_json()
-
-    print_ = service.fingerprint("CE", cloud.event_type, json.dumps(cloud.data, sort_keys=True, default=str).encode())
-    _, body = await service.idempotent(store, partner.id, f"ce:{cloud.id}", print_, produce)
-    return service.ItemResult(index, ItemStatus(body["status"]), body.get("id"),
-                              [FieldError(e["pointer"], e["detail"]) for e in body.get("errors", [])])
-
-
-def _cloudevent_builder(cloud: PartnerCloudEvent, partner: Partner, max_km: float,
-                        ) -> Callable[[], events.AnyPartnerEvent]:
-    now = datetime.now(UTC)
-    event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"/partners/{partner.id}/events/{cloud.id}")
-    match cloud.event_type:
-        case EventType.REGISTRATION_SUBMITTED:
-            return lambda: intake.build_submitted(parsing.registration(cloud.data, partner), partner.id, event_id, now,
-                                                  max_km)
-        case EventType.CONSENT_WITHDRAWN:
-            return lambda: intake.build_withdrawn(parsing.validated(WithdrawalIn, cloud.data), partner.id, event_id,
-                                                  now)
-        case EventType.ERASURE_REQUESTED:
-            return lambda: intake.build_erasure(parsing.validated(ErasureIn, cloud.data), partner.id, event_id, now)
-        case EventType.EXPIRY_CHECK:  # for_partner() refused it: no partner may send the worker's own tick
-            raise Forbidden("consent.expiry-check is the consent worker's own event")
-        case _:
-            assert_never(cloud.event_type)
+    return await accept_cloudevent(index, cloud, partner, publisher, topics, store, max_km)
 
 
 CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"},

@@ -1,4 +1,5 @@
-"""CloudEvents 1.0 input (structured and batch JSON), parsed with the `cloudevents` SDK.
+"""CloudEvents 1.0 input (structured and batch JSON over HTTP; binary and structured over Kafka), parsed with the
+`cloudevents` SDK.
 
 Event types: ``be.buurt.<event type>.v1`` for each partner event type (``be.buurt.registration.submitted.v1``,
 ``be.buurt.consent.withdrawn.v1``, ``be.buurt.erasure.requested.v1``); ``source`` must be
@@ -7,10 +8,13 @@ endpoint (or the partner's native format when it has an adapter).
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cloudevents.core.base import BaseCloudEvent
+from cloudevents.core.bindings import kafka
+from cloudevents.core.bindings.kafka import KafkaMessage
 from cloudevents.core.formats.json import JSONFormat
 
 from services.common.vocabulary import PARTNER_EVENT_TYPES, EventType, cloudevent_type
@@ -33,6 +37,15 @@ def parse_structured(raw: bytes | str) -> BaseCloudEvent:
     try:
         return JSONFormat().read(None, raw)
     except Exception as exc:  # noqa: BLE001 - the SDK raises assorted errors for malformed envelopes
+        raise InvalidField(f"not a valid CloudEvent: {type(exc).__name__}", "") from None
+
+
+def parse_kafka(headers: Sequence[tuple[str, bytes]], key: bytes | None, value: bytes | None) -> BaseCloudEvent:
+    """A CloudEvent from a Kafka record, in binary mode (``ce_`` headers, ``data`` in the value) or structured mode
+    (``content-type: application/cloudevents+json``), as the CloudEvents Kafka protocol binding has it."""
+    try:
+        return kafka.from_kafka_event(KafkaMessage(headers=dict(headers), key=key, value=value or b""))
+    except Exception as exc:  # noqa: BLE001 - the SDK raises assorted errors for malformed records
         raise InvalidField(f"not a valid CloudEvent: {type(exc).__name__}", "") from None
 
 

@@ -23,13 +23,23 @@ class Settings(CommonSettings):
     max_bulk_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="batches, CloudEvents batches, CSV uploads")
     rate_limit_per_minute: int = Field(1200, ge=1, description="requests per partner per minute")
     admin_token_sha256: str | None = Field(None, description="SHA-256 of the admin bearer token for erasure")
-    consume_decisions: bool = Field(True, description="follow registrations.decisions to serve statuses")
+    consume_decisions: bool = Field(True, description="follow registrations.decisions (statuses) and "
+                                                      "consent.forwarders (who may end a listing)")
+    consume_ingress: bool = Field(True, description="take the partners' Kafka ingress topics (ingress.<partner>)")
     max_km_from_postcode: float = Field(10.0, gt=0, description="how far a position may lie from the localities "
                                                                 "of its address's postcode")
 
     @property
     def status_group_id(self) -> str:
         return f"{self.topic_prefix}buurt-registration-status"
+
+    @property
+    def ingress_group_id(self) -> str:
+        return f"{self.topic_prefix}buurt-registration-ingress"
+
+    @property
+    def forwarders_group_id(self) -> str:
+        return f"{self.topic_prefix}buurt-registration-forwarders"
 
 
 @lru_cache

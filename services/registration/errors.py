@@ -7,6 +7,10 @@ from dataclasses import dataclass
 class FieldError:
     pointer: str
     detail: str
+    code: str | None = None  # the reason code, where the consent rules give one
+
+    def as_json(self) -> dict[str, str]:
+        return {"pointer": self.pointer, "detail": self.detail, **({"code": self.code} if self.code else {})}
 
 
 class RegistrationError(Exception):
@@ -44,6 +48,16 @@ class Forbidden(RegistrationError):
     status = 403
     title = "Forbidden"
     type_ = "/problems/forbidden"
+
+
+class NotEntitled(Forbidden):
+    """A request to end the listing of a business the partner never forwarded (it reveals nothing about the
+    business: the same answer whether it exists, is listed, or was forwarded by others)."""
+
+    def __init__(self) -> None:
+        super().__init__("a partner may withdraw or erase only the businesses it registered; the platform's operator "
+                         "handles any other request (docs/partners.md)")
+        self.errors = [FieldError("/enterprise_number", self.detail, "partner_not_entitled")]
 
 
 class NotFound(RegistrationError):

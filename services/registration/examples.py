@@ -12,7 +12,7 @@ REGISTRATION: dict[str, Any] = {
     "channels": {"pickup": True, "delivery": False,
                  "opening_hours": [{"day": "sat", "opens": "09:00", "closes": "12:00"}]},
     "consent": {"purposes": ["listing"], "given_at": "2026-11-20T10:00:00+01:00", "notice_version": "2020-04",
-                "method": "web-form", "language": "nl",
+                "method": "ticked-box", "evidence_ref": "winkelhier-form-2026-004711", "language": "nl",
                 "person": {"name": "Griet Vermeulen", "email": "griet@example.be", "role": "zaakvoerder"}},
     "verification": {"method": "member-file", "verified_at": "2026-11-20T11:00:00+01:00"},
 }
@@ -21,6 +21,6 @@ ERASURE: dict[str, Any] = {"enterprise_number": "0428759497", "requested_at": "2
 CLOUDEVENT: dict[str, Any] = {"specversion": "1.0", "id": "wh-2026-000123", "source": "/partners/unizo-winkelhier",
               "type": "be.buurt.consent.withdrawn.v1", "datacontenttype": "application/json", "data": WITHDRAWAL}
 CSV = ("enterprise_number;name;street;number;postcode;municipality;categories;consent_listing;consent_given_at;"
-       "notice_version;consent_method;language;person_name;person_email\n"
-       "0428759497;Bakkerij Claes;Veldstraat;3;9000;Gent;bakker;ja;2026-11-20T10:00:00+01:00;2020-04;paper;nl;"
-       "An Claes;an@example.be\n")
+       "notice_version;consent_method;consent_evidence_ref;language;person_name;person_email\n"
+       "0428759497;Bakkerij Claes;Veldstraat;3;9000;Gent;bakker;ja;2026-11-20T10:00:00+01:00;2020-04;"
+       "ondertekend formulier;map 2026/17;nl;An Claes;an@example.be\n")

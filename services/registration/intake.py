@@ -79,12 +79,13 @@ def _consent(consent: ConsentIn, now: datetime) -> events.ConsentEvidence:
     checks.raise_if_any()
     evidence = events.ConsentEvidence(
         purposes=tuple(p.lower() for p in consent.purposes), given_at=consent.given_at,
-        notice_version=consent.notice_version, method=consent.method, language=consent.language,
+        notice_version=consent.notice_version, method=consent.method.value, language=consent.language,
+        evidence_ref=consent.evidence_ref,
         person=events.ConsentingPerson(name=consent.person.name, email=str(email), role=consent.person.role),
     )
     findings = consent_findings(evidence, now)
     if findings:
-        raise InvalidFields([FieldError(f.pointer, f.message) for f in findings])
+        raise InvalidFields([FieldError(f.pointer, f.message, f.code.value) for f in findings])
     return evidence
 
 

@@ -10,11 +10,11 @@ from redis.asyncio import Redis
 
 from services.common.observability import configure_logging, health_router
 from services.common.problems import install_problem_handlers
-from services.common.supervisor import Supervisor, TaskHandle
-from services.registration import api, bulk, status
+from services.common.supervisor import Supervisor, TaskFactory, TaskHandle
+from services.registration import api, bulk, forwarders, ingress, status
 from services.registration.config import Settings, get_settings
 from services.registration.limits import BodyLimit
-from services.registration.partners import PartnerRegistry
+from services.registration.partners import Partner, PartnerRegistry
 from services.registration.publisher import KafkaPublisher, Publisher
 from services.registration.store import RedisRequestStore, RequestStore
 
@@ -42,6 +42,15 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
 
         supervisor.add(status.TASK, follow)
 
+        async def follow_forwarders(handle: TaskHandle) -> None:
+            await forwarders.follow_forwarders(settings.kafka_bootstrap_servers, settings.topics.forwarders,
+                                               settings.forwarders_group_id, request_store, handle)
+
+        supervisor.add(forwarders.TASK, follow_forwarders)
+    registry = PartnerRegistry.from_file(settings.partners_file)
+    for partner in registry.with_kafka_ingress() if settings.consume_ingress else []:
+        supervisor.add(ingress.task_name(partner), _ingress_task(partner, settings, publisher, request_store))
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await publisher.start()
@@ -58,7 +67,7 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
                   description="Intake for partner platforms: registrations, withdrawals, erasure requests. "
                               "Authentication and signing: see docs/partners.md.")
     app.state.settings = settings
-    app.state.partners = PartnerRegistry.from_file(settings.partners_file)
+    app.state.partners = registry
     app.state.publisher = publisher
     app.state.store = request_store
     app.state.topics = settings.topics
@@ -71,6 +80,14 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, bulk_limit=settings.max_bulk_bytes,
                        bulk_paths=BULK_PATHS)
     return app
+
+
+def _ingress_task(partner: Partner, settings: Settings, publisher: Publisher, store: RequestStore) -> TaskFactory:
+    async def take(handle: TaskHandle) -> None:
+        await ingress.follow_ingress(partner, settings.kafka_bootstrap_servers, settings.topics,
+                                     settings.ingress_group_id, publisher, store, settings.max_km_from_postcode, handle)
+
+    return take
 
 
 def run() -> None:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, UrlConstraints
 
 from services.common.events import Weekday
-from services.common.vocabulary import Reason, SubmissionStatus
+from services.common.vocabulary import ConsentMethod, Reason, SubmissionStatus
 from services.registration import examples
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -15,6 +15,7 @@ Url = Annotated[HttpUrl, UrlConstraints(max_length=500, allowed_schemes=["http",
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
 NumberText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 Time = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-4]):[0-5]\d$")]
+EvidenceRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^@]+$")]
 
 
 class InputModel(BaseModel):
@@ -67,7 +68,12 @@ class ConsentIn(InputModel):
     purposes: list[ShortText] = Field(min_length=1, max_length=10, description="must include 'listing'")
     given_at: AwareDatetime
     notice_version: ShortText = Field(description="version of the privacy notice shown, e.g. '2020-04'")
-    method: ShortText = Field(description="how consent was collected, e.g. 'web-form', 'paper', 'phone'")
+    method: ConsentMethod = Field(description=(
+        "how the person gave consent; only a clear affirmative act is consent: ticked-box, signed-form, double-opt-in, "
+        "recorded-call, e-signature (pre-ticked, opt-out, implied and terms-acceptance are refused)"))
+    evidence_ref: EvidenceRef = Field(description=(
+        "where the partner keeps its own evidence of this consent, e.g. its form submission id (opaque; no personal "
+        "data)"))
     language: Annotated[str, StringConstraints(pattern=r"^(nl|fr|de|en)$")]
     person: PersonIn
 

@@ -19,6 +19,7 @@ class Partner:
     signing_secret: bytes
     allowed_events: frozenset[EventType]
     adapter: str | None = None
+    kafka_ingress: bool = False
 
     def require(self, event_type: EventType) -> None:
         if event_type not in self.allowed_events:
@@ -38,7 +39,7 @@ def _load_partner(partner_id: str, spec: PartnerSpec, environ: dict[str, str]) -
         raise ValueError(f"partner {partner_id} has no signing secret ({_env_name(partner_id, 'SIGNING_SECRET')})")
     return Partner(id=partner_id, name=spec.name, key_hashes=tuple(h.strip().lower() for h in hashes),
                    signing_secret=secret.encode(), allowed_events=frozenset(spec.allowed_events),
-                   adapter=spec.adapter)
+                   adapter=spec.adapter, kafka_ingress=spec.kafka_ingress)
 
 
 class PartnerRegistry:
@@ -64,3 +65,6 @@ class PartnerRegistry:
 
     def get(self, partner_id: str) -> Partner | None:
         return self._partners.get(partner_id)
+
+    def with_kafka_ingress(self) -> list[Partner]:
+        return [partner for partner in self._partners.values() if partner.kafka_ingress]

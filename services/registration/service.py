@@ -11,14 +11,24 @@ from prometheus_client import Counter
 
 from services.common import codec, events
 from services.common.topics import Topics
-from services.common.vocabulary import ItemStatus, SubmissionStatus
-from services.registration.errors import BrokerUnavailable, Conflict, FieldError, RegistrationError, StoreUnavailable
+from services.common.vocabulary import PLATFORM_ADMIN, ItemStatus, Reason, SubmissionStatus
+from services.registration.errors import (
+    BrokerUnavailable,
+    Conflict,
+    FieldError,
+    NotEntitled,
+    RegistrationError,
+    StoreUnavailable,
+)
 from services.registration.publisher import Publisher
 from services.registration.store import RequestStore, Status
 
 logger = logging.getLogger(__name__)
 ACCEPTED = Counter("buurt_registration_events_accepted_total", "Partner events durably accepted",
                    ["partner", "event_type"])
+UNENTITLED = Counter("buurt_registration_unentitled_requests_total",
+                     "Requests to end a listing from a partner that never forwarded the business (refused, audited)",
+                     ["partner", "event_type"])
 MAX_BATCH = 1000
 
 
@@ -36,14 +46,31 @@ class ItemResult:
         if self.id:
             body["id"] = self.id
         if self.errors:
-            body["errors"] = [{"pointer": e.pointer, "detail": e.detail} for e in self.errors]
+            body["errors"] = [e.as_json() for e in self.errors]
         return body
 
 
 async def publish(event: events.AnyPartnerEvent, publisher: Publisher, topics: Topics, store: RequestStore) -> None:
-    """Durably publish (raises BrokerUnavailable), then record the submission as received for its partner."""
+    """Check the partner's authority, durably publish (raises BrokerUnavailable), then record the submission as
+    received for its partner."""
+    await authorize(event, publisher, topics, store)
     await _publish_only(event, publisher, topics)
     await _record_received(store, [event])
+
+
+async def authorize(event: events.AnyPartnerEvent, publisher: Publisher, topics: Topics, store: RequestStore) -> None:
+    """A partner may end only the listing of a business it forwarded a registration of; the platform's operator may
+    end any. A refusal is published first (the consent worker records it in the audit log), then NotEntitled."""
+    if not isinstance(event, events.ConsentWithdrawn | events.ErasureRequested) or event.partner_id == PLATFORM_ADMIN:
+        return
+    if await store.forwarded_by(event.enterprise_number, event.partner_id):
+        return
+    refused = events.RequestRefused(event_id=event.event_id, partner_id=event.partner_id,
+                                    submitted_at=event.submitted_at, enterprise_number=event.enterprise_number,
+                                    requested=event.event_type, reason=Reason.PARTNER_NOT_ENTITLED)
+    await _publish_only(refused, publisher, topics)
+    UNENTITLED.labels(event.partner_id, event.event_type).inc()
+    raise NotEntitled
 
 
 async def _publish_only(event: events.AnyPartnerEvent, publisher: Publisher, topics: Topics) -> None:
@@ -52,10 +79,15 @@ async def _publish_only(event: events.AnyPartnerEvent, publisher: Publisher, top
 
 
 async def _record_received(store: RequestStore, accepted: list[events.AnyPartnerEvent]) -> None:
+    """Their 'received' status, and the partners of the registrations among them as forwarders (the consent
+    worker's record of forwarders, followed into the store, catches up with any write lost here)."""
     statuses = {str(e.event_id): Status(e.partner_id, events.enterprise_number_of(e), SubmissionStatus.RECEIVED,
                                         updated_at=e.submitted_at.timestamp()) for e in accepted}
     try:
         await store.put_received(statuses)
+        for event in accepted:
+            if isinstance(event, events.RegistrationSubmitted):
+                await store.add_forwarders(event.business.enterprise_number, [event.partner_id])
     except StoreUnavailable:
         # The events are durable; their status appears once the decision arrives. Never report them as failed.
         logger.warning("statuses not recorded", extra={"events": len(statuses)})
@@ -71,7 +103,10 @@ async def publish_items(built: list[events.AnyPartnerEvent | list[FieldError]], 
         if isinstance(item, list):
             return ItemResult(index, ItemStatus.REJECTED, errors=item)
         try:
+            await authorize(item, publisher, topics, store)
             await _publish_only(item, publisher, topics)
+        except NotEntitled as refused:
+            return ItemResult(index, ItemStatus.REJECTED, errors=refused.errors)
         except BrokerUnavailable:
             return ItemResult(index, ItemStatus.UNAVAILABLE,
                               errors=[FieldError("", "the event log is unavailable; retry")])

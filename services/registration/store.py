@@ -3,6 +3,7 @@ status of each submission. A port with its Redis adapter (the unit tests' fake: 
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -58,6 +59,10 @@ class RequestStore(Protocol):
     async def latest_registration(self, enterprise_number: str, event_id: str | None = None) -> str | None:
         """Remember (when event_id is given) or recall the latest listed registration of a business."""
 
+    async def add_forwarders(self, enterprise_number: str, partner_ids: Iterable[str]) -> None:
+        """Remember partners that forwarded a registration of the business (the set never shrinks)."""
+
+    async def forwarded_by(self, enterprise_number: str, partner_id: str) -> bool: ...
     async def ready(self) -> bool: ...
 
 
@@ -127,6 +132,15 @@ class RedisRequestStore:
             return event_id
         raw = await self._call(self.redis.get(key))
         return raw.decode() if isinstance(raw, bytes) else raw
+
+    async def add_forwarders(self, enterprise_number: str, partner_ids: Iterable[str]) -> None:
+        partners = list(partner_ids)
+        if partners:
+            await self._call(self.redis.sadd(f"{self.prefix}forwarders:{enterprise_number}", *partners))
+
+    async def forwarded_by(self, enterprise_number: str, partner_id: str) -> bool:
+        return bool(await self._call(self.redis.sismember(f"{self.prefix}forwarders:{enterprise_number}",
+                                                          partner_id)))
 
     async def ready(self) -> bool:
         return bool(await self.redis.ping())

@@ -23,7 +23,7 @@ from tests.samples import registration_body, signed
 
 def client_for(bootstrap: str, redis_url: str, topics: Topics, **overrides: Any) -> TestClient:
     settings = Settings(kafka_bootstrap_servers=bootstrap, redis_url=redis_url, topic_prefix=topics.prefix,
-                        redis_prefix=f"{topics.prefix}reg:", consume_decisions=False,
+                        redis_prefix=f"{topics.prefix}reg:", consume_decisions=False, consume_ingress=False,
                         rate_limit_per_minute=100_000, **overrides)
     return TestClient(create_app(settings))
 

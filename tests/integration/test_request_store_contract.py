@@ -64,3 +64,14 @@ async def test_a_received_status_never_overwrites_a_decision_that_arrived_first(
                               "e3": Status("p", "0428759497", SubmissionStatus.RECEIVED, (), 1.0)})
     assert await store.get_status("e2") == listed
     assert (await store.get_status("e3")) == Status("p", "0428759497", SubmissionStatus.RECEIVED, (), 1.0)
+
+
+async def test_forwarding_partners_are_remembered_per_business(store: RequestStore) -> None:
+    assert not await store.forwarded_by("0428759497", "unizo-winkelhier")
+    await store.add_forwarders("0428759497", ["unizo-winkelhier"])
+    await store.add_forwarders("0428759497", ["gemeenten", "unizo-winkelhier"])
+    await store.add_forwarders("0428759497", [])
+    assert await store.forwarded_by("0428759497", "unizo-winkelhier")
+    assert await store.forwarded_by("0428759497", "gemeenten")
+    assert not await store.forwarded_by("0428759497", "nsz-koopvanuitjekot")
+    assert not await store.forwarded_by("0403019261", "unizo-winkelhier")

@@ -27,11 +27,12 @@ def decider(checkpoint_every: int = 100) -> Decider:
 
 
 def grant(given_at: datetime = NOW - 3 * DAY, purposes: tuple[str, ...] = ("listing",),
-          number: str = NUMBER) -> events.RegistrationSubmitted:
+          number: str = NUMBER, **consent: object) -> events.RegistrationSubmitted:
+    """A registration as it arrives on Kafka (past the intake's checks: any method, any evidence)."""
     event = build_submitted(RegistrationIn.model_validate(registration_body(number)), PARTNER, uuid.uuid4(), NOW)
     assert event.consent is not None
     return event.model_copy(update={"consent": event.consent.model_copy(
-        update={"given_at": given_at, "purposes": purposes})})
+        update={"given_at": given_at, "purposes": purposes, **consent})})
 
 
 def withdrawal(at: datetime = NOW) -> events.ConsentWithdrawn:

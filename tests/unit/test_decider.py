@@ -4,8 +4,9 @@ import base64
 import json
 
 from services.common import codec, events
+from services.common.dead_letters import MAX_ORIGINAL
 from services.consent import audit, crypto
-from services.consent.decider import MAX_ORIGINAL, PartitionState
+from services.consent.decider import PartitionState
 from tests.unit.consent_samples import (
     NOW,
     NUMBER,
@@ -24,13 +25,15 @@ def test_an_approval_writes_decision_state_listing_key_and_chained_audit_all_key
     worker, part = decider(), PartitionState(3)
     outs = handle(worker, part, grant())
     assert {out.topic for out in outs} == {TOPICS.decisions, TOPICS.consent_state, TOPICS.listings,
-                                           TOPICS.subject_keys, TOPICS.audit}
+                                           TOPICS.subject_keys, TOPICS.forwarders, TOPICS.audit}
     assert {out.key for out in outs} == {NUMBER.encode()}
     [listing] = on(outs, TOPICS.listings)
     assert codec.decode(events.Listing, listing.value).enterprise_number == NUMBER
     [state] = on(outs, TOPICS.consent_state)
     [key] = on(outs, TOPICS.subject_keys)
-    assert state.partition == key.partition == 3  # the worker's own changelogs follow the input partition
+    [forwarders] = on(outs, TOPICS.forwarders)
+    assert state.partition == key.partition == forwarders.partition == 3  # changelogs follow the input partition
+    assert json.loads(forwarders.value or b"") == ["unizo-winkelhier"]
     [record] = [codec.decode(events.AuditRecord, out.value) for out in on(outs, TOPICS.audit)]
     assert (record.partition, record.sequence, record.prev_hash) == (3, 0, audit.GENESIS_HASH)
     assert part.head == (0, record.hash)

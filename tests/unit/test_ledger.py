@@ -2,6 +2,7 @@
 altered, inserted, dropped, reordered or moved record and every checkpoint that does not match, naming where."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,15 @@ def test_records_newer_than_the_last_checkpoint_are_counted_as_unsigned() -> Non
     report = ledger.verify(records, checkpoints, key)
     assert report.ok
     assert report.unsigned == 2
+
+
+def test_records_written_before_a_field_was_added_still_verify() -> None:
+    # Two records as the version of 2026-11-26 wrote them (schema 1, before evidence_ref): a golden file.
+    lines = (Path(__file__).with_name("data") / "audit-v1.jsonl").read_bytes().splitlines()
+    records = [RawRecord(0, offset, line) for offset, line in enumerate(lines)]
+    report = ledger.verify(records, [], None)
+    assert report.ok, report.findings
+    assert report.records == 2
+    forged = json.loads(lines[1])
+    forged["reasons"] = ["partner_not_allowed"]
+    assert not ledger.verify([records[0], RawRecord(0, 1, json.dumps(forged).encode())], [], None).ok

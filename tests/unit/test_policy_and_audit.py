@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.common import events
-from services.common.vocabulary import PARTNER_EVENT_TYPES, EventType, Outcome
+from services.common.vocabulary import PARTNER_EVENT_TYPES, EventType, Outcome, Reason
 from services.consent import audit, crypto
 from services.consent.policy import ConsentState, decide
 from services.registration.intake import build_submitted
@@ -17,6 +17,7 @@ VALIDITY = timedelta(days=730)
 ALLOWED = {"unizo-winkelhier": frozenset(PARTNER_EVENT_TYPES),
            "gemeenten": frozenset({EventType.REGISTRATION_SUBMITTED, EventType.CONSENT_WITHDRAWN})}
 NUMBER = "0428759497"
+FORWARDED_BY_UNIZO = frozenset({"unizo-winkelhier"})
 
 
 def grant(given_at: datetime = NOW - 3 * DAY, partner: str = "unizo-winkelhier",
@@ -71,14 +72,34 @@ WITHDRAWN_YESTERDAY = ConsentState("unlisted", NOW - DAY)
 def test_policy_decides_by_event_time_with_reason_codes(
         event: events.AnyPartnerEvent, state: ConsentState | None, outcome: str, reasons: tuple[str, ...],
         listed_after: bool | None) -> None:
-    verdict = decide(event, state, NOW, ALLOWED, VALIDITY)
+    verdict = decide(event, state, NOW, ALLOWED, VALIDITY, FORWARDED_BY_UNIZO)
     assert (verdict.outcome, verdict.reasons) == (outcome, reasons)
     assert (None if verdict.state is None else verdict.listed) == listed_after
 
 
 def test_a_late_grant_cannot_relist_after_erasure() -> None:
-    erased = decide(erasure(), LISTED, NOW, ALLOWED, VALIDITY).state
+    erased = decide(erasure(), LISTED, NOW, ALLOWED, VALIDITY, FORWARDED_BY_UNIZO).state
     assert decide(grant(given_at=NOW - DAY), erased, NOW, ALLOWED, VALIDITY).outcome == "rejected"
+
+
+@pytest.mark.parametrize(("event", "forwarders", "outcome", "reasons"), [
+    # only a partner that forwarded the business, or the platform's operator, may end its listing
+    (withdrawal(NOW - DAY), frozenset({"unizo-winkelhier"}), "withdrawn", ("consent_withdrawn",)),
+    (withdrawal(NOW - DAY, partner="gemeenten"), frozenset({"unizo-winkelhier"}), "rejected",
+     ("partner_not_entitled",)),
+    (withdrawal(NOW - DAY), frozenset(), "rejected", ("partner_not_entitled",)),
+    (withdrawal(NOW - DAY, partner="platform-admin"), frozenset(), "withdrawn", ("consent_withdrawn",)),
+    (erasure(), frozenset({"gemeenten"}), "rejected", ("partner_not_entitled",)),
+    (erasure(partner="platform-admin"), frozenset(), "erased", ("erasure_requested",)),
+    (events.RequestRefused(event_id=uuid.uuid4(), partner_id="gemeenten", submitted_at=NOW, enterprise_number=NUMBER,
+                           requested=EventType.CONSENT_WITHDRAWN, reason=Reason.PARTNER_NOT_ENTITLED),
+     frozenset({"unizo-winkelhier"}), "rejected", ("partner_not_entitled",)),
+])
+def test_only_a_forwarding_partner_or_the_operator_may_end_a_listing(
+        event: events.AnyPartnerEvent, forwarders: frozenset[str], outcome: str, reasons: tuple[str, ...]) -> None:
+    verdict = decide(event, LISTED, NOW, ALLOWED, VALIDITY, forwarders)
+    assert (verdict.outcome, verdict.reasons) == (outcome, reasons)
+    assert (verdict.state is None) is (outcome == "rejected")
 
 
 def test_audit_record_chains_and_holds_personal_data_only_encrypted() -> None:

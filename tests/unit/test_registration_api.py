@@ -38,7 +38,7 @@ def store() -> InMemoryRequestStore:
 
 @pytest.fixture
 def client(publisher: InMemoryPublisher, store: InMemoryRequestStore) -> Iterator[TestClient]:
-    settings = Settings(topic_prefix="unit.", consume_decisions=False, rate_limit_per_minute=50,
+    settings = Settings(topic_prefix="unit.", consume_decisions=False, consume_ingress=False, rate_limit_per_minute=50,
                         admin_token_sha256=hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest())
     with TestClient(create_app(settings, publisher, store)) as test_client:
         yield test_client
@@ -221,11 +221,11 @@ def test_body_over_the_limit_is_413(client: TestClient) -> None:
 
 
 def test_flooding_partner_gets_429_with_retry_after(client: TestClient) -> None:
-    statuses = [post(client, "/v1/withdrawals", withdrawal_data()).status_code for _ in range(55)]
+    statuses = [post(client, "/v1/registrations", registration_body()).status_code for _ in range(55)]
     assert statuses.count(202) == 50
-    response = post(client, "/v1/withdrawals", withdrawal_data())
+    response = post(client, "/v1/registrations", registration_body())
     assert_problem(response, 429)
-    assert response.headers["retry-after"] == "60"
+    assert 1 <= int(response.headers["retry-after"]) <= 60  # when the oldest request of the minute leaves it
 
 
 # --- durability and retries -------------------------------------------------------------------------------------
@@ -299,8 +299,12 @@ def cloudevent(type_: str, data: dict[str, Any], source: str = "/partners/unizo-
             "datacontenttype": "application/json", "data": data}
 
 
-def withdrawal_data() -> dict[str, str]:
-    return {"enterprise_number": fresh_enterprise_number(), "withdrawn_at": "2026-01-01T10:00:00+01:00"}
+def withdrawal_data(client: TestClient | None = None) -> dict[str, str]:
+    """A withdrawal; with a client, of a business its partner (unizo) registered first, so it may withdraw it."""
+    number = fresh_enterprise_number()
+    if client is not None:
+        assert post(client, "/v1/registrations", registration_body(number)).status_code == 202
+    return {"enterprise_number": number, "withdrawn_at": "2026-01-01T10:00:00+01:00"}
 
 
 def test_structured_cloudevent_is_accepted_once_per_id(client: TestClient, publisher: InMemoryPublisher) -> None:
@@ -313,23 +317,24 @@ def test_structured_cloudevent_is_accepted_once_per_id(client: TestClient, publi
 
 
 def test_cloudevents_batch_has_per_event_results(client: TestClient, publisher: InMemoryPublisher) -> None:
-    batch = [cloudevent("be.buurt.consent.withdrawn.v1", withdrawal_data()),
+    batch = [cloudevent("be.buurt.consent.withdrawn.v1", withdrawal_data(client)),
              cloudevent("be.buurt.unknown.v1", {}),
              {"specversion": "1.0"},
              cloudevent("be.buurt.registration.submitted.v1", registration_body())]
     response = post(client, "/v1/events", batch, content_type="application/cloudevents-batch+json")
     assert response.status_code == 200
     assert [r["status"] for r in response.json()["results"]] == ["accepted", "rejected", "rejected", "accepted"]
-    assert len(publisher.records) == 2
+    assert len(publisher.records) == 3  # the registration before it, then the two accepted
 
 
 def test_csv_upload_maps_rows_to_registrations(client: TestClient, publisher: InMemoryPublisher) -> None:
     header = ("enterprise_number;name;street;number;postcode;municipality;categories;phone;consent_listing;"
-              "consent_given_at;notice_version;consent_method;language;person_name;person_email\n")
+              "consent_given_at;notice_version;consent_method;consent_evidence_ref;language;person_name;"
+              "person_email\n")
     good = "0428759497;Bakkerij Claes;Veldstraat;3;9000;Gent;bakker;09 223 45 67;ja;2026-01-01T10:00:00+01:00;" \
-           "2020-04;paper;nl;An Claes;an@example.be\n"
-    bad = "0428759498;Slagerij Peeters;Markt;1;3000;Leuven;slager;;ja;2026-01-01T10:00:00+01:00;2020-04;paper;nl;" \
-          "Jan Peeters;jan@example.be\n"
+           "2020-04;ondertekend formulier;map 17;nl;An Claes;an@example.be\n"
+    bad = "0428759498;Slagerij Peeters;Markt;1;3000;Leuven;slager;;ja;2026-01-01T10:00:00+01:00;2020-04;signed-form;" \
+          "map 18;nl;Jan Peeters;jan@example.be\n"
     response = post(client, "/v1/partners/nsz-koopvanuitjekot/uploads", (header + good + bad).encode(),
                     partner="nsz-koopvanuitjekot", content_type="text/csv")
     assert response.status_code == 200, response.text
@@ -394,3 +399,35 @@ def test_a_partner_sees_only_its_own_submissions_about_a_business(client: TestCl
     assert client.get(path, headers=signed("GET", path, b"")).json()["submissions"] == []
     theirs = client.get(path, headers=signed("GET", path, b"", partner="gemeenten")).json()["submissions"]
     assert [s["status"] for s in theirs] == ["received"]
+
+
+# --- who may end a listing --------------------------------------------------------------------------------------
+
+def test_only_a_partner_that_forwarded_a_business_or_the_operator_may_end_its_listing(
+        client: TestClient, publisher: InMemoryPublisher) -> None:
+    number = fresh_enterprise_number()
+    assert post(client, "/v1/registrations", registration_body(number), partner="unizo-winkelhier").status_code == 202
+    now = "2026-01-01T10:00:00+01:00"
+    withdrawal, erasure = {"enterprise_number": number, "withdrawn_at": now}, {"enterprise_number": number,
+                                                                             "requested_at": now}
+    for path, body in (("/v1/withdrawals", withdrawal), ("/v1/erasure-requests", erasure)):
+        refused = assert_problem(post(client, path, body, partner="nsz-koopvanuitjekot"), 403, "/enterprise_number")
+        assert refused["errors"][0]["code"] == "partner_not_entitled"
+        assert number not in refused["detail"]  # nothing about the business
+    unknown = assert_problem(post(client, "/v1/withdrawals", {**withdrawal, "enterprise_number": "0403019261"},
+                                  partner="nsz-koopvanuitjekot"), 403)
+    assert unknown["detail"] == refused["detail"]  # the same answer for a business nobody registered
+    audited = [codec.decode_partner_event(value) for _, _, value in publisher.records]
+    assert [(e.event_type, e.partner_id) for e in audited if isinstance(e, events.RequestRefused)] == [
+        ("request.refused", "nsz-koopvanuitjekot")] * 3
+    assert post(client, "/v1/withdrawals", withdrawal, partner="unizo-winkelhier").status_code == 202
+    operator = client.post("/v1/withdrawals", json={**withdrawal, "enterprise_number": "0403019261"},
+                           headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert operator.status_code == 202, operator.text
+    assert post(client, "/v1/erasure-requests", erasure, partner="unizo-winkelhier").status_code == 202
+
+
+def test_a_refused_cloudevent_withdrawal_is_a_403_too(client: TestClient) -> None:
+    event = cloudevent("be.buurt.consent.withdrawn.v1", withdrawal_data(), source="/partners/unizo-winkelhier")
+    assert_problem(post(client, "/v1/events", event, content_type="application/cloudevents+json"), 403,
+                   "/enterprise_number")
