@@ -53,8 +53,9 @@ def ingress(partner_id: str) -> TopicSpec:
 
 
 def ingress_dlq(partner_id: str) -> TopicSpec:
-    """Where that partner reads what its ingress could not take, with the reason."""
-    return TopicSpec(f"ingress.{partner_id}.dlq", dict(DLQ.configs))
+    """Where that partner reads what its ingress could not take, with the reason (the refused records hold personal
+    data: kept as long as registrations.submitted, not longer)."""
+    return TopicSpec(f"ingress.{partner_id}.dlq", dict(SUBMITTED.configs))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """``buurt-audit``: the auditors' and DPO's tool over the consent log (reads from offset 0, commits nothing).
 
     buurt-audit verify                      chains and checkpoint signatures; non-zero exit on any finding
-    buurt-audit history "BE 0428.759.497"   timeline of one business (any spelling of its number)
+    buurt-audit history "BE 0428.759.497"   timeline of one business (any spelling of its number) [--format jsonl]
     buurt-audit state --at 2026-11-01T12:00:00+01:00
     buurt-audit export --format csv [--decrypt]
     buurt-audit public-key                  the checkpoint public key (from CONSENT_SIGNING_KEY)
@@ -39,11 +39,18 @@ console = Console(stderr=True)
 Bootstrap = Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS")]
 Prefix = Annotated[str, typer.Option(envvar="BUURT_TOPIC_PREFIX")]
 SECRETS_HINT = "`make run` keeps this installation's keys in .data/secrets.env"
-HISTORY_COLUMNS = ("recorded at", "event", "decision", "reasons", "partner", "given at", "notice")
+HISTORY_COLUMNS = ("recorded at", "event", "decision", "reasons", "partner", "given at", "method", "evidence",
+                   "notice", "policy")
 T = TypeVar("T")
 
 
 class Format(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class View(StrEnum):
+    table = "table"
     jsonl = "jsonl"
     csv = "csv"
 
@@ -112,20 +119,28 @@ def enterprise_number_argument(value: str) -> str:
 
 @app.command()
 def history(enterprise_number: Annotated[str, typer.Argument(callback=enterprise_number_argument)],
-            bootstrap: Bootstrap = "127.0.0.1:9092", prefix: Prefix = "") -> None:
-    """The timeline of consent events and decisions of one business."""
+            bootstrap: Bootstrap = "127.0.0.1:9092", prefix: Prefix = "",
+            output: Annotated[View, typer.Option("--format")] = View.table) -> None:
+    """The timeline of consent events and decisions of one business, with the evidence of each consent."""
     timeline = ledger.history(_read(bootstrap, Topics(prefix).audit), enterprise_number)
-    table = Table(*HISTORY_COLUMNS)
-    for record in timeline:
-        table.add_row(*history_row(record))
-    Console().print(table)
+    if output is View.table:
+        table = Table(*HISTORY_COLUMNS)
+        for record in timeline:
+            table.add_row(*history_row(record))
+        out = Console()
+        if not out.is_terminal:  # piped or redirected: every column whole, however wide
+            out = Console(width=250)
+        out.print(table)
+    else:
+        _write([dict(zip(HISTORY_COLUMNS, history_row(record), strict=True)) for record in timeline], Format(output))
     console.print(f"{len(timeline)} records for {enterprise_number}")
 
 
 def history_row(record: events.AuditRecord) -> tuple[str, ...]:
     return (record.recorded_at.isoformat(), record.event_type.value, record.decision.value,
             ", ".join(r.value for r in record.reasons), record.partner_id,
-            record.given_at.isoformat() if record.given_at else "", record.notice_version or "")
+            record.given_at.isoformat() if record.given_at else "", record.collection_method or "",
+            record.evidence_ref or "", record.notice_version or "", record.policy_version)
 
 
 def aware(value: datetime) -> datetime:

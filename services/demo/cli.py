@@ -1,14 +1,16 @@
-"""``buurt-demo``: load the demo data into a running platform the way partners would send it.
+"""``buurt-demo``: load the demo data into a running platform the way partners send it.
 
-Consenting registrations go through the partner API, signed, each partner in its own format (the marketing board's
-in Dutch field names, the NSZ in batches); registrations without listing consent cannot pass the API (422), so they
-arrive as a partner's Kafka export would, straight on ``registrations.submitted``, and the consent worker rejects them
-with reason codes. A few businesses then withdraw.
+Each partner in its own way: UNIZO and the municipalities post signed registrations, the NSZ a batch, the
+marketing board's farm programme its own Dutch records over HTTP, and its food programme (which has Kafka access)
+CloudEvents in binary mode on its ingress topic. Registrations without listing consent are refused by the intake:
+a 422 over HTTP, a dead letter on the board's ingress DLQ. A few businesses then withdraw, through the partner that
+registered them.
 """
 
 import asyncio
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -16,32 +18,66 @@ import httpx
 import typer
 from aiokafka import AIOKafkaProducer
 
-from services.common import codec, events
-from services.common.topics import Topics
+from services.common import events
+from services.common.topics import Topics, ingress
 from services.demo.data import DemoRegistration, as_vlam, generate
 from services.registration.client import signed_headers
 from services.registration.intake import build_submitted
 from services.registration.models import RegistrationIn
 
+INGRESS_PARTNER = "vlam-lekkervanbijons"
 
-async def load(registration_url: str, bootstrap: str, topics: Topics, count: int = 300) -> tuple[int, int, int]:
-    """Returns (accepted over HTTP, sent over Kafka, withdrawals)."""
+
+@dataclass(frozen=True)
+class Loaded:
+    accepted: int  # registrations accepted over HTTP
+    refused: int  # registrations without listing consent, refused by the HTTP intake
+    over_kafka: int  # CloudEvents sent to the board's ingress topic (the intake takes or dead-letters them)
+    withdrawals: int
+
+
+async def load(registration_url: str, bootstrap: str, topics: Topics, count: int = 300) -> Loaded:
     demo = generate(count)
-    consenting = [d for d in demo if "listing" in d.body["consent"]["purposes"]]
-    refused = [d for d in demo if d not in consenting]
+    over_kafka = [d for d in demo if d.partner_id == INGRESS_PARTNER]
+    over_http = [d for d in demo if d not in over_kafka]
+    consenting = [d for d in over_http if "listing" in d.body["consent"]["purposes"]]
+    refused = [d for d in over_http if d not in consenting]
     async with httpx.AsyncClient(base_url=registration_url, timeout=60) as client:
         batched = [d for d in consenting if d.partner_id == "nsz-koopvanuitjekot"]
         singles = [d for d in consenting if d not in batched]
         await asyncio.gather(*(_post(client, d.partner_id, "/v1/registrations", _native(d)) for d in singles))
         batch = await _post(client, "nsz-koopvanuitjekot", "/v1/registrations:batch",
                             {"registrations": [d.body for d in batched]}, expect=200)
-        await _produce_unconsented(bootstrap, topics, refused)
+        await asyncio.gather(*(_post(client, d.partner_id, "/v1/registrations", _native(d), expect=422)
+                               for d in refused))
         now = datetime.now(UTC).isoformat()
-        withdrawn = [d for d in demo if d.withdraw]
+        withdrawn = [d for d in over_http if d.withdraw]
         await asyncio.gather(*(_post(client, d.partner_id, "/v1/withdrawals",
                                      {"enterprise_number": d.body["enterprise_number"], "withdrawn_at": now})
                                for d in withdrawn))
-    return len(singles) + int(batch["accepted"]), len(refused), len(withdrawn)
+    kafka_withdrawals = [d for d in over_kafka if d.withdraw]
+    await _send_to_ingress(bootstrap, topics, over_kafka, kafka_withdrawals, now)
+    return Loaded(len(singles) + int(batch["accepted"]), len(refused), len(over_kafka),
+                  len(withdrawn) + len(kafka_withdrawals))
+
+
+async def _send_to_ingress(bootstrap: str, topics: Topics, registrations: list[DemoRegistration],
+                           withdrawals: list[DemoRegistration], now: str) -> None:
+    """As the board's own Kafka client does: CloudEvents in binary mode, keyed by the business (so a withdrawal
+    follows its registration), the board's native records as data."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for demo, type_, data in [*((d, "registration.submitted", as_vlam(d.body)) for d in registrations),
+                                  *((d, "consent.withdrawn", {"enterprise_number": d.body["enterprise_number"],
+                                                              "withdrawn_at": now}) for d in withdrawals)]:
+            headers = [("ce_specversion", b"1.0"), ("ce_type", f"be.buurt.{type_}.v1".encode()),
+                       ("ce_source", f"/partners/{INGRESS_PARTNER}".encode()), ("ce_id", uuid.uuid4().hex.encode()),
+                       ("content-type", b"application/json")]
+            await producer.send_and_wait(topics.name(ingress(INGRESS_PARTNER)), json.dumps(data).encode(),
+                                         key=demo.body["enterprise_number"].encode(), headers=headers)
+    finally:
+        await producer.stop()
 
 
 def _native(demo: DemoRegistration) -> dict[str, Any]:
@@ -56,18 +92,6 @@ async def _post(client: httpx.AsyncClient, partner_id: str, path: str, body: dic
     if response.status_code != expect:
         raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:500]}")
     return dict(response.json())
-
-
-async def _produce_unconsented(bootstrap: str, topics: Topics, refused: list[DemoRegistration]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        for demo in refused:
-            event = kafka_export_event(demo)
-            await producer.send_and_wait(topics.submitted, codec.encode(event),
-                                         key=codec.key(event.business.enterprise_number))
-    finally:
-        await producer.stop()
 
 
 def kafka_export_event(demo: DemoRegistration) -> events.RegistrationSubmitted:
@@ -89,8 +113,14 @@ def load_demo(registration_url: Annotated[str, typer.Option(envvar="REGISTRATION
               prefix: Annotated[str, typer.Option(envvar="BUURT_TOPIC_PREFIX")] = "",
               count: Annotated[int, typer.Option(min=10, max=100_000)] = 300) -> None:
     """Load the demo registrations into a running platform, the way partners send them."""
-    accepted, refused, withdrawals = asyncio.run(load(registration_url, bootstrap, Topics(prefix), count))
-    print(f"demo data: {accepted} registrations accepted, {refused} without consent, {withdrawals} withdrawals")
+    loaded = asyncio.run(load(registration_url, bootstrap, Topics(prefix), count))
+    print(summary(loaded))
+
+
+def summary(loaded: Loaded) -> str:
+    return (f"demo data: {loaded.accepted} registrations over HTTP, {loaded.refused} without listing consent refused "
+            f"(422), {loaded.over_kafka} CloudEvents on {INGRESS_PARTNER}'s ingress topic, {loaded.withdrawals} "
+            f"withdrawals")
 
 
 def main() -> None:

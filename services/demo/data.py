@@ -55,7 +55,7 @@ def generate(count: int = 300, seed: int = 2020) -> list[DemoRegistration]:
         place = places[HOTSPOTS[(i // 3) % len(HOTSPOTS)]] if i % 3 else rng.choice(list(places.values()))
         categories = rng.sample(PARTNER_CATEGORIES[partner], k=rng.randint(1, 2))
         word = SHOP_WORDS.get(categories[0], "Winkel")
-        consented = i % 10 != 7  # one in ten did not tick the listing box
+        consented = i % 11 != 7  # about one in eleven did not tick the listing box
         body = {
             "enterprise_number": enterprise_number(rng),
             "name": f"{word} {fake.last_name()}",

@@ -20,7 +20,7 @@ from rich.console import Console
 
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
-from services.demo.cli import load
+from services.demo.cli import load, summary
 from services.infra import kafka, paths, process, redis_server, stack
 from services.infra.kafka import InfraError
 
@@ -102,11 +102,9 @@ def run(demo: bool = typer.Option(True, help="load demo data on first start")) -
 def _load_demo(demo: bool, data: Path, ports: stack.Ports, broker: kafka.KafkaNode) -> None:
     marker = data / "demo-loaded"
     if demo and not marker.exists():
-        accepted, refused, withdrawn = asyncio.run(load(
-            f"http://127.0.0.1:{ports.registration}", broker.bootstrap, Topics()))
-        marker.write_text(f"{accepted} {refused} {withdrawn}\n")
-        console.print(f"demo data: {accepted} registrations, {refused} without consent (via Kafka), "
-                      f"{withdrawn} withdrawals")
+        loaded = asyncio.run(load(f"http://127.0.0.1:{ports.registration}", broker.bootstrap, Topics()))
+        marker.write_text(summary(loaded) + "\n")
+        console.print(summary(loaded))
 
 
 def _print_urls(ports: stack.Ports, ops_token: str) -> None:
