@@ -29,3 +29,13 @@ async def follow(bootstrap: str, topic: str, group_id: str, handle: TaskHandle, 
                 await consumer.commit()
     finally:
         await consumer.stop()
+
+
+def each(apply_one: Callable[[ConsumerRecord[bytes, bytes]], Awaitable[None]]) -> Apply:
+    """An ``apply`` that takes the records of a batch one by one, in order."""
+
+    async def apply(records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        for record in records:
+            await apply_one(record)
+
+    return apply

@@ -102,64 +102,54 @@ class Business(WireModel):
     channels: Channels = Channels()
 
 
-class RegistrationSubmitted(WireModel):
-    """A partner forwarded a business registration; consent decides whether it is listed."""
+class Submitted(WireModel):
+    """What every event on registrations.submitted carries (each adds its ``event_type`` and its own fields)."""
 
     schema_version: Literal[1] = 1
-    event_type: Literal[EventType.REGISTRATION_SUBMITTED] = EventType.REGISTRATION_SUBMITTED
     event_id: UUID
     partner_id: str
     submitted_at: datetime
+
+
+class AboutBusiness(Submitted):
+    enterprise_number: EnterpriseNumber
+
+
+class RegistrationSubmitted(Submitted):
+    """A partner forwarded a business registration; consent decides whether it is listed."""
+
+    event_type: Literal[EventType.REGISTRATION_SUBMITTED] = EventType.REGISTRATION_SUBMITTED
     business: Business
     consent: ConsentEvidence | None = None
     verification: Verification | None = None
 
 
-class ConsentWithdrawn(WireModel):
+class ConsentWithdrawn(AboutBusiness):
     """The business withdrew its consent to be listed: it must leave the directory."""
 
-    schema_version: Literal[1] = 1
     event_type: Literal[EventType.CONSENT_WITHDRAWN] = EventType.CONSENT_WITHDRAWN
-    event_id: UUID
-    partner_id: str
-    submitted_at: datetime
-    enterprise_number: EnterpriseNumber
     withdrawn_at: datetime
 
 
-class ErasureRequested(WireModel):
+class ErasureRequested(AboutBusiness):
     """The consenting person asks for erasure (GDPR art. 17): unlist and destroy their personal data."""
 
-    schema_version: Literal[1] = 1
     event_type: Literal[EventType.ERASURE_REQUESTED] = EventType.ERASURE_REQUESTED
-    event_id: UUID
-    partner_id: str
-    submitted_at: datetime
-    enterprise_number: EnterpriseNumber
     requested_at: datetime
 
 
-class ExpiryCheck(WireModel):
+class ExpiryCheck(AboutBusiness):
     """Internal tick of the consent worker: has this business's consent expired? (Never sent by partners.)"""
 
-    schema_version: Literal[1] = 1
     event_type: Literal[EventType.EXPIRY_CHECK] = EventType.EXPIRY_CHECK
-    event_id: UUID
     partner_id: Literal["buurt-consent"] = "buurt-consent"
-    submitted_at: datetime
-    enterprise_number: EnterpriseNumber
 
 
-class RequestRefused(WireModel):
+class RequestRefused(AboutBusiness):
     """The intake refused a partner's request to end a listing (it never forwarded that business): the consent worker
     records the attempt in the audit log and acts on nothing."""
 
-    schema_version: Literal[1] = 1
     event_type: Literal[EventType.REQUEST_REFUSED] = EventType.REQUEST_REFUSED
-    event_id: UUID
-    partner_id: str
-    submitted_at: datetime
-    enterprise_number: EnterpriseNumber
     requested: EventType
     reason: Reason
 

@@ -29,17 +29,9 @@ class Settings(CommonSettings):
     max_km_from_postcode: float = Field(10.0, gt=0, description="how far a position may lie from the localities "
                                                                 "of its address's postcode")
 
-    @property
-    def status_group_id(self) -> str:
-        return f"{self.topic_prefix}buurt-registration-status"
-
-    @property
-    def ingress_group_id(self) -> str:
-        return f"{self.topic_prefix}buurt-registration-ingress"
-
-    @property
-    def forwarders_group_id(self) -> str:
-        return f"{self.topic_prefix}buurt-registration-forwarders"
+    def group_id(self, role: str) -> str:
+        """The consumer group of one of the service's followers ('status', 'forwarders', 'ingress')."""
+        return f"{self.topic_prefix}buurt-registration-{role}"
 
 
 @lru_cache

@@ -12,7 +12,7 @@ import logging
 
 from aiokafka.structs import ConsumerRecord
 
-from services.common.consuming import follow
+from services.common.consuming import each, follow
 from services.common.supervisor import SKIPPED, RecordFailed, TaskHandle
 from services.registration.store import RequestStore
 
@@ -22,11 +22,7 @@ TASK = "forwarders-follower"
 
 async def follow_forwarders(bootstrap: str, topic: str, group_id: str, store: RequestStore,
                             handle: TaskHandle) -> None:
-    async def apply(records: list[ConsumerRecord[bytes, bytes]]) -> None:
-        for record in records:
-            await _apply(store, record)
-
-    await follow(bootstrap, topic, group_id, handle, apply)
+    await follow(bootstrap, topic, group_id, handle, each(lambda record: _apply(store, record)))
 
 
 async def _apply(store: RequestStore, record: ConsumerRecord[bytes, bytes]) -> None:

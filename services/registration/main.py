@@ -38,13 +38,13 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     if settings.consume_decisions:
         async def follow(handle: TaskHandle) -> None:
             await status.follow_decisions(settings.kafka_bootstrap_servers, settings.topics.decisions,
-                                          settings.status_group_id, request_store, handle)
+                                          settings.group_id("status"), request_store, handle)
 
         supervisor.add(status.TASK, follow)
 
         async def follow_forwarders(handle: TaskHandle) -> None:
             await forwarders.follow_forwarders(settings.kafka_bootstrap_servers, settings.topics.forwarders,
-                                               settings.forwarders_group_id, request_store, handle)
+                                               settings.group_id("forwarders"), request_store, handle)
 
         supervisor.add(forwarders.TASK, follow_forwarders)
     registry = PartnerRegistry.from_file(settings.partners_file)
@@ -85,7 +85,8 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
 def _ingress_task(partner: Partner, settings: Settings, publisher: Publisher, store: RequestStore) -> TaskFactory:
     async def take(handle: TaskHandle) -> None:
         await ingress.follow_ingress(partner, settings.kafka_bootstrap_servers, settings.topics,
-                                     settings.ingress_group_id, publisher, store, settings.max_km_from_postcode, handle)
+                                     settings.group_id("ingress"), publisher, store, settings.max_km_from_postcode,
+                                     handle)
 
     return take
 

@@ -15,7 +15,7 @@ from aiokafka.structs import ConsumerRecord
 
 from services.common import codec, events
 from services.common.codec import DecodeError
-from services.common.consuming import follow
+from services.common.consuming import each, follow
 from services.common.supervisor import SKIPPED, RecordFailed, TaskHandle
 from services.common.vocabulary import Outcome, SubmissionStatus
 from services.registration.store import RequestStore, Status
@@ -66,12 +66,7 @@ async def _end_listing(store: RequestStore, status: Status) -> None:
 async def follow_decisions(bootstrap: str, topic: str, group_id: str, store: RequestStore,
                            handle: TaskHandle) -> None:
     """Consume decisions until cancelled; offsets are committed after the statuses are stored."""
-
-    async def apply(records: list[ConsumerRecord[bytes, bytes]]) -> None:
-        for record in records:
-            await apply_record(store, record)
-
-    await follow(bootstrap, topic, group_id, handle, apply)
+    await follow(bootstrap, topic, group_id, handle, each(lambda record: apply_record(store, record)))
 
 
 async def apply_record(store: RequestStore, record: ConsumerRecord[bytes, bytes]) -> None:
