@@ -11,8 +11,10 @@ from services.common.events import Listing
 from services.common.supervisor import TaskFactory
 from services.registration.errors import BrokerUnavailable, StoreUnavailable
 from services.registration.store import Rates, Status
-from services.search.index import Found, listing_flags, listing_words
+from services.search.index import Found, Rendered, Rendering, listing_flags
+from services.search.models import Hit, hit
 from services.search.query import SearchQuery, distance_km
+from services.search.terms import listing_words
 from services.search.text import tokens
 
 
@@ -128,6 +130,7 @@ class InMemoryListingIndex:
 
     def __init__(self) -> None:
         self.listings: dict[str, Listing] = {}
+        self.words: dict[str, set[str]] = {}
         self._generation = 0
 
     async def apply(self, changes: Sequence[tuple[str, Listing | None]]) -> None:
@@ -135,33 +138,42 @@ class InMemoryListingIndex:
         for number, listing in latest.items():
             if listing is None:
                 self.listings.pop(number, None)
+                self.words.pop(number, None)
             else:
-                self.listings[number] = listing
+                self.listings[number], self.words[number] = listing, listing_words(listing)
         self._generation += bool(latest)
 
     async def find(self, query: SearchQuery) -> Found:
+        """Every listing measured and filtered, sorted (distance, name, number): the reference the Redis index's
+        nearest-first walk is compared with. The total is always exact."""
         matches = []
         for number, listing in self.listings.items():
             distance = distance_km(query.lat, query.lon, listing.position.lat, listing.position.lon)
-            if distance <= query.radius_km and self._passes(listing, query):
+            if distance <= query.radius_km and self._passes(listing, self.words[number], query):
                 matches.append((distance, " ".join(tokens(listing.name)), number, listing))
         matches.sort(key=lambda m: m[:3])
         start = (query.page - 1) * query.size
         page = matches[start:start + query.size]
-        return Found(len(matches), [(listing, distance) for distance, _, _, listing in page])
+        return Found(len(matches), True, [hit(listing, distance) for distance, _, _, listing in page])
+
+    async def search(self, query: SearchQuery, rendering: Rendering) -> Rendered:
+        found = await self.find(query)
+        results = ",".join(h.model_dump_json() for h in found.hits)
+        body = (f'{{"total":{found.total},"total_exact":true,"page":{query.page},"size":{query.size},'
+                f'"results":[{results}]{rendering.trailer}')
+        return Rendered(found.total, body.encode(), False)
 
     @staticmethod
-    def _passes(listing: Listing, query: SearchQuery) -> bool:
+    def _passes(listing: Listing, words: set[str], query: SearchQuery) -> bool:
         if query.categories and not set(query.categories) & set(listing.categories):
             return False
-        words = listing_words(listing)
-        return set(query.flags) <= set(listing_flags(listing)) and all(w in words for w in query.words)
+        return set(query.flags) <= set(listing_flags(listing)) and _has_words(words, query.words)
 
     async def matching(self, words: list[str], limit: int) -> list[str]:
-        return sorted(n for n, listing in self.listings.items() if set(words) <= listing_words(listing))[:limit]
+        return sorted(n for n in self.listings if _has_words(self.words[n], words))[:limit]
 
-    async def get_many(self, numbers: list[str]) -> list[Listing | None]:
-        return [self.listings.get(number) for number in numbers]
+    async def get_many(self, numbers: list[str]) -> list[Hit | None]:
+        return [hit(self.listings[n], 0.0) if n in self.listings else None for n in numbers]
 
     async def generation(self) -> int:
         return self._generation
@@ -177,3 +189,9 @@ class InMemoryListingIndex:
 
     async def clear(self) -> None:
         self.listings.clear()
+        self.words.clear()
+
+
+def _has_words(own: set[str], words: Iterable[str]) -> bool:
+    """Every query word starts one of the listing's words (of its name, place or category labels)."""
+    return all(any(word.startswith(query_word) for word in own) for query_word in words)

@@ -52,12 +52,16 @@ async def parse_search(
     delivery: bool = False, pickup: bool = False, webshop: bool = False,
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_SIZE)] = 20,
+    exact_total: Annotated[bool, Query(description=(
+        "count every match (slower when there are many); else total is estimated once the page is complete"))
+    ] = False,
 ) -> SearchQuery:
     """A place is lat+lon, or a place named by postcode and/or name (``place``, or ``postcode`` and
     ``municipality``). A name several places share ('Berchem') means the likeliest; the others are listed in
     ``alternatives``."""
     if lat is not None and lon is not None:
-        return build_query(lat, lon, q, radius_km, category or [], delivery, pickup, webshop, page, size)
+        return build_query(lat, lon, q, radius_km, category or [], delivery, pickup, webshop, page, size,
+                           exact_total=exact_total)
     if lat is not None or lon is not None:
         raise InvalidParameter("lon" if lon is None else "lat", "give lat and lon together")
     if not (place or postcode or municipality):
@@ -69,13 +73,14 @@ async def parse_search(
         raise InvalidParameter("place" if place else "municipality" if municipality else "postcode",
                                str(exc)) from None
     return build_query(named.lat, named.lon, q, radius_km, category or [], delivery, pickup, webshop, page, size,
-                       (named, others))
+                       (named, others), exact_total)
 
 
 @router.get("/search", response_model=SearchResults, responses=PROBLEMS)
 async def search(query: Annotated[SearchQuery, Depends(parse_search)], searcher: SearcherDep) -> Response:
     """Listings near a place, nearest first (ties by name), with their distance; filtered by words, categories
-    (any of) and channels; ``total`` counts every match, ``page``/``size`` select the slice."""
+    (any of) and channels; ``page``/``size`` select the slice. ``total`` counts every match when ``total_exact``;
+    with many matches the search stops once the page is complete and estimates it (``exact_total=true`` counts)."""
     return Response(await searcher.search(query), media_type="application/json")
 
 

@@ -1,82 +1,74 @@
 """The search index: a projection of the compacted ``listings`` topic. The port (``ListingIndex``) and its Redis
-adapter; the words, flags and terms a listing is found by.
+adapter.
 
 Keys (under a prefix):
-    listing:<number>   hash: doc (the Listing JSON), name (folded, for tie-breaking), terms (its set keys)
+    rec:<number>       the listing's record: position, folded name, filter words, sets, public JSON (lua/common.lua)
     geo                GEO set of every listing
-    cat:<code>         set of listings per category
-    flag:<name>        set of listings with delivery / pickup / webshop
-    word:<prefix>      set of listings whose name, municipality or category labels have a word starting so
+    gw:<word>          GEO set of the listings with this word in their name (words: the lexicographic set of them)
+    gc:<code>          GEO set of the listings of a category
+    gl:<locality>      GEO set of the listings in a postal locality (terms.py)
+    counts             listings per flag (delivery, pickup, webshop)
     generation         bumped on every change: cached results of an older generation are never read again
     format             the layout of these keys (FORMAT); an index of another layout is rebuilt at start-up
 
-Changes are applied by one Lua script per batch (apply.lua): a listing is ~40 set memberships, and sending them as
-separate commands cost ~1 ms of client CPU per listing (780 listings/s; measured in docs/benchmarks.md).
+A search walks outwards from its point through the GEO sets of its most selective filter (or every listing), reads
+the records of the candidates and checks the other filters on them, and stops once the page is complete: its cost
+follows the page, not the number of matches (lua/search.lua). The whole search, from the cache lookup to the
+rendered page, is one script: one round trip.
 """
 
-import uuid
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, cast
 
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 
-from services.common import places
 from services.common.categories import CATEGORIES
-from services.common.events import Address, Listing
-from services.search.query import SearchQuery, distance_km
-from services.search.text import prefixes, tokens
+from services.common.events import Listing
+from services.search import geocell, terms
+from services.search.models import Hit, hit
+from services.search.query import EARTH_RADIUS_KM, SearchQuery
+from services.search.text import tokens
 
+FORMAT = "4"  # 4: records and GEO sets per word, category and locality (3: sets of every word prefix)
+LUA = Path(__file__).with_name("lua")
+SEP = "\x1f"
+NO_DISTANCE = ',"distance_km":0.0}'
 FLAGS = ("delivery", "pickup", "webshop")
-FORMAT = "3"  # 3: words of the postal locality and of the municipality in every language
-APPLY = Path(__file__).with_name("apply.lua").read_text()
-FIND = Path(__file__).with_name("find.lua").read_text()
+
+
+def _script(name: str) -> str:
+    return (LUA / "common.lua").read_text() + "\n" + (LUA / f"{name}.lua").read_text()
+
+
+APPLY, SEARCH, NAMES = _script("apply"), _script("search"), _script("names")
 
 
 @dataclass(frozen=True)
-class Keys:
-    prefix: str
+class Rendering:
+    """What a search's body needs besides the page, and where it is cached and counted."""
 
-    def listing(self, number: str) -> str:
-        return f"{self.prefix}listing:{number}"
-
-    def category(self, code: str) -> str:
-        return f"{self.prefix}cat:{code}"
-
-    def flag(self, name: str) -> str:
-        return f"{self.prefix}flag:{name}"
-
-    def word(self, prefix: str) -> str:
-        return f"{self.prefix}word:{prefix}"
-
-    @property
-    def geo(self) -> str:
-        return f"{self.prefix}geo"
-
-    @property
-    def generation(self) -> str:
-        return f"{self.prefix}generation"
-
-    @property
-    def format(self) -> str:
-        return f"{self.prefix}format"
-
-    def temp(self) -> str:
-        return f"{self.prefix}tmp:{uuid.uuid4().hex}"
+    trailer: str = "}"  # the JSON members after the results (the place searched around), and the closing brace
+    cache_key: str = ""  # '' = not cached; the index's generation is appended
+    ttl_s: int = 0
+    counters: tuple[str, str, str] | None = None  # keys: searches, searches without results, their words
 
 
-def listing_words(listing: Listing) -> set[str]:
-    labels = [label for code in listing.categories for label in CATEGORIES.get(code, {}).values()]
-    words = tokens(" ".join([listing.name, *place_names(listing.address), *labels, *listing.categories]))
-    return prefixes(words)
+@dataclass(frozen=True)
+class Rendered:
+    total: int
+    body: bytes
+    cached: bool
 
 
-def place_names(address: Address) -> list[str]:
-    """The address's locality and municipality in every language ('Sint-Amandsberg', 'Gent', 'Gand')."""
-    found = places.in_postcode(address.postcode, address.locality or address.municipality)
-    names = [address.municipality, address.locality or ""]
-    return names + ([*found.names, *found.municipality.names] if found else [])
+@dataclass(frozen=True)
+class Found:
+    total: int
+    exact: bool  # False: the search stopped once its page was complete, and the total is an estimate
+    hits: list[Hit]  # nearest first, ties by name
 
 
 def listing_flags(listing: Listing) -> list[str]:
@@ -85,10 +77,16 @@ def listing_flags(listing: Listing) -> list[str]:
                                   ("webshop", channels.webshop is not None)) if on]
 
 
-@dataclass(frozen=True)
-class Found:
-    total: int
-    hits: list[tuple[Listing, float]]  # listing, distance in km (on Redis's sphere), nearest first, ties by name
+def record(listing: Listing) -> str:
+    """The listing's record (lua/common.lua describes the fields)."""
+    words = " ".join(sorted(terms.listing_words(listing)))
+    flags = listing_flags(listing)
+    where = f" {words} |{'|'.join(listing.categories)}| #{'#'.join(flags)}#"
+    sets = " ".join([*terms.listing_sets(listing), *(f"#{flag}" for flag in flags)])
+    public = hit(listing, 0.0).model_dump_json()
+    assert public.endswith(NO_DISTANCE)  # the distance must stay the last member
+    return SEP.join([repr(listing.position.lat), repr(listing.position.lon), " ".join(tokens(listing.name)), where,
+                     sets, public.removesuffix(NO_DISTANCE)])
 
 
 class ListingIndex(Protocol):
@@ -98,14 +96,19 @@ class ListingIndex(Protocol):
     async def apply(self, changes: Sequence[tuple[str, Listing | None]]) -> None:
         """Upsert listings and drop tombstoned ones (the last change of a number wins); moves the generation."""
 
-    async def find(self, query: SearchQuery) -> Found:
+    async def search(self, query: SearchQuery, rendering: Rendering) -> Rendered:
         """The listings within the radius that have any of the categories, every flag and every word (as a prefix),
-        nearest first, ties by name; one page of them and the total."""
+        nearest first, ties by name: one page of them as the JSON body of the search API."""
+
+    async def find(self, query: SearchQuery) -> Found:
+        """``search`` as objects."""
 
     async def matching(self, words: list[str], limit: int) -> list[str]:
         """Up to ``limit`` numbers of listings having every word (as a prefix): type-ahead."""
 
-    async def get_many(self, numbers: list[str]) -> list[Listing | None]: ...
+    async def get_many(self, numbers: list[str]) -> list[Hit | None]:
+        """The listings' public form (distance 0)."""
+
     async def generation(self) -> int:
         """Moves with every change: a cache keyed by it never serves a withdrawn listing."""
 
@@ -120,69 +123,83 @@ class ListingIndex(Protocol):
 class RedisListingIndex:
     def __init__(self, redis: Redis, prefix: str) -> None:
         self.redis = redis
-        self.keys = Keys(prefix)
+        self.prefix = prefix
+        self._apply: AsyncScript = redis.register_script(APPLY)  # EVALSHA, loading the script once per Redis
+        self._search: AsyncScript = redis.register_script(SEARCH)
+        self._names: AsyncScript = redis.register_script(NAMES)
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}{name}"
 
     async def apply(self, changes: Sequence[tuple[str, Listing | None]]) -> None:
         latest = dict(changes)  # several changes of one listing in a batch: the last one wins, as in the topic
         if not latest:
             return
-        args: list[str | float] = [FORMAT, self.keys.prefix]
+        args: list[str | float] = [FORMAT, self.prefix]
         for number, listing in latest.items():
-            args += [number, -1] if listing is None else _upsert_args(number, listing)
-        await self.redis.register_script(APPLY)(keys=[self.keys.generation, self.keys.format], args=args)
+            args += ([number, ""] if listing is None else
+                     [number, record(listing), listing.position.lon, listing.position.lat])
+        await self._apply(keys=[self.key("generation"), self.key("format")], args=args)
+
+    async def search(self, query: SearchQuery, rendering: Rendering) -> Rendered:
+        total, body, cached = cast(tuple[int, bytes, int],
+                                   await self._search(keys=[self.key("generation")],
+                                                      args=self._search_args(query, rendering)))
+        return Rendered(int(total), body, bool(cached))
+
+    def _search_args(self, query: SearchQuery, rendering: Rendering) -> list[str | int | float]:
+        low, high, km2 = geocell.cell(query.lat, query.lon, query.radius_km)
+        counters = rendering.counters or ("", "", "")
+        args: list[str | int | float] = [
+            self.prefix, EARTH_RADIUS_KM, query.lon, query.lat, query.radius_km, query.page, query.size,
+            int(query.exact_total), low, high, km2, rendering.cache_key, rendering.ttl_s, rendering.trailer,
+            *counters, " ".join(query.words), len(query.categories), *query.categories, len(query.flags),
+            *query.flags, len(query.words)]
+        return args + _word_args(query.words)
 
     async def find(self, query: SearchQuery) -> Found:
-        """GEOSEARCHSTORE keeps the listings within the radius with their distances; ZINTERSTORE narrows them to the
-        categories (any of), flags and words with weight 0, so the scores stay distances; the page is read in
-        distance order, ties broken by name. All of it is one Lua script (find.lua): one round trip instead of
-        nine, which was most of a search's cost (docs/benchmarks.md)."""
-        categories = [self.keys.category(c) for c in query.categories]
-        filters = [self.keys.flag(f) for f in query.flags] + [self.keys.word(w) for w in query.words]
-        script = self.redis.register_script(FIND)  # EVALSHA, loading the script once per Redis
-        total, docs = cast(tuple[int, list[bytes]], await script(
-            keys=[self.keys.geo, self.keys.temp(), self.keys.temp(), *categories, *filters],
-            args=[query.lon, query.lat, query.radius_km, (query.page - 1) * query.size, query.size, len(categories),
-                  self.keys.listing("")]))
-        listings = [Listing.model_validate_json(doc) for doc in docs if doc]
-        return Found(int(total), [(listing, distance_km(query.lat, query.lon, listing.position.lat,
-                                                        listing.position.lon)) for listing in listings])
+        body = json.loads((await self.search(query, Rendering())).body)
+        return Found(body["total"], body["total_exact"], [Hit.model_validate(h) for h in body["results"]])
 
     async def matching(self, words: list[str], limit: int) -> list[str]:
-        keys = [self.keys.word(w) for w in words]
-        found = await (self.redis.sinter(keys) if len(keys) > 1 else self.redis.srandmember(keys[0], limit))
-        return sorted(m.decode() for m in cast(list[bytes], found or []))[:limit]
+        if not words:
+            return []
+        found = await self._names(args=[self.prefix, limit, 2000, len(words), *_word_args(words)])
+        return [number.decode() for number in cast(list[bytes], found)]
 
     async def format_current(self) -> bool:
-        return await self.count() == 0 or (await self.redis.get(self.keys.format)) == FORMAT.encode()
+        return await self.count() == 0 or (await self.redis.get(self.key("format"))) == FORMAT.encode()
 
-    async def get_many(self, numbers: list[str]) -> list[Listing | None]:
-        pipe = self.redis.pipeline(transaction=False)
-        for number in numbers:
-            pipe.hget(self.keys.listing(number), "doc")
-        docs = await pipe.execute()
-        return [Listing.model_validate_json(doc) if doc else None for doc in docs]
+    async def get_many(self, numbers: list[str]) -> list[Hit | None]:
+        if not numbers:
+            return []
+        found = cast(list[bytes | None], await self.redis.mget([self.key(f"rec:{n}") for n in numbers]))
+        return [None if value is None else
+                Hit.model_validate_json(value.rsplit(SEP.encode(), 1)[1] + NO_DISTANCE.encode())
+                for value in found]
 
     async def generation(self) -> int:
-        return int(await self.redis.get(self.keys.generation) or 0)
+        return int(await self.redis.get(self.key("generation")) or 0)
 
     async def count(self) -> int:
-        return int(await self.redis.zcard(self.keys.geo))
+        return int(await self.redis.zcard(self.key("geo")))
 
     async def category_counts(self) -> dict[str, int]:
         pipe = self.redis.pipeline(transaction=False)
         for code in CATEGORIES:
-            pipe.scard(self.keys.category(code))
+            pipe.zcard(self.key(f"gc:{code}"))
         return dict(zip(CATEGORIES, (int(n) for n in await pipe.execute()), strict=True))
 
     async def clear(self) -> None:
         """Delete the whole index (reindex starts from nothing)."""
-        async for key in self.redis.scan_iter(match=f"{self.keys.prefix}*", count=1000):
+        async for key in self.redis.scan_iter(match=f"{self.prefix}*", count=1000):
             await self.redis.delete(key)
 
 
-def _upsert_args(number: str, listing: Listing) -> list[str | float]:
-    bare = Keys("")  # the set keys below the index's prefix
-    terms = [bare.category(code) for code in listing.categories] + [bare.flag(f) for f in listing_flags(listing)]
-    terms += [bare.word(word) for word in sorted(listing_words(listing))]
-    return [number, len(terms), listing.model_dump_json(), " ".join(tokens(listing.name)), listing.position.lon,
-            listing.position.lat, *terms]
+def _word_args(words: Sequence[str]) -> list[str | int]:
+    """Per word: the word, and the category and locality sets to walk for it (-1 and none: too many)."""
+    args: list[str | int] = []
+    for word in words:
+        sets = terms.word_sets(word)
+        args += [word, -1] if sets is None else [word, len(sets), *sets]
+    return args

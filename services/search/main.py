@@ -39,7 +39,7 @@ STATIC = Path(pages.__file__).with_name("static")
 def components(settings: Settings, redis: Redis) -> tuple[RedisListingIndex, Searcher, VisitorStats]:
     index = RedisListingIndex(redis, f"{settings.redis_prefix}idx:")
     stats = VisitorStats(redis, f"{settings.redis_prefix}stats:")
-    cache = QueryCache(redis, f"{settings.redis_prefix}cache:", settings.cache_ttl_s)
+    cache = QueryCache(f"{settings.redis_prefix}cache:", settings.cache_ttl_s)
     return index, Searcher(index, cache, stats), stats
 
 

@@ -73,7 +73,10 @@ class PlaceOut(BaseModel):
 
 
 class SearchResults(BaseModel):
-    total: int
+    total: int = Field(description="every match within the radius; an estimate when total_exact is false")
+    total_exact: bool = Field(description=(
+        "false when the search stopped once its page was complete (many matches): total is then estimated from "
+        "how many lay within the distance searched; ask exact_total=true for the count"))
     page: int
     size: int
     results: list[Hit]

@@ -30,6 +30,7 @@ class SearchQuery:
     webshop: bool = False
     page: int = 1
     size: int = 20
+    exact_total: bool = False  # count every match, however many (else estimated once the page is complete)
     place: PlaceOut | None = None  # the named place searched around (None for a position)
     alternatives: tuple[PlaceOut, ...] = ()  # other places the name could mean
 
@@ -41,16 +42,18 @@ class SearchQuery:
         """Normalised: positions rounded to ~1 m, words and categories sorted."""
         return "|".join([f"{self.lat:.5f}", f"{self.lon:.5f}", f"{self.radius_km:g}", ",".join(sorted(self.words)),
                          ",".join(sorted(self.categories)), ",".join(self.flags), str(self.page), str(self.size),
+                         str(int(self.exact_total)),
                          *(p.label for p in ([self.place] if self.place else []) + list(self.alternatives))])
 
 
 def build_query(lat: float, lon: float, q: str | None, radius_km: float, categories: list[str], delivery: bool,
                 pickup: bool, webshop: bool, page: int, size: int,
-                place: tuple[Locality, list[Locality]] | None = None) -> SearchQuery:
+                place: tuple[Locality, list[Locality]] | None = None, exact_total: bool = False) -> SearchQuery:
     named, others = place if place is not None else (None, [])
     return SearchQuery(lat=lat, lon=lon, radius_km=radius_km, words=tuple(query_tokens(q)),
                        categories=tuple(sorted(set(categories))), delivery=delivery, pickup=pickup,
-                       webshop=webshop, page=page, size=size, place=place_out(named) if named else None,
+                       webshop=webshop, page=page, size=size, exact_total=exact_total,
+                       place=place_out(named) if named else None,
                        alternatives=tuple(place_out(p) for p in others))
 
 

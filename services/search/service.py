@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 from services.common import places
 from services.common.categories import CATEGORIES
 from services.common.text import fold
-from services.search.cache import QueryCache
-from services.search.index import ListingIndex
-from services.search.models import CategoryCount, Hit, SearchResults, Suggestions, category, hit
+from services.search.cache import LOOKUPS, QueryCache
+from services.search.index import ListingIndex, Rendering
+from services.search.models import CategoryCount, Hit, Suggestions, category
 from services.search.query import SearchQuery
 from services.search.stats import VisitorStats
 from services.search.text import tokens
@@ -18,24 +18,19 @@ class Searcher:
         self.index, self.cache, self.stats = index, cache, stats
 
     async def search(self, query: SearchQuery) -> bytes:
-        """The JSON body of the results, from the cache when this generation of the index answered it before."""
-        key = self.cache.key(await self.index.generation(), query.cache_key())
-        cached = await self.cache.get(key)
-        if cached is not None:
-            total, body = cached
-        else:
-            found = await self.index.find(query)
-            results = SearchResults(total=found.total, page=query.page, size=query.size,
-                                    results=[hit(listing, distance) for listing, distance in found.hits],
-                                    place=query.place, alternatives=list(query.alternatives))
-            total, body = found.total, results.model_dump_json().encode()
-            await self.cache.put(key, total, body)
-        await self.stats.search(datetime.now(UTC), total, query.words)
-        return body
+        """The JSON body of the results (SearchResults), from the cache when this generation of the index answered
+        the same query before; counted in the statistics."""
+        place = query.place.model_dump_json() if query.place else "null"
+        trailer = f',"place":{place},"alternatives":[{",".join(p.model_dump_json() for p in query.alternatives)}]}}'
+        rendered = await self.index.search(query, Rendering(
+            trailer=trailer, cache_key=self.cache.key(query.cache_key()), ttl_s=self.cache.ttl_s,
+            counters=self.stats.search_keys(datetime.now(UTC))))
+        LOOKUPS.labels("hit" if rendered.cached else "miss").inc()
+        return rendered.body
 
     async def listing(self, number: str) -> Hit | None:
         [found] = await self.index.get_many([number])
-        return None if found is None else hit(found, 0.0)
+        return found
 
     async def categories(self) -> list[CategoryCount]:
         counts = await self.index.category_counts()

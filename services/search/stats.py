@@ -51,15 +51,11 @@ class VisitorStats:
         pipe.pfadd(f"{self.prefix}visitors:week:{week}", week_id)
         await pipe.execute()
 
-    async def search(self, at: datetime, results: int, words: tuple[str, ...]) -> None:
+    def search_keys(self, at: datetime) -> tuple[str, str, str]:
+        """Where a search of that day is counted: searches, searches without results, and the normalised words of
+        those (the search script increments them in the same round trip as the search)."""
         day = at.date().isoformat()
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.incr(f"{self.prefix}searches:{day}")
-        if results == 0:
-            pipe.incr(f"{self.prefix}zero:{day}")
-            if words:
-                pipe.zincrby(f"{self.prefix}zero-terms:{day}", 1, " ".join(words))
-        await pipe.execute()
+        return f"{self.prefix}searches:{day}", f"{self.prefix}zero:{day}", f"{self.prefix}zero-terms:{day}"
 
     async def periods(self, start: date, end: date, granularity: str) -> list[Period]:
         days = [start + timedelta(days=n) for n in range((end - start).days + 1)]

@@ -44,7 +44,7 @@ async def _apply(client: TestClient, changes: list[Any]) -> None:
     app_index: RedisListingIndex = client.app.state.index  # type: ignore[attr-defined]
     connection = Redis.from_url(client.app.state.settings.redis_url)  # type: ignore[attr-defined]
     try:
-        await RedisListingIndex(connection, app_index.keys.prefix).apply(changes)
+        await RedisListingIndex(connection, app_index.prefix).apply(changes)
     finally:
         await connection.aclose()
 

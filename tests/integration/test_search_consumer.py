@@ -3,6 +3,7 @@ import asyncio
 from redis.asyncio import Redis
 
 from services.common import codec
+from services.common.events import Channels
 from services.common.supervisor import TaskHandle, supervised
 from services.common.topics import Topics
 from services.search import consumer
@@ -31,10 +32,10 @@ async def test_listings_topic_is_projected_into_redis_including_tombstones(
     try:
         async with supervised({consumer.TASK: follow}) as supervisor:
             for _ in range(100):
-                if [hit.enterprise_number for hit, _ in (await index.find(query)).hits] == ["0000000097"]:
+                if [hit.enterprise_number for hit in (await index.find(query)).hits] == ["0000000097"]:
                     break
                 await asyncio.sleep(0.2)
-            assert [hit.enterprise_number for hit, _ in (await index.find(query)).hits] == ["0000000097"]
+            assert [hit.enterprise_number for hit in (await index.find(query)).hits] == ["0000000097"]
             assert await index.get_many(["0000000196"]) == [None]
             assert supervisor.handles[consumer.TASK].restarts == 0  # the bad record was skipped, not fatal
     finally:
@@ -70,12 +71,18 @@ async def test_a_changed_listing_leaves_no_trace_of_its_old_words_and_the_layout
     try:
         await index.apply([("0000000097", listing("0000000097", 51.05, 3.72, name="Bakkerij Peeters"))])
         await index.apply([("0000000097", listing("0000000097", 51.05, 3.72, name="Slagerij Peeters",
-                                                  categories=("hoeveproducten",)))])
-        assert not await redis.sismember(index.keys.word("bakk"), "0000000097")
-        assert not await redis.sismember(index.keys.category("speciaalzaak"), "0000000097")
-        assert await redis.sismember(index.keys.word("slag"), "0000000097")
+                                                  categories=("hoeveproducten",),
+                                                  channels=Channels(delivery=True)))])
+        assert await redis.zscore(f"{redis_prefix}gw:slagerij", "0000000097") is not None
+        assert await redis.zscore(f"{redis_prefix}gc:hoeveproducten", "0000000097") is not None
+        assert not await redis.exists(f"{redis_prefix}gw:bakkerij", f"{redis_prefix}gc:speciaalzaak")
+        assert await redis.zrange(f"{redis_prefix}words", 0, -1) == [b"peeters", b"slagerij"]
         assert await index.format_current()
-        await redis.delete(index.keys.format)  # as an index written by an older version
+        await redis.delete(f"{redis_prefix}format")  # as an index written by an older version
         assert not await index.format_current()
+        await index.apply([("0000000097", None)])  # removed: nothing of it is left but the counters
+        left = {key.decode().removeprefix(redis_prefix) async for key in redis.scan_iter(match=f"{redis_prefix}*")}
+        assert left == {"generation", "format", "counts"}
+        assert await redis.hgetall(f"{redis_prefix}counts") == {b"delivery": b"0"}
     finally:
         await redis.aclose()

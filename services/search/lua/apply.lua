@@ -1,0 +1,52 @@
+-- Upsert or remove listings and move the generation, atomically (RedisListingIndex.apply).
+-- KEYS: the generation, the format marker. ARGV[1]: the format, ARGV[2]: the index's key prefix; then per change:
+-- number, and '' to remove it or its record, lon and lat to upsert it (the record's terms say which sorted sets it
+-- joins: gw:<name word>, gc:<category>, gl:<locality>, and #<flag> for the flag counts).
+local prefix = ARGV[2]
+local geo, words, counts = prefix .. 'geo', prefix .. 'words', prefix .. 'counts'
+
+local function leave(number, record)
+  local _, _, _, _, terms = fields(record)
+  for term in string.gmatch(terms, '[^ ]+') do
+    if string.sub(term, 1, 1) == '#' then
+      redis.call('HINCRBY', counts, string.sub(term, 2), -1)
+    else
+      redis.call('ZREM', prefix .. term, number)
+      if string.sub(term, 1, 3) == 'gw:' and redis.call('EXISTS', prefix .. term) == 0 then
+        redis.call('ZREM', words, string.sub(term, 4))
+      end
+    end
+  end
+  redis.call('ZREM', geo, number)
+end
+
+local function join(number, record, lon, lat)
+  local _, _, _, _, terms = fields(record)
+  for term in string.gmatch(terms, '[^ ]+') do
+    if string.sub(term, 1, 1) == '#' then
+      redis.call('HINCRBY', counts, string.sub(term, 2), 1)
+    else
+      redis.call('GEOADD', prefix .. term, lon, lat, number)
+      if string.sub(term, 1, 3) == 'gw:' then redis.call('ZADD', words, 0, string.sub(term, 4)) end
+    end
+  end
+  redis.call('GEOADD', geo, lon, lat, number)
+  redis.call('SET', prefix .. 'rec:' .. number, record)
+end
+
+local i = 3
+while i <= #ARGV do
+  local number, record = ARGV[i], ARGV[i + 1]
+  local key = prefix .. 'rec:' .. number
+  local old = redis.call('GET', key)
+  if old then leave(number, old) end
+  if record == '' then
+    redis.call('DEL', key)
+    i = i + 2
+  else
+    join(number, record, ARGV[i + 2], ARGV[i + 3])
+    i = i + 4
+  end
+end
+redis.call('SET', KEYS[2], ARGV[1])
+return redis.call('INCR', KEYS[1])

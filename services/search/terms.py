@@ -1,0 +1,84 @@
+"""The words a listing is found by, and the sorted sets of the index a query word is looked up in.
+
+A query word matches a listing when a word of its name, its place (the postal locality and the municipality, in
+every language) or its categories' labels starts with it. The index keeps one GEO set per name word (``gw:``), per
+category (``gc:``) and per postal locality (``gl:``): a word's matches are then the union of the name-word sets
+starting with it (found in Redis) and the category and locality sets whose words start with it (found here, from
+the vocabulary and the place data).
+"""
+
+from collections import defaultdict
+from functools import lru_cache
+
+from services.common import places
+from services.common.categories import CATEGORIES
+from services.common.events import Address, Listing
+from services.common.places import Locality
+from services.search.text import tokens
+
+MOST_PLACES = 32  # a word starting more localities' names than this ('sa') is not walked through their sets
+
+
+def locality_key(locality: Locality) -> str:
+    return f"{locality.postcode}_{places.key(locality.name).replace(' ', '_')}"
+
+
+def place_of(address: Address) -> Locality | None:
+    return places.in_postcode(address.postcode, address.locality or address.municipality)
+
+
+def place_words(locality: Locality) -> set[str]:
+    return set(tokens(" ".join([*locality.names, *locality.municipality.names])))
+
+
+def category_words(code: str) -> set[str]:
+    return set(tokens(" ".join([code, *CATEGORIES.get(code, {}).values()])))
+
+
+def listing_words(listing: Listing) -> set[str]:
+    """Every word a listing is found by (a query word matches when one of them starts with it)."""
+    found = place_of(listing.address)
+    words = set(tokens(" ".join([listing.name, listing.address.municipality, listing.address.locality or ""])))
+    words |= place_words(found) if found else set()
+    return words.union(*(category_words(code) for code in listing.categories))
+
+
+def name_words(listing: Listing) -> set[str]:
+    """The words of its name, and of its address when the place data do not know them: its ``gw:`` sets."""
+    found = place_of(listing.address)
+    address = set(tokens(f"{listing.address.municipality} {listing.address.locality or ''}"))
+    return set(tokens(listing.name)) | (address - place_words(found) if found else address)
+
+
+def listing_sets(listing: Listing) -> list[str]:
+    """The sorted sets a listing belongs to (below the index's key prefix)."""
+    found = place_of(listing.address)
+    return ([f"gw:{word}" for word in sorted(name_words(listing))] + [f"gc:{code}" for code in listing.categories]
+            + ([f"gl:{locality_key(found)}"] if found else []))
+
+
+def word_sets(word: str) -> list[str] | None:
+    """The category and locality sets whose words start with a query word; None when too many localities do."""
+    localities = _localities_by_prefix().get(word, ())
+    if len(localities) > MOST_PLACES:
+        return None
+    return [f"gc:{code}" for code in _categories_by_prefix().get(word, ())] + [f"gl:{k}" for k in localities]
+
+
+@lru_cache(maxsize=1)
+def _categories_by_prefix() -> dict[str, tuple[str, ...]]:
+    return _by_prefix({code: category_words(code) for code in CATEGORIES})
+
+
+@lru_cache(maxsize=1)
+def _localities_by_prefix() -> dict[str, tuple[str, ...]]:
+    return _by_prefix({locality_key(locality): place_words(locality) for locality in places.localities()})
+
+
+def _by_prefix(words_of: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, set[str]] = defaultdict(set)
+    for name, words in words_of.items():
+        for word in words:
+            for end in range(1, len(word) + 1):
+                found[word[:end]].add(name)
+    return {prefix: tuple(sorted(names)) for prefix, names in found.items()}
