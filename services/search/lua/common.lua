@@ -5,23 +5,45 @@
 -- labels, so that " " .. w finds a word starting with w); terms: the sorted sets it belongs to, space-separated;
 -- hit: the public JSON of the listing without its closing '}' (the distance is appended per search).
 local SEP = '\31'
+-- Library functions as locals: the scripts call them per candidate, and a local is cheaper than a table lookup.
+local find, sub, match, gmatch, format = string.find, string.sub, string.match, string.gmatch, string.format
+local concat, sort = table.concat, table.sort
+local sin, cos, asin, sqrt, rad, min, max = math.sin, math.cos, math.asin, math.sqrt, math.rad, math.min, math.max
+local HEAD = '^([^\31]*)\31([^\31]*)\31([^\31]*)\31([^\31]*)\31([^\31]*)\31()'
+local POSITION, FILTER = '^([^\31]*)\31([^\31]*)\31', '^[^\31]*\31[^\31]*\31[^\31]*\31([^\31]*)\31'
+local HIT = '^[^\31]*\31[^\31]*\31[^\31]*\31[^\31]*\31[^\31]*\31()'
 
-local function fields(record)
-  local a = string.find(record, SEP, 1, true)
-  local b = string.find(record, SEP, a + 1, true)
-  local c = string.find(record, SEP, b + 1, true)
-  local d = string.find(record, SEP, c + 1, true)
-  local e = string.find(record, SEP, d + 1, true)
-  return tonumber(string.sub(record, 1, a - 1)), tonumber(string.sub(record, a + 1, b - 1)),
-    string.sub(record, b + 1, c - 1), string.sub(record, c + 1, d - 1), string.sub(record, d + 1, e - 1),
-    string.sub(record, e + 1)
+-- lat, lon, name, filter, terms, and where the hit starts (one pattern match: the hit itself is not copied).
+local function head(record)
+  local lat, lon, name, filter, terms, at = match(record, HEAD)
+  return tonumber(lat), tonumber(lon), name, filter, terms, at
 end
 
--- The great-circle distance on the sphere Redis GEO uses (the same formula as services/common/places.py).
-local function distance(lat1, lon1, lat2, lon2, radius)
-  local dlat, dlon = math.rad(lat2 - lat1), math.rad(lon2 - lon1)
-  local a = math.sin(dlat / 2) ^ 2 + math.cos(math.rad(lat1)) * math.cos(math.rad(lat2)) * math.sin(dlon / 2) ^ 2
-  return 2 * radius * math.asin(math.sqrt(a))
+-- The parts a search needs of each candidate, each read alone: Lua hashes every string it makes, so a search
+-- copies out of a record only what it uses.
+local function position(record)
+  local lat, lon = match(record, POSITION)
+  return tonumber(lat), tonumber(lon)
+end
+
+local function filter_of(record) return match(record, FILTER) end
+
+local function hit_of(record) return sub(record, match(record, HIT)) end
+
+local function fields(record)
+  local lat, lon, name, filter, terms, at = head(record)
+  return lat, lon, name, filter, terms, sub(record, at)
+end
+
+-- The great-circle distance from (lat1, lon1) on the sphere Redis GEO uses, as a function of the other point (the
+-- same formula as services/common/places.py, operation for operation, so that both give the same digits).
+local function distance_from(lat1, lon1, radius)
+  local cos1 = cos(rad(lat1))
+  return function(lat2, lon2)
+    local dlat, dlon = rad(lat2 - lat1), rad(lon2 - lon1)
+    local a = sin(dlat / 2) ^ 2 + cos1 * cos(rad(lat2)) * sin(dlon / 2) ^ 2
+    return 2 * radius * asin(sqrt(a))
+  end
 end
 
 -- The records of numbers, in chunks (unpack has a limit on its arguments).
@@ -71,21 +93,17 @@ local function read_words(prefix, n, count, most)
   return words, n
 end
 
--- Whether a listing's filter string passes every check ({kind, values}); kinds: word, any (categories), flag.
+-- A check is a list of needles, one of which a listing's filter string must contain: ' <word>' (a word prefix),
+-- '|<code>|' (a category), '#<flag>#' (a flag).
+local function word_check(word) return {' ' .. word} end
+
 local function passes(filter, checks)
-  for _, check in ipairs(checks) do
-    local kind, value = check[1], check[2]
-    if kind == 'word' then
-      if not string.find(filter, ' ' .. value, 1, true) then return false end
-    elseif kind == 'flag' then
-      if not string.find(filter, '#' .. value .. '#', 1, true) then return false end
-    else
-      local any = false
-      for _, code in ipairs(value) do
-        if string.find(filter, '|' .. code .. '|', 1, true) then any = true; break end
-      end
-      if not any then return false end
+  for i = 1, #checks do
+    local check, any = checks[i], false
+    for j = 1, #check do
+      if find(filter, check[j], 1, true) then any = true; break end
     end
+    if not any then return false end
   end
   return true
 end

@@ -7,7 +7,7 @@ for _, word in ipairs(words) do word.size = word.size or math.huge end
 table.sort(words, function(a, b) return a.size < b.size end)
 local driver = words[1].sets or {prefix .. 'geo'}  -- no word narrow enough: read any listings
 local checks = {}
-for i = words[1].sets and 2 or 1, #words do checks[#checks + 1] = {'word', words[i].word} end
+for i = words[1].sets and 2 or 1, #words do checks[#checks + 1] = word_check(words[i].word) end
 
 local found, seen, read = {}, {}, 0
 for _, set in ipairs(driver) do
@@ -20,7 +20,7 @@ for _, set in ipairs(driver) do
   end
   for i, record in ipairs(records(prefix, fresh)) do
     if record then
-      local _, _, _, filter = fields(record)
+      local _, _, _, filter = head(record)
       if passes(filter, checks) then found[#found + 1] = fresh[i] end
     end
   end

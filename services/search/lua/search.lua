@@ -7,7 +7,7 @@ local page, size, exact_wanted = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8] =
 local cell_low, cell_high, cell_km2 = ARGV[9], '(' .. ARGV[10], tonumber(ARGV[11])
 local cache_key, ttl, trailer = ARGV[12], ARGV[13], ARGV[14]
 local searches_key, zero_key, zero_words_key, typed = ARGV[15], ARGV[16], ARGV[17], ARGV[18]
-local MARGIN_KM, MOST_WORDS, SET_COST = 0.001, 32, 10
+local EPS_KM, MOST_WORDS, SET_COST = 0.001, 32, 10
 
 local function count(total)
   if searches_key == '' then return end
@@ -23,10 +23,9 @@ if cache_key ~= '' then
   key = cache_key .. ':' .. (redis.call('GET', KEYS[1]) or '0')
   local cached = redis.call('GET', key)
   if cached then
-    local newline = string.find(cached, '\n', 1, true)
-    local total = tonumber(string.sub(cached, 1, newline - 1))
+    local total = tonumber(match(cached, '^{"total":(%d+)'))
     count(total)
-    return {total, string.sub(cached, newline + 1), 1}
+    return {total, cached, 1}
   end
 end
 
@@ -37,19 +36,19 @@ local everyone = redis.call('ZCARD', geo)
 local ncats = tonumber(ARGV[n]); n = n + 1
 if ncats > 0 then
   local codes, sets = {}, {}
-  for i = n, n + ncats - 1 do codes[#codes + 1] = ARGV[i]; sets[#sets + 1] = prefix .. 'gc:' .. ARGV[i] end
-  filters[#filters + 1] = {check = {'any', codes}, sets = sets, size = cardinality(sets)}
+  for i = n, n + ncats - 1 do codes[#codes + 1] = '|' .. ARGV[i] .. '|'; sets[#sets + 1] = prefix .. 'gc:' .. ARGV[i] end
+  filters[#filters + 1] = {check = codes, sets = sets, size = cardinality(sets)}
   n = n + ncats
 end
 local nflags = tonumber(ARGV[n]); n = n + 1
 for i = n, n + nflags - 1 do
   local size_ = tonumber(redis.call('HGET', prefix .. 'counts', ARGV[i]) or '0')
-  filters[#filters + 1] = {check = {'flag', ARGV[i]}, size = size_}
+  filters[#filters + 1] = {check = {'#' .. ARGV[i] .. '#'}, size = size_}
 end
 n = n + nflags
 local nwords = tonumber(ARGV[n]); n = n + 1
 for _, word in ipairs(read_words(prefix, n, nwords, MOST_WORDS)) do
-  filters[#filters + 1] = {check = {'word', word.word}, sets = word.sets, size = word.size or everyone}
+  filters[#filters + 1] = {check = word_check(word.word), sets = word.sets, size = word.size or everyone}
 end
 
 -- The plan: walk outwards through the sets of one filter (or every listing) and check the others on the records.
@@ -63,7 +62,7 @@ end
 local function selectivity(except)
   local share = 1
   for i, filter in ipairs(filters) do
-    if i ~= except then share = share * math.min(1, filter.size / math.max(everyone, 1)) end
+    if i ~= except then share = share * min(1, filter.size / max(everyone, 1)) end
   end
   return share
 end
@@ -72,7 +71,7 @@ local function cost(plan)
   plan.density = density(plan.sets)
   plan.share = selectivity(plan.driver)
   local within_radius = plan.density * math.pi * radius * radius
-  local expected = exact_wanted and within_radius or math.min(within_radius, need / math.max(plan.share, 1e-9))
+  local expected = exact_wanted and within_radius or min(within_radius, need / max(plan.share, 1e-9))
   return expected + SET_COST * #plan.sets
 end
 local best_cost = cost(best)
@@ -88,60 +87,101 @@ for i, filter in ipairs(filters) do
   if i ~= best.driver then checks[#checks + 1] = filter.check end
 end
 
--- Expanding radius: every listing within `within` km has been read once the sets were searched that far (plus a
--- margin for Redis's 52-bit positions), so the nearest `need` matches are final once that many lie within it.
+-- Expanding radius: every listing within `within` km has been seen once the sets were searched that far (plus
+-- EPS_KM: Redis keeps positions as 52-bit geohashes, so the distance it reports is off by at most that), and the
+-- nearest `need` matches are final once that many lie within it.
 local matches_per_km2 = best.density * best.share
 local within = radius
 if not exact_wanted and matches_per_km2 > 0 then
-  within = math.max(0.01, math.min(radius, math.sqrt(need * 1.2 / (math.pi * matches_per_km2))))
+  within = max(0.01, min(radius, sqrt(need * 1.2 / (math.pi * matches_per_km2))))
 end
-local seen, matched, inside = {}, {}, 0
+local from = distance_from(lat, lon, earth)
+local filtered = #checks > 0
+-- A candidate: {Redis's distance, number, record, exact distance, folded name}; a record is read only when its
+-- filter must be checked or its exact distance can change the page or the count.
+local function read(candidates)
+  local numbers = {}
+  for i = 1, #candidates do numbers[i] = candidates[i][2] end
+  local got = records(prefix, numbers)
+  for i = 1, #candidates do
+    local c, record = candidates[i], got[i]
+    c[3], c[4] = record, record and from(position(record)) or math.huge
+  end
+end
+local seen, candidates, inside = {}, {}, 0
 while true do
   local fresh = {}
   for _, set in ipairs(best.sets) do
-    for _, number in ipairs(redis.call('GEOSEARCH', set, 'FROMLONLAT', lon, lat, 'BYRADIUS', within + MARGIN_KM, 'km')) do
-      if not seen[number] then seen[number] = true; fresh[#fresh + 1] = number end
+    local found = redis.call('GEOSEARCH', set, 'FROMLONLAT', lon, lat, 'BYRADIUS', within + EPS_KM, 'km', 'WITHDIST')
+    for i = 1, #found do
+      local number = found[i][1]
+      if not seen[number] then seen[number] = true; fresh[#fresh + 1] = {tonumber(found[i][2]), number} end
     end
   end
-  local got = records(prefix, fresh)
-  for i, record in ipairs(got) do
-    if record then
-      local at_lat, at_lon, _, filter = fields(record)
-      local d = distance(lat, lon, at_lat, at_lon, earth)
-      if d <= radius and passes(filter, checks) then matched[#matched + 1] = {fresh[i], d, record} end
+  if filtered then
+    read(fresh)
+    for i = 1, #fresh do
+      local c = fresh[i]
+      if c[3] and passes(filter_of(c[3]), checks) then c[1] = c[4]; candidates[#candidates + 1] = c end
     end
+  else
+    for i = 1, #fresh do candidates[#candidates + 1] = fresh[i] end
   end
   inside = 0
-  for _, m in ipairs(matched) do if m[2] <= within then inside = inside + 1 end end
+  for i = 1, #candidates do if candidates[i][1] <= within - EPS_KM then inside = inside + 1 end end
   if within >= radius or inside >= need then break end
-  within = math.min(radius, within * math.max(1.5, math.min(4, math.sqrt(need * 1.3 / math.max(inside, 1)))))
+  within = min(radius, within * max(1.5, min(4, sqrt(need * 1.3 / max(inside, 1)))))
 end
 
-local ranked = {}
-for _, m in ipairs(matched) do
-  if m[2] <= within then
-    local _, _, name = fields(m[3])
-    ranked[#ranked + 1] = {m[1], m[2], name, m[3]}
-  end
+-- The exact distances that decide: of the candidates that may be in the page (Redis's distance within 2 EPS_KM of
+-- the need-th nearest), and of those on the edge of the radius searched; the others are certainly beyond the page
+-- and certainly inside.
+local near, distances = {}, {}
+for i = 1, #candidates do
+  if candidates[i][1] <= within + EPS_KM then near[#near + 1] = candidates[i]; distances[#near] = candidates[i][1] end
 end
-table.sort(ranked, function(a, b)
-  if a[2] ~= b[2] then return a[2] < b[2] end
-  if a[3] ~= b[3] then return a[3] < b[3] end
-  return a[1] < b[1]
+sort(distances)  -- numbers alone: no comparison function to call
+local cutoff = #near >= need and distances[need] + 2 * EPS_KM or math.huge
+local unread = {}
+for i = 1, #near do
+  local c = near[i]
+  if not c[4] and (c[1] <= cutoff or c[1] > within - EPS_KM) then unread[#unread + 1] = c end
+end
+read(unread)
+local ranked, inside_count = {}, 0
+for i = 1, #near do
+  local c = near[i]
+  if not c[4] then inside_count = inside_count + 1
+  elseif c[4] <= within then inside_count = inside_count + 1; ranked[#ranked + 1] = c end
+end
+local function name(c)  -- read only for ties
+  if not c[5] then c[5] = select(3, head(c[3])) end
+  return c[5]
+end
+sort(ranked, function(a, b)
+  if a[4] ~= b[4] then return a[4] < b[4] end
+  local an, bn = name(a), name(b)
+  if an ~= bn then return an < bn end
+  return a[2] < b[2]
 end)
 local exact = within >= radius
-local total = #ranked
+local total = inside_count
 if not exact then  -- as many again per area further out, at most every listing of the sets walked
-  total = math.floor(math.min(inside * (radius / within) ^ 2, cardinality(best.sets) * best.share) + 0.5)
-  total = math.max(total, inside)
+  total = math.floor(min(inside_count * (radius / within) ^ 2, cardinality(best.sets) * best.share) + 0.5)
+  total = max(total, inside_count)
 end
-local hits = {}
-for i = (page - 1) * size + 1, math.min(page * size, #ranked) do
-  local _, _, _, _, _, hit = fields(ranked[i][4])
-  hits[#hits + 1] = hit .. ',"distance_km":' .. string.format('%.4f', ranked[i][2]) .. '}'
+-- One concatenation of all the pieces: Lua hashes every string it makes, so no string is made twice.
+local pieces = {'{"total":', total, ',"total_exact":', exact and 'true' or 'false', ',"page":', page, ',"size":', size,
+                ',"results":['}
+for i = (page - 1) * size + 1, min(page * size, #ranked) do
+  local m = ranked[i]
+  pieces[#pieces + 1] = hit_of(m[3])
+  pieces[#pieces + 1] = format(',"distance_km":%.4f},', m[4])
 end
-local body = '{"total":' .. total .. ',"total_exact":' .. (exact and 'true' or 'false') .. ',"page":' .. page ..
-  ',"size":' .. size .. ',"results":[' .. table.concat(hits, ',') .. ']' .. trailer
-if key ~= '' then redis.call('SET', key, total .. '\n' .. body, 'EX', ttl) end
+if #pieces > 9 then pieces[#pieces] = sub(pieces[#pieces], 1, -2) end  -- no comma after the last
+pieces[#pieces + 1] = ']'
+pieces[#pieces + 1] = trailer
+local body = concat(pieces)
+if key ~= '' then redis.call('SET', key, body, 'EX', ttl) end
 count(total)
 return {total, body, 0}
