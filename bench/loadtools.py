@@ -45,6 +45,24 @@ def vegeta(targets: Path, seconds: float, rate: float | None = None, workers: in
             "p99_ms": report["latencies"]["99th"] / 1e6}
 
 
+def vegeta_outcomes(targets: Path, seconds: float, rate: float) -> dict[str, float]:
+    """Open loop at ``rate``, where refusals are expected: the shares of 200s, of deliberate 503s (with
+    Retry-After: vegeta keeps no headers, so the refusals counted are the 503s, checked for the header by
+    tests/unit/test_admission.py) and of everything else (errors, timeouts, other codes); the p99 of the 200s."""
+    binary = vegeta_binary()
+    attack = subprocess.run([binary, "attack", f"-targets={targets}", f"-duration={seconds}s", "-timeout=10s",  # noqa: S603
+                             f"-rate={rate:.0f}"], check=True, capture_output=True)
+    lines = subprocess.run([binary, "encode", "--to=json"], input=attack.stdout, check=True,  # noqa: S603
+                           capture_output=True).stdout.splitlines()
+    results = [json.loads(line) for line in lines if line.strip()]
+    ok = sorted(r["latency"] / 1e6 for r in results if r["code"] == 200)
+    refused = sum(r["code"] == 503 for r in results)
+    count = max(len(results), 1)
+    return {"ok_share": round(len(ok) / count, 4), "refused_share": round(refused / count, 4),
+            "failed_share": round((count - len(ok) - refused) / count, 4),
+            "ok_p99_ms": round(statistics.quantiles(ok, n=100)[98], 3) if len(ok) > 1 else 0.0}
+
+
 def redis_benchmark(port: int, command: list[str], clients: int, seconds: float, keyspace: int) -> dict[str, float]:
     """About ``seconds`` of load: redis-benchmark takes a request count, so a short probe sizes it first (at
     1,000,000 listings one GEOSEARCH of the radius takes ~7 ms, at 10,000 under 0.1 ms)."""

@@ -17,6 +17,8 @@ class Settings(CommonSettings):
     redis_prefix: str = "buurt:"
     consumer_group: str = "buurt-search"
     consume: bool = True
+    max_in_flight: int = Field(48, ge=1, description=(
+        "requests served at once per worker; beyond it 503 with Retry-After (admission.py)"))
     cache_ttl_s: int = Field(300, ge=1, description="lifetime of a cached result (a listing change voids it at once)")
     ops_token_sha256: str | None = Field(None, description="SHA-256 of the ops bearer token for statistics")
 

@@ -22,6 +22,7 @@ from services.common.observability import configure_logging, health_router
 from services.common.problems import install_problem_handlers, problem
 from services.common.supervisor import Supervisor, TaskHandle
 from services.search import consumer
+from services.search.admission import AdmissionLimit
 from services.search.api import InvalidParameter, router
 from services.search.cache import QueryCache
 from services.search.config import Settings, get_settings
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(health_router({"redis": redis_ready, **supervisor.checks()}, supervisor.report))
+    app.add_middleware(AdmissionLimit, limit=settings.max_in_flight)
     return app
 
 
