@@ -278,3 +278,17 @@ def test_listings_are_found_by_the_words_of_their_locality_and_municipality(clie
     seed(client, [shop.model_copy(update={"address": shop.address.model_copy(update={"locality": "Sint-Amandsberg"})})])
     for words in ("sint-amandsberg", "amandsberg", "gent", "gand"):
         assert numbers(search(client, q=words)) == ["0000000001"], words
+
+
+def test_web_page_says_about_when_the_total_is_estimated(client: TestClient) -> None:
+    seed(client, [listing(f"00000001{i:02d}", 51.05 + i * 1e-4, 3.72, f"Hoeve {i:02d}", ("hoeveproducten",))
+                  for i in range(60)])
+    api = client.get("/v1/search", params={"place": "9000", "category": "hoeveproducten", "radius_km": 20}).json()
+    assert api["total_exact"] is False  # the walk stopped once its page was complete
+    page = client.get("/", params={"place": "9000", "category": "hoeveproducten", "radius_km": 20})
+    assert "ongeveer" in page.text
+    counted = client.get("/v1/search", params={"place": "9000", "category": "hoeveproducten", "radius_km": 20,
+                                               "exact_total": "true"}).json()
+    assert (counted["total"], counted["total_exact"]) == (60, True)
+    french = client.get("/", params={"place": "Gand", "lang": "fr", "category": "hoeveproducten", "radius_km": 20})
+    assert "environ" in french.text
