@@ -5,8 +5,9 @@ to raw Redis GEOSEARCH of the same radius (the floor the design sits on) and Pos
 For each: the maximum rate (closed loop, 32 in flight) and p50/p99 one request at a time; for the service uncached,
 also p50/p99 at 50 % and 80 % of its maximum (open loop), and at twice its maximum (saturation: the shares of 200s,
 of deliberate 503s and of failures, the p99 of the 200s) followed by half its maximum (recovery). PostGIS in both
-layouts (bench/postgis.py); the ratios to the faster are in ``uncached_vs_postgis`` and ``cached_vs_postgis``. Searches are 5 km around random points of one area,
-every other one with a word prefix (the floor has no word filter: it is the floor).
+layouts (bench/postgis.py); the ratios to the faster are in ``uncached_vs_postgis`` and ``cached_vs_postgis``.
+Searches are 5 km around random points of one area, every other one with a word prefix (the floor has no word
+filter: it is the floor).
 """
 
 import asyncio
