@@ -5,9 +5,11 @@ import random
 import statistics
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from services.common import codec
+from services.common.events import ConsentWithdrawn
 from tests.samples import wire_registration
 
 
@@ -29,8 +31,21 @@ def wire_events(count: int, first: int | None = None) -> list[tuple[bytes, bytes
     start = random.randrange(10**6) if first is None else first  # noqa: S311 - not security
     events = []
     for n in range(start, start + count):
-        first8 = f"0{n % 10**7:07d}"
-        number = f"{first8}{97 - int(first8) % 97:02d}"
+        number = number_of(n)
         template["event_id"], template["business"]["enterprise_number"] = str(uuid.uuid4()), number
         events.append((codec.key(number), json.dumps(template).encode()))
     return events
+
+
+def number_of(n: int) -> str:
+    """The n-th valid enterprise number of the benchmarks (0 followed by n, then its mod-97 check digits)."""
+    first8 = f"0{n % 10**7:07d}"
+    return f"{first8}{97 - int(first8) % 97:02d}"
+
+
+def wire_withdrawals(first: int, count: int) -> list[tuple[bytes, bytes]]:
+    """Withdrawals of the businesses ``wire_events(count, first)`` registered, by the partner that registered them."""
+    partner = wire_registration().partner_id
+    return [(codec.key(number_of(n)), codec.encode(ConsentWithdrawn(
+        event_id=uuid.uuid4(), partner_id=partner, submitted_at=datetime.now(UTC), enterprise_number=number_of(n),
+        withdrawn_at=datetime.now(UTC)))) for n in range(first, first + count)]

@@ -5,6 +5,9 @@ worker) -> listed -> searchable (in the search service's Redis index), both serv
   gives the sustained rate;
 - latency: an open-loop producer at 50 % and 80 % of that rate for a while; each registration's latency is from
   its send to the moment it is in the index (the index is polled every 20 ms with ZMSCORE);
+- withdrawals: the backfilled businesses withdrawn by their partner at 50 % of that rate; each latency is from its
+  send to the moment the business is gone from the index. The same Redis script that removes it moves the index
+  generation, which every query-cache key carries, so gone from the index is gone from the cache at that instant;
 - resident memory of each service at the end.
 """
 
@@ -16,7 +19,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
-from bench.common import ms, wire_events
+from bench.common import ms, wire_events, wire_withdrawals
 from services.common.topics import Topics
 from services.infra import process
 from tests.platform import running_platform
@@ -49,8 +52,9 @@ async def _wait_indexed(redis_url: str, geo: str, count: int, limit_s: float) ->
 
 
 async def _latencies(bootstrap: str, redis_url: str, topic: str, geo: str, records: list[tuple[bytes, bytes]],
-                     rate: float) -> list[float]:
-    """Send ``records`` at ``rate`` per second; seconds from each send to its appearance in the index."""
+                     rate: float, listed: bool = True) -> list[float]:
+    """Send ``records`` at ``rate`` per second; seconds from each send to its business being in the index
+    (``listed``) or gone from it."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=1)
     redis = Redis.from_url(redis_url)
     sent: dict[str, float] = {}
@@ -64,7 +68,7 @@ async def _latencies(bootstrap: str, redis_url: str, topic: str, geo: str, recor
             if pending:
                 now = time.perf_counter()
                 for key, score in zip(pending, await redis.zmscore(geo, pending), strict=True):
-                    if score is not None:
+                    if (score is not None) == listed:
                         seen.append(now - sent.pop(key))
 
     watcher = asyncio.create_task(watch())
@@ -98,6 +102,11 @@ def run(bootstrap: str, redis_url: str, topics: Topics, logs: Path, backfill: in
             latencies = asyncio.run(_latencies(bootstrap, redis_url, topics.submitted, geo, load, rate * share / 100))
             figures |= {f"at_{share}pct_p50_ms": ms(latencies, 50), f"at_{share}pct_p95_ms": ms(latencies, 95),
                         f"at_{share}pct_p99_ms": ms(latencies, 99)}
+        withdrawals = wire_withdrawals(0, min(len(records), int(rate * 0.5 * seconds)))
+        latencies = asyncio.run(_latencies(bootstrap, redis_url, topics.submitted, geo, withdrawals, rate * 0.5,
+                                           listed=False))
+        figures |= {"withdrawal_at_50pct_p50_ms": ms(latencies, 50), "withdrawal_at_50pct_p95_ms": ms(latencies, 95),
+                    "withdrawal_at_50pct_p99_ms": ms(latencies, 99)}
         figures |= {f"{name.removeprefix('buurt-')}_rss_mib": process.rss_mib(pid)
                     for name, pid in platform.pids.items()}
     return figures

@@ -4,6 +4,8 @@ Input: the raw records of ``consent.audit`` (partition, offset, value) in offset
 checkpoints. Output: findings naming partition and offset, the timeline of one business, the listed set at a time.
 """
 
+import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,12 +48,18 @@ def verify(records: Iterable[RawRecord], checkpoints: Iterable[events.AuditCheck
     hashes: dict[tuple[int, int], str] = {}  # (partition, sequence) -> hash, for the checkpoints
     for raw in records:
         report.records += 1
-        problem, record = _check(raw, heads.get(raw.partition, (-1, GENESIS_HASH)))
-        if problem:
-            findings.append(Finding(raw.partition, raw.offset, problem))
-        if record is not None:
-            heads[raw.partition] = (record.sequence, record.hash)
-            hashes[(record.partition, record.sequence)] = record.hash
+        head = heads.get(raw.partition, (-1, GENESIS_HASH))
+        link = _linked(raw, head)
+        if link is None:
+            problem, record = _check(raw, head)
+            if problem:
+                findings.append(Finding(raw.partition, raw.offset, problem))
+            if record is None:
+                continue
+            link = record.partition, record.sequence, record.hash
+        partition, sequence, digest = link
+        heads[raw.partition] = (sequence, digest)
+        hashes[(partition, sequence)] = digest
     signed: dict[int, int] = {}
     for checkpoint in checkpoints:
         report.checkpoints += 1
@@ -59,6 +67,27 @@ def verify(records: Iterable[RawRecord], checkpoints: Iterable[events.AuditCheck
         signed[checkpoint.partition] = max(signed.get(checkpoint.partition, -1), checkpoint.sequence)
     report.unsigned = sum(sequence - signed.get(partition, -1) for partition, (sequence, _) in heads.items())
     return report
+
+
+# The head of a record as the consent worker writes it (pydantic's JSON, fields in declaration order).
+_CANONICAL_HEAD = re.compile(rb'\{"schema_version":\d+,"record_id":"[0-9a-f-]{36}","partition":(\d+),"sequence":(\d+),'
+                             rb'"prev_hash":"([0-9a-f]{64})",("hash":"([0-9a-f]{64})",)')
+
+
+def _linked(raw: RawRecord, head: tuple[int, str]) -> tuple[int, int, str] | None:
+    """(partition, sequence, hash) of a record whose stored bytes hash to its ``hash`` and that follows ``head``;
+    None for anything else, which ``_check`` then decodes in full to say what is wrong. Hashing the stored bytes
+    without the ``hash`` field is hashing the canonical JSON, so this agrees with ``chain_hash`` on every record the
+    worker wrote, at a fifth of the cost (no decode, no re-encode)."""
+    value = raw.value
+    found = _CANONICAL_HEAD.match(value) if value is not None else None
+    if found is None or value is None:
+        return None
+    partition, sequence, digest = int(found[1]), int(found[2]), found[5].decode()
+    if (partition != raw.partition or sequence != head[0] + 1 or found[3].decode() != head[1]
+            or hashlib.sha256(value[:found.start(4)] + value[found.end(4):]).hexdigest() != digest):
+        return None
+    return partition, sequence, digest
 
 
 def _check(raw: RawRecord, head: tuple[int, str]) -> tuple[str | None, events.AuditRecord | None]:

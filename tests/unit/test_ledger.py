@@ -8,7 +8,7 @@ import pytest
 
 from services.common import codec, events
 from services.common.topic_reader import RawRecord
-from services.consent import crypto, ledger
+from services.consent import audit, crypto, ledger
 from services.consent.decider import PartitionState
 from tests.unit.consent_samples import TOPICS, decider, grant, handle, withdrawal
 
@@ -89,3 +89,30 @@ def test_records_written_before_a_field_was_added_still_verify() -> None:
     forged = json.loads(lines[1])
     forged["reasons"] = ["partner_not_allowed"]
     assert not ledger.verify([records[0], RawRecord(0, 1, json.dumps(forged).encode())], [], None).ok
+
+
+@pytest.mark.parametrize(("field", "value"), [("decision", b'"approved"'), ("partner_id", b'"boerenbond"'),
+                                              ("recorded_at", b'"2020-04-01T00:00:00Z"'), ("language", b'"fr"')])
+def test_an_edit_that_keeps_the_stored_form_is_found_as_altered(field: str, value: bytes) -> None:
+    records, checkpoints, key = written()
+    raw = records[3].value or b""
+    start = raw.index(f'"{field}":'.encode()) + len(field) + 3
+    end = start + len(json.dumps(json.loads(raw)[field]).replace(", ", ",").encode())
+    records[3] = RawRecord(2, 3, raw[:start] + value + raw[end:])
+    assert records[3].value != raw
+    assert findings(records, checkpoints, key)[0].startswith("2/3: altered")
+
+
+def test_a_resealed_forgery_breaks_the_chain_at_the_next_record() -> None:
+    records, checkpoints, key = written()
+    forged = codec.decode(events.AuditRecord, records[3].value).model_copy(update={"partner_id": "boerenbond"})
+    records[3] = RawRecord(2, 3, codec.encode(audit.seal(forged)))
+    found = findings(records, checkpoints, key)
+    assert found[0].startswith("2/4: dropped, inserted or reordered"), found
+
+
+def test_records_stored_in_another_json_layout_verify_by_their_content() -> None:
+    records, checkpoints, key = written()
+    relaid = [RawRecord(r.partition, r.offset, json.dumps(json.loads(r.value or b""), indent=1).encode())
+              for r in records]
+    assert findings(relaid, checkpoints, key) == []
