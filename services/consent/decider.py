@@ -82,7 +82,7 @@ class Decider:
         known = part.forwarders.get(number, frozenset())
         if not isinstance(event, events.RegistrationSubmitted) or event.partner_id in known:
             return []
-        part.forwarders[number] = known | {event.partner_id}
+        part.forwarders[number] = shared(known | {event.partner_id})
         return [Out(self.topics.forwarders, codec.key(number), dump_forwarders(part.forwarders[number]),
                     part.partition)]
 
@@ -157,8 +157,9 @@ class InputRecord:
 
 def load_state(raw: bytes) -> ConsentState:
     data = json.loads(raw)
-    return ConsentState(data["status"], datetime.fromisoformat(data["event_time"]),
-                        datetime.fromisoformat(data["given_at"]) if data.get("given_at") else None)
+    event_time = datetime.fromisoformat(data["event_time"])
+    given_at = datetime.fromisoformat(data["given_at"]) if data.get("given_at") else None
+    return ConsentState(data["status"], event_time, event_time if given_at == event_time else given_at)
 
 
 def dump_forwarders(partners: frozenset[str]) -> bytes:
@@ -166,7 +167,16 @@ def dump_forwarders(partners: frozenset[str]) -> bytes:
 
 
 def load_forwarders(raw: bytes) -> frozenset[str]:
-    return frozenset(json.loads(raw))
+    return shared(frozenset(json.loads(raw)))
+
+
+_PARTNER_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def shared(partners: frozenset[str]) -> frozenset[str]:
+    """One object per distinct set of partners: a million businesses share a handful of sets (a set is 216 bytes).
+    Bounded by the combinations of registered partners that actually forwarded the same business."""
+    return _PARTNER_SETS.setdefault(partners, partners)
 
 
 def _dump_state(state: ConsentState) -> bytes:

@@ -23,7 +23,7 @@ from services.common.vocabulary import PLATFORM_ADMIN, EventType, Outcome, Reaso
 POLICY_VERSION = "2026-11.4"  # the versions and what each changed: docs/auditors.md
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per business in the worker's memory: no per-instance __dict__
 class ConsentState:
     """What the worker remembers per business (changelogged in consent.state, keyed by enterprise number)."""
 

@@ -2,6 +2,7 @@
 compacted changelogs, the audit chain head from the last record of the same partition of consent.audit. One consumer
 reads all assigned partitions together (read_committed: aborted transactions never count)."""
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -41,7 +42,7 @@ async def restore_partitions(bootstrap: str, topics: Topics, partitions: list[in
 
 
 def _apply(table: dict[str, Any], load: Callable[[bytes], Any], record: ConsumerRecord[bytes, bytes]) -> None:
-    key = (record.key or b"").decode()
+    key = sys.intern((record.key or b"").decode())  # one string per business across the three tables
     if record.value is None:
         table.pop(key, None)
     else:
