@@ -27,6 +27,7 @@ from services.search.api import InvalidParameter, router
 from services.search.cache import QueryCache
 from services.search.config import Settings, get_settings
 from services.search.deps import Unauthorized
+from services.search.fast_path import SearchFastPath
 from services.search.index import RedisListingIndex
 from services.search.rebuild import rebuild
 from services.search.service import Searcher
@@ -77,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(health_router({"redis": redis_ready, **supervisor.checks()}, supervisor.report))
-    app.add_middleware(AdmissionLimit, limit=settings.max_in_flight)
+    app.add_middleware(SearchFastPath, searcher=searcher)
+    app.add_middleware(AdmissionLimit, limit=settings.max_in_flight)  # added last: the outermost
     return app
 
 
