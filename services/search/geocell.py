@@ -19,14 +19,16 @@ def _spread(value: int) -> int:
 
 def score(lat: float, lon: float) -> int:
     """The score Redis stores for a member at this position (latitude bits even, longitude bits odd)."""
-    lat_bits = int((lat + LAT_LIMIT) / (2 * LAT_LIMIT) * (1 << STEP))
-    lon_bits = int((lon + 180) / 360 * (1 << STEP))
+    top = (1 << STEP) - 1  # the northern and eastern edges belong to the last cell, as in Redis
+    lat_bits = min(top, int((lat + LAT_LIMIT) / (2 * LAT_LIMIT) * (1 << STEP)))
+    lon_bits = min(top, int((lon + 180) / 360 * (1 << STEP)))
     return _spread(lat_bits) | (_spread(lon_bits) << 1)
 
 
 def cell(lat: float, lon: float, size_km: float) -> tuple[int, int, float]:
     """The grid cell around a point about ``size_km`` high or higher: its scores [low, high) and its area in km²."""
-    step = max(1, min(STEP, floor(log2(2 * LAT_LIMIT * KM_PER_DEGREE / size_km))))
+    cells = 2 * LAT_LIMIT * KM_PER_DEGREE / size_km  # per axis; infinite for a radius of a few atoms
+    step = STEP if cells >= 1 << STEP else max(1, floor(log2(cells)))
     shift = 2 * (STEP - step)
     low = score(lat, lon) >> shift << shift
     height = 2 * LAT_LIMIT / 2**step * KM_PER_DEGREE
