@@ -3,11 +3,9 @@
 import asyncio
 import time
 
-from services.common import codec, events
-from services.common.codec import DecodeError
 from services.common.topic_reader import read_topic
 from services.common.topics import Topics
-from services.consent import ledger
+from services.consent import cli, ledger
 
 
 def run(bootstrap: str, topics: Topics) -> dict[str, float]:
@@ -15,13 +13,7 @@ def run(bootstrap: str, topics: Topics) -> dict[str, float]:
     raw = asyncio.run(read_topic(bootstrap, topics.audit))
     raw_s = time.perf_counter() - started
     started = time.perf_counter()
-    records = asyncio.run(read_topic(bootstrap, topics.audit))
-    checkpoints = []
-    for record in asyncio.run(read_topic(bootstrap, topics.checkpoints)):
-        try:
-            checkpoints.append(codec.decode(events.AuditCheckpoint, record.value))
-        except DecodeError:
-            continue
+    records, checkpoints = cli.read_log(bootstrap, topics)  # verify's own reading
     report = ledger.verify(records, checkpoints, None)
     verify_s = time.perf_counter() - started
     assert report.ok, report.findings

@@ -13,6 +13,7 @@ read, 2 bad input (a message says which and why).
 
 import asyncio
 import csv
+import functools
 import json
 import logging
 import os
@@ -60,10 +61,22 @@ class Unreadable(Exception):
 
 
 def _read(bootstrap: str, topic: str) -> list[RawRecord]:
+    [records] = _read_all(bootstrap, [topic])
+    return records
+
+
+def _read_all(bootstrap: str, topics: list[str]) -> list[list[RawRecord]]:
+    """Several topics read at once (each reader waits on the broker mostly, so they overlap), with progress."""
     with Progress(TextColumn("reading {task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True) as progress:
-        task = progress.add_task(topic, total=None)
-        return _kafka(lambda: read_topic(bootstrap, topic, lambda n: progress.advance(task, n)), bootstrap)
+        tasks = [progress.add_task(topic, total=None) for topic in topics]
+
+        async def read() -> list[list[RawRecord]]:
+            return list(await asyncio.gather(*(
+                read_topic(bootstrap, topic, functools.partial(progress.advance, task))
+                for topic, task in zip(topics, tasks, strict=True))))
+
+        return _kafka(read, bootstrap)
 
 
 def _kafka(read: Callable[[], Coroutine[Any, Any, T]], bootstrap: str) -> T:
@@ -73,14 +86,16 @@ def _kafka(read: Callable[[], Coroutine[Any, Any, T]], bootstrap: str) -> T:
         raise Unreadable(f"cannot read the consent log from Kafka at {bootstrap}: {type(exc).__name__}") from None
 
 
-def _checkpoints(bootstrap: str, topics: Topics) -> list[events.AuditCheckpoint]:
+def read_log(bootstrap: str, topics: Topics) -> tuple[list[RawRecord], list[events.AuditCheckpoint]]:
+    """What ``verify`` checks: the audit records and the signed checkpoints, read together."""
+    records, checkpoints = _read_all(bootstrap, [topics.audit, topics.checkpoints])
     found = []
-    for raw in _read(bootstrap, topics.checkpoints):
+    for raw in checkpoints:
         try:
             found.append(codec.decode(events.AuditCheckpoint, raw.value))
         except DecodeError:
             continue
-    return found
+    return records, found
 
 
 def public_key_option(value: str | None) -> str | None:
@@ -97,7 +112,7 @@ def verify(bootstrap: Bootstrap = "127.0.0.1:9092", prefix: Prefix = "",
                                                           callback=public_key_option)] = None) -> None:
     """Verify every partition's hash chain and every signed checkpoint."""
     topics = Topics(prefix)
-    report = ledger.verify(_read(bootstrap, topics.audit), _checkpoints(bootstrap, topics), public_key)
+    report = ledger.verify(*read_log(bootstrap, topics), public_key)
     if report.ok:
         console.print(f"[green]OK[/green]: {report.records} records and {report.checkpoints} checkpoints verified; "
                       f"{report.unsigned} records newer than the last checkpoint", soft_wrap=True)
