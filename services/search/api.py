@@ -14,6 +14,9 @@ from services.common.problems import PROBLEM_JSON, problem
 from services.search.deps import SearcherDep, StatsDep, require_ops
 from services.search.models import CategoryCount, Hit, SearchResults, Suggestions
 from services.search.query import (
+    MAX_CATEGORIES,
+    MAX_PAGE,
+    MAX_Q_LENGTH,
     MAX_RADIUS_KM,
     MAX_SIZE,
     PlaceNotFound,
@@ -46,11 +49,13 @@ async def parse_search(
     municipality: Annotated[str | None, Query(min_length=2, max_length=80, description=(
         "a postal locality or a municipality, in Dutch, French or German ('Sint-Amandsberg', 'Gand', 'Lüttich'); "
         "with postcode when the name is not enough"))] = None,
-    q: Annotated[str | None, Query(max_length=100, description="words (prefixes match), case/accents ignored")] = None,
+    q: Annotated[str | None, Query(max_length=MAX_Q_LENGTH,
+                                   description="words (prefixes match), case/accents ignored")] = None,
     radius_km: Annotated[float, Query(gt=0, le=MAX_RADIUS_KM)] = 10,
-    category: Annotated[list[str] | None, Query(max_length=10, description="any of these category codes")] = None,
+    category: Annotated[list[str] | None, Query(max_length=MAX_CATEGORIES,
+                                                description="any of these category codes")] = None,
     delivery: bool = False, pickup: bool = False, webshop: bool = False,
-    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_SIZE)] = 20,
     exact_total: Annotated[bool, Query(description=(
         "count every match (slower when there are many); else total is estimated once the page is complete"))

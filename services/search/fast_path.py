@@ -17,7 +17,15 @@ from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.events import GEO_MAX_LAT
-from services.search.query import MAX_RADIUS_KM, MAX_SIZE, SearchQuery, build_query
+from services.search.query import (
+    MAX_CATEGORIES,
+    MAX_PAGE,
+    MAX_Q_LENGTH,
+    MAX_RADIUS_KM,
+    MAX_SIZE,
+    SearchQuery,
+    build_query,
+)
 from services.search.service import Searcher
 
 PATH = "/v1/search"
@@ -25,7 +33,6 @@ _DECIMAL = re.compile(r"-?\d{1,4}(?:\.\d{1,17})?")
 _INTEGER = re.compile(r"[1-9]\d{0,3}")
 _BOOLEAN = {"true": True, "false": False}
 _SINGLE = frozenset({"lat", "lon", "q", "radius_km", "delivery", "pickup", "webshop", "page", "size", "exact_total"})
-_MAX_CATEGORIES, _MAX_Q, _MAX_PAGE = 10, 100, 1000
 
 
 class SearchFastPath:
@@ -64,7 +71,7 @@ def plain_query(raw: bytes) -> SearchQuery | None:
             return None
         else:
             single[name] = value
-    if len(categories) > _MAX_CATEGORIES:
+    if len(categories) > MAX_CATEGORIES:
         return None
     return _query(single, categories)
 
@@ -77,7 +84,7 @@ def _query(single: dict[str, str], categories: list[str]) -> SearchQuery | None:
     q = single.get("q")
     if (lat is None or lon is None or radius_km is None or page is None or size is None or None in flags
             or abs(lat) > GEO_MAX_LAT or abs(lon) > 180 or not 0 < radius_km <= MAX_RADIUS_KM
-            or page > _MAX_PAGE or size > MAX_SIZE or (q is not None and len(q) > _MAX_Q)):
+            or page > MAX_PAGE or size > MAX_SIZE or (q is not None and len(q) > MAX_Q_LENGTH)):
         return None
     delivery, pickup, webshop, exact_total = (bool(flag) for flag in flags)
     try:

@@ -12,6 +12,9 @@ from services.search.text import query_tokens
 EARTH_RADIUS_KM = 6372.7976
 MAX_RADIUS_KM = 50.0
 MAX_SIZE = 100
+MAX_PAGE = 1000
+MAX_Q_LENGTH = 100  # characters of the words typed
+MAX_CATEGORIES = 10  # category codes in one search
 
 
 class PlaceNotFound(ValueError):
