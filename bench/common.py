@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from services.common import codec
+from services.common import codec, enterprise
 from services.common.events import ConsentWithdrawn
 from tests.samples import wire_registration
 
@@ -39,8 +39,7 @@ def wire_events(count: int, first: int | None = None) -> list[tuple[bytes, bytes
 
 def number_of(n: int) -> str:
     """The n-th valid enterprise number of the benchmarks (0 followed by n, then its mod-97 check digits)."""
-    first8 = f"0{n % 10**7:07d}"
-    return f"{first8}{97 - int(first8) % 97:02d}"
+    return enterprise.with_check_digits(f"0{n % 10**7:07d}")
 
 
 def wire_withdrawals(first: int, count: int) -> list[tuple[bytes, bytes]]:
