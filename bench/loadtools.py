@@ -14,6 +14,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from services.infra import paths
@@ -62,6 +63,31 @@ def vegeta_outcomes(targets: Path, seconds: float, rate: float) -> dict[str, flo
     return {"ok_share": round(len(ok) / count, 4), "refused_share": round(refused / count, 4),
             "failed_share": round((count - len(ok) - refused) / count, 4),
             "ok_p50_ms": round(percentiles[49], 3), "ok_p99_ms": round(percentiles[98], 3)}
+
+
+def vegeta_once(targets: Path, workers: int) -> dict[str, float]:
+    """Each target of a JSON-lines file sent exactly once (lazily: the attack ends when the file does, with one
+    'no targets' result, left out), ``workers`` in flight; for requests that must not repeat (signed,
+    replay-protected writes). Every answer must be 2xx."""
+    binary = vegeta_binary()
+    attack = subprocess.run([binary, "attack", f"-targets={targets}", "-format=json", "-lazy", "-duration=600s",  # noqa: S603
+                             "-timeout=30s", "-rate=0", f"-max-workers={workers}", f"-workers={workers}"],
+                            check=True, capture_output=True)
+    lines = subprocess.run([binary, "encode", "--to=json"], input=attack.stdout, check=True,  # noqa: S603
+                           capture_output=True).stdout.splitlines()
+    results = [r for r in map(json.loads, filter(None, lines)) if r["error"] != "no targets to attack"]
+    failed = [(r["code"], r["error"]) for r in results if not 200 <= r["code"] < 300]
+    if failed:
+        raise RuntimeError(f"vegeta: {len(failed)} of {len(results)} failed, e.g. {failed[:3]}")
+    started = min(_instant(r["timestamp"]) for r in results)
+    ended = max(_instant(r["timestamp"]) + r["latency"] / 1e9 for r in results)
+    cuts = statistics.quantiles([r["latency"] / 1e6 for r in results], n=100)
+    return {"requests": len(results), "per_s": len(results) / (ended - started), "p50_ms": cuts[49],
+            "p99_ms": cuts[98]}
+
+
+def _instant(timestamp: str) -> float:
+    return datetime.fromisoformat(timestamp).timestamp()
 
 
 def redis_benchmark(port: int, command: list[str], clients: int, seconds: float, keyspace: int) -> dict[str, float]:

@@ -89,11 +89,13 @@ class InMemoryRequestStore:
         self.statuses[event_id] = status
         self._index(event_id, status)
 
-    async def put_received(self, statuses: dict[str, Status]) -> None:
+    async def put_received(self, statuses: dict[str, Status], forwarded: Iterable[tuple[str, str]] = ()) -> None:
         self._check()
         for event_id, status in statuses.items():
             self.statuses.setdefault(event_id, status)
             self._index(event_id, status)
+        for enterprise_number, partner_id in forwarded:
+            self.forwarders.setdefault(enterprise_number, set()).add(partner_id)
 
     def _index(self, event_id: str, status: Status) -> None:
         self.seen.setdefault((status.partner_id, status.enterprise_number), {}).setdefault(event_id, status.updated_at)

@@ -48,9 +48,10 @@ class RequestStore(Protocol):
     async def complete(self, key: str, fingerprint: str, response: dict[str, Any]) -> None: ...
     async def release(self, key: str) -> None: ...
     async def put_status(self, event_id: str, status: Status) -> None: ...
-    async def put_received(self, statuses: dict[str, Status]) -> None:
-        """The first status of newly accepted events, in one round trip; a decision that was stored first (the
-        consent worker can be quicker than the intake's own write) is kept."""
+    async def put_received(self, statuses: dict[str, Status], forwarded: Iterable[tuple[str, str]] = ()) -> None:
+        """The first status of newly accepted events and the (enterprise number, partner) pairs of the registrations
+        among them as forwarders, in one round trip; a decision that was stored first (the consent worker can be
+        quicker than the intake's own write) is kept."""
 
     async def get_status(self, event_id: str) -> Status | None: ...
     async def submissions(self, partner_id: str, enterprise_number: str, limit: int) -> list[tuple[str, Status]]:
@@ -99,11 +100,13 @@ class RedisRequestStore:
         self._index(pipe, event_id, status)
         await self._call(pipe.execute())
 
-    async def put_received(self, statuses: dict[str, Status]) -> None:
+    async def put_received(self, statuses: dict[str, Status], forwarded: Iterable[tuple[str, str]] = ()) -> None:
         pipe = self.redis.pipeline(transaction=False)
         for event_id, status in statuses.items():
             pipe.set(f"{self.prefix}status:{event_id}", _dump(status), ex=STATUS_TTL_S, nx=True)
             self._index(pipe, event_id, status)
+        for enterprise_number, partner_id in forwarded:
+            pipe.sadd(f"{self.prefix}forwarders:{enterprise_number}", partner_id)
         await self._call(pipe.execute())
 
     def _index(self, pipe: Any, event_id: str, status: Status) -> None:

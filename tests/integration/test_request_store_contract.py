@@ -75,3 +75,13 @@ async def test_forwarding_partners_are_remembered_per_business(store: RequestSto
     assert await store.forwarded_by("0428759497", "gemeenten")
     assert not await store.forwarded_by("0428759497", "nsz-koopvanuitjekot")
     assert not await store.forwarded_by("0403019261", "unizo-winkelhier")
+
+
+async def test_received_statuses_record_their_forwarders_in_the_same_write(store: RequestStore) -> None:
+    received = Status("gemeenten", "0428759497", SubmissionStatus.RECEIVED, (), 1.0)
+    await store.put_received({"e4": received}, [("0428759497", "gemeenten"), ("0403019261", "gemeenten")])
+    await store.put_received({}, [])
+    assert await store.get_status("e4") == received
+    assert await store.forwarded_by("0428759497", "gemeenten")
+    assert await store.forwarded_by("0403019261", "gemeenten")
+    assert not await store.forwarded_by("0428759497", "unizo-winkelhier")
