@@ -29,8 +29,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from services.common import codec, enterprise, events
-from services.common.codec import DecodeError
+from services.common import enterprise, events
 from services.common.topic_reader import RawRecord, read_keyed, read_topic
 from services.common.topics import Topics
 from services.consent import crypto, ledger
@@ -86,16 +85,10 @@ def _kafka(read: Callable[[], Coroutine[Any, Any, T]], bootstrap: str) -> T:
         raise Unreadable(f"cannot read the consent log from Kafka at {bootstrap}: {type(exc).__name__}") from None
 
 
-def read_log(bootstrap: str, topics: Topics) -> tuple[list[RawRecord], list[events.AuditCheckpoint]]:
-    """What ``verify`` checks: the audit records and the signed checkpoints, read together."""
+def read_log(bootstrap: str, topics: Topics) -> tuple[list[RawRecord], list[RawRecord]]:
+    """What ``verify`` checks: the audit records and the signed checkpoints (raw, both), read together."""
     records, checkpoints = _read_all(bootstrap, [topics.audit, topics.checkpoints])
-    found = []
-    for raw in checkpoints:
-        try:
-            found.append(codec.decode(events.AuditCheckpoint, raw.value))
-        except DecodeError:
-            continue
-    return records, found
+    return records, checkpoints
 
 
 def public_key_option(value: str | None) -> str | None:

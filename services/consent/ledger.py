@@ -1,7 +1,8 @@
 """Pure checks and replays over the consent log, as auditors run them (``buurt-audit``).
 
-Input: the raw records of ``consent.audit`` (partition, offset, value) in offset order per partition, and the signed
-checkpoints. Output: findings naming partition and offset, the timeline of one business, the listed set at a time.
+Input: the raw records of ``consent.audit`` (partition, offset, value) in offset order per partition, and the raw
+records of the signed checkpoints' topic. Output: findings naming partition and offset, the timeline of one
+business, the listed set at a time.
 """
 
 import hashlib
@@ -38,9 +39,9 @@ class VerifyReport:
         return not self.findings
 
 
-def verify(records: Iterable[RawRecord], checkpoints: Iterable[events.AuditCheckpoint], public_key: str | None,
-           ) -> VerifyReport:
-    """Chain per partition (altered, inserted, dropped, reordered records) and checkpoint signatures."""
+def verify(records: Iterable[RawRecord], checkpoints: Iterable[RawRecord], public_key: str | None) -> VerifyReport:
+    """Chain per partition (altered, inserted, dropped, reordered records) and checkpoint signatures; a record of
+    the checkpoints' topic that is not a checkpoint is a finding too (a forged or damaged one must not vanish)."""
     report = VerifyReport(findings=[])
     findings = report.findings
     assert findings is not None
@@ -61,8 +62,14 @@ def verify(records: Iterable[RawRecord], checkpoints: Iterable[events.AuditCheck
         heads[raw.partition] = (sequence, digest)
         hashes[(partition, sequence)] = digest
     signed: dict[int, int] = {}
-    for checkpoint in checkpoints:
+    for raw_checkpoint in checkpoints:
         report.checkpoints += 1
+        try:
+            checkpoint = codec.decode(events.AuditCheckpoint, raw_checkpoint.value)
+        except DecodeError as exc:
+            findings.append(Finding(raw_checkpoint.partition, raw_checkpoint.offset,
+                                    f"in the checkpoints' topic: not a signed checkpoint ({exc.reason})"))
+            continue
         findings.extend(_check_checkpoint(checkpoint, hashes, public_key))
         signed[checkpoint.partition] = max(signed.get(checkpoint.partition, -1), checkpoint.sequence)
     report.unsigned = sum(sequence - signed.get(partition, -1) for partition, (sequence, _) in heads.items())

@@ -114,3 +114,15 @@ def test_erasure_removes_the_person_everywhere_and_the_log_still_verifies(
 def test_public_search_and_schema_endpoints_need_no_credentials(platform: Platform) -> None:
     assert httpx.get(f"{platform.registration_url}/v1/schemas/listing").status_code == 200
     assert httpx.get(f"{platform.search_url}/v1/search", params={"lat": 51.05, "lon": 3.72}).status_code == 200
+
+
+
+def test_a_damaged_record_on_the_checkpoints_topic_fails_verify_naming_where(platform: Platform,
+                                                                             kafka_bootstrap: str) -> None:
+    damaged = Topics(f"damaged{uuid.uuid4().hex[:8]}.")  # the module's log stays intact for the other tests
+    asyncio.run(create_topics(kafka_bootstrap, damaged))
+    assert platform.audit("verify", "--prefix", damaged.prefix).returncode == 0
+    asyncio.run(produce(kafka_bootstrap, damaged.checkpoints, [(b"0", b'{"partition": 0, "sequence": 9}')]))
+    verified = platform.audit("verify", "--prefix", damaged.prefix)
+    assert verified.returncode == 1, verified.stderr
+    assert "offset 0: in the checkpoints' topic: not a signed checkpoint" in verified.stderr

@@ -13,16 +13,17 @@ from services.consent.decider import PartitionState
 from tests.unit.consent_samples import TOPICS, decider, grant, handle, withdrawal
 
 
-def written(checkpoint_every: int = 3) -> tuple[list[RawRecord], list[events.AuditCheckpoint], str]:
+def written(checkpoint_every: int = 3) -> tuple[list[RawRecord], list[RawRecord], str]:
     """Six decisions on partition 2 as the worker writes them: the raw audit records, checkpoints, public key."""
     worker = decider(checkpoint_every)
     outs = handle(worker, PartitionState(2), grant(), withdrawal(), grant(), withdrawal(), grant(), withdrawal())
     records = [RawRecord(2, offset, out.value) for offset, out in enumerate(o for o in outs if o.topic == TOPICS.audit)]
-    checkpoints = [codec.decode(events.AuditCheckpoint, o.value) for o in outs if o.topic == TOPICS.checkpoints]
+    checkpoints = [RawRecord(0, offset, out.value)
+                   for offset, out in enumerate(o for o in outs if o.topic == TOPICS.checkpoints)]
     return records, checkpoints, crypto.public_key_b64(worker.signing_key)
 
 
-def findings(records: list[RawRecord], checkpoints: list[events.AuditCheckpoint], key: str | None) -> list[str]:
+def findings(records: list[RawRecord], checkpoints: list[RawRecord], key: str | None) -> list[str]:
     report = ledger.verify(records, checkpoints, key)
     return [f"{f.partition}/{f.offset}: {f.problem}" for f in report.findings or []]
 
@@ -68,8 +69,18 @@ def test_a_checkpoint_of_another_key_or_with_a_bad_signature_is_found() -> None:
     _, other = crypto.generate_secrets()
     assert any("signed by another key" in f
                for f in findings(records, checkpoints, crypto.public_key_b64(crypto.signing_key(other))))
-    bad = [checkpoints[0].model_copy(update={"sequence": 1}), *checkpoints[1:]]
+    first = codec.decode(events.AuditCheckpoint, checkpoints[0].value)
+    bad = [RawRecord(0, 0, codec.encode(first.model_copy(update={"sequence": 1}))), *checkpoints[1:]]
     assert any("bad signature" in f for f in findings(records, bad, key))
+
+
+@pytest.mark.parametrize("value", [b"{\"partition\": 2}", b"not json", b"", None])
+def test_a_record_of_the_checkpoints_topic_that_is_no_checkpoint_is_found_at_its_offset(value: bytes | None) -> None:
+    records, checkpoints, key = written()
+    checkpoints.insert(1, RawRecord(0, 7, value))
+    found = findings(records, checkpoints, key)
+    assert len(found) == 1, found
+    assert found[0].startswith("0/7: in the checkpoints' topic: not a signed checkpoint"), found
 
 
 def test_records_newer_than_the_last_checkpoint_are_counted_as_unsigned() -> None:
