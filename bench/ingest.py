@@ -22,6 +22,7 @@ from tests.platform import running_platform
 from tests.samples import registration_body, signed
 
 CONCURRENCY = 64
+WORKERS = 2  # uvicorn worker processes of the registration service, as the search bench runs its service
 
 
 async def _post_many(url: str, bodies: list[bytes], path: str, partner: str, retries: list[int]) -> float:
@@ -79,7 +80,8 @@ def run(bootstrap: str, redis_url: str, topics: Topics, logs: Path, singles: int
     batch_bodies = [json.dumps({"registrations": [registration_body() for _ in range(1000)]}).encode()
                     for _ in range(batches)]
     with running_platform(bootstrap, redis_url, topics, logs, names=("buurt-registration",),
-                          extra_env={"REGISTRATION_RATE_LIMIT_PER_MINUTE": "100000000"}) as platform:
+                          extra_env={"REGISTRATION_RATE_LIMIT_PER_MINUTE": "100000000",
+                                     "REGISTRATION_WORKERS": str(WORKERS)}) as platform:
         retries = [0]
         logs.mkdir(parents=True, exist_ok=True)
         single = loadtools.vegeta_once(_signed_targets(logs / "singles.jsonl", platform.registration_url,
@@ -95,4 +97,4 @@ def run(bootstrap: str, redis_url: str, topics: Topics, logs: Path, singles: int
     return {"single_per_s": round(single["per_s"]), "single_p50_ms": round(single["p50_ms"], 1),
             "single_p99_ms": round(single["p99_ms"], 1), "batch_per_s": round(batch_rate),
             "raw_producer_per_s": round(raw_rate), "batch_to_raw_ratio": round(batch_rate / raw_rate, 3),
-            "registration_rss_mib": registration_rss, "retried_after_503": retries[0]}
+            "registration_rss_mib": registration_rss, "retried_after_503": retries[0], "workers": WORKERS}

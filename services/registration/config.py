@@ -15,6 +15,8 @@ class Settings(CommonSettings):
 
     host: str = "127.0.0.1"
     port: int = 8001
+    workers: int = Field(1, ge=1, description="uvicorn worker processes (the request state is in Redis and Kafka; "
+                                              "~1 per core)")
     partners_file: Path = SEEDED_PARTNERS
     redis_prefix: str = "buurt:reg:"
     publish_timeout_s: float = Field(5.0, gt=0, description="bound on waiting for the broker before 503")

@@ -91,7 +91,19 @@ def _ingress_task(partner: Partner, settings: Settings, publisher: Publisher, st
     return take
 
 
+def worker_app() -> FastAPI:
+    """The app of one of several uvicorn worker processes (REGISTRATION_WORKERS > 1): each has its own
+    transactional producer and joins the followers' consumer groups, which share the partitions among them."""
+    settings = get_settings()
+    configure_logging("registration", settings.log_level)
+    return create_app(settings)
+
+
 def run() -> None:
     settings = get_settings()
     configure_logging("registration", settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    if settings.workers > 1:
+        uvicorn.run("services.registration.main:worker_app", factory=True, workers=settings.workers,
+                    host=settings.host, port=settings.port, log_config=None)
+    else:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
