@@ -20,6 +20,7 @@ rendered page, is one script: one round trip.
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -29,15 +30,21 @@ from redis.commands.core import AsyncScript
 from services.common.categories import CATEGORIES
 from services.common.events import Listing
 from services.search import geocell, terms
-from services.search.models import Hit, hit
+from services.search.models import Hit, category, hit
 from services.search.query import EARTH_RADIUS_KM, SearchQuery
 from services.search.text import tokens
 
-FORMAT = "4"  # 4: records and GEO sets per word, category and locality (3: sets of every word prefix)
+# 5: a record's categories by code, their JSON spliced in by the service (4: each record held its categories' labels;
+# 3: sets of every word prefix)
+FORMAT = "5"
 LUA = Path(__file__).with_name("lua")
 SEP = "\x1f"
+CODES = b"\x1e"  # around the codes that stand for a record's categories' JSON (lua/common.lua)
 NO_DISTANCE = ',"distance_km":0.0}'
+NO_CATEGORIES = '"categories":[]'
 FLAGS = ("delivery", "pickup", "webshop")
+# Each category's public JSON, once in the service instead of once per listing in Redis (~80 bytes a listing).
+CATEGORY_JSON = {code: category(code).model_dump_json().encode() for code in CATEGORIES}
 
 
 def _script(name: str) -> str:
@@ -83,10 +90,36 @@ def record(listing: Listing) -> str:
     flags = listing_flags(listing)
     where = f" {words} |{'|'.join(listing.categories)}| #{'#'.join(flags)}#"
     sets = " ".join([*terms.listing_sets(listing), *(f"#{flag}" for flag in flags)])
-    public = hit(listing, 0.0).model_dump_json()
-    assert public.endswith(NO_DISTANCE)  # the distance must stay the last member
     return SEP.join([repr(listing.position.lat), repr(listing.position.lon), " ".join(tokens(listing.name)), where,
-                     sets, public.removesuffix(NO_DISTANCE)])
+                     sets, _public(listing)])
+
+
+def _public(listing: Listing) -> str:
+    """The listing's public JSON without the distance and closing brace; its categories as codes between CODES
+    when the vocabulary knows them all (``with_categories`` splices their JSON in)."""
+    if not all(code in CATEGORY_JSON for code in listing.categories):
+        public = hit(listing, 0.0).model_dump_json()
+    else:
+        public = hit(listing.model_copy(update={"categories": []}), 0.0).model_dump_json()
+        public = public.replace(NO_CATEGORIES, f'"categories":[\x1e{" ".join(listing.categories)}\x1e]', 1)
+    assert public.endswith(NO_DISTANCE)  # the distance must stay the last member
+    return public.removesuffix(NO_DISTANCE)
+
+
+def with_categories(stored: bytes) -> bytes:
+    """Hits or pages of them as stored or rendered in Redis, with the categories' JSON in place of their codes."""
+    if CODES not in stored:
+        return stored
+    parts = stored.split(CODES)  # JSON, codes, JSON, codes, …, JSON
+    parts[1::2] = map(_categories_json, parts[1::2])
+    return b"".join(parts)
+
+
+@lru_cache(maxsize=4096)  # the combinations of categories listings have: a handful in practice
+def _categories_json(codes: bytes) -> bytes:
+    # a code the vocabulary no longer knows (a record indexed by an older version) is named as category() names it
+    return b",".join(CATEGORY_JSON.get(code) or category(code).model_dump_json().encode()
+                     for code in codes.decode().split())
 
 
 class ListingIndex(Protocol):
@@ -145,7 +178,7 @@ class RedisListingIndex:
         total, body, cached = cast(tuple[int, bytes, int],
                                    await self._search(keys=[self.key("generation")],
                                                       args=self._search_args(query, rendering)))
-        return Rendered(int(total), body, bool(cached))
+        return Rendered(int(total), with_categories(body), bool(cached))
 
     def _search_args(self, query: SearchQuery, rendering: Rendering) -> list[str | int | float]:
         low, high, km2 = geocell.cell(query.lat, query.lon, query.radius_km)
@@ -175,7 +208,7 @@ class RedisListingIndex:
             return []
         found = cast(list[bytes | None], await self.redis.mget([self.key(f"rec:{n}") for n in numbers]))
         return [None if value is None else
-                Hit.model_validate_json(value.rsplit(SEP.encode(), 1)[1] + NO_DISTANCE.encode())
+                Hit.model_validate_json(with_categories(value.rsplit(SEP.encode(), 1)[1]) + NO_DISTANCE.encode())
                 for value in found]
 
     async def generation(self) -> int:

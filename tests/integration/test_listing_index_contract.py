@@ -113,3 +113,18 @@ async def test_clear_empties_the_index(index: ListingIndex) -> None:
     await index.clear()
     assert await index.count() == 0
     assert (await index.find(query(radius_km=40))).total == 0
+
+
+async def test_a_hit_names_its_categories_with_their_labels_whether_the_vocabulary_knows_them_or_not(
+        index: ListingIndex) -> None:
+    await index.apply([(KORENMARKT, listing(KORENMARKT, 51.0547, 3.7219, "Kaasmakerij Van Gent",
+                                            ("kaas-zuivel", "hoeveproducten"))),
+                       (DAMPOORT, listing(DAMPOORT, 51.0562, 3.7409, "Hoeve Dampoort", ("retired-category",)))])
+    # the reference: the labels as written in services/common/categories.py, and a code's own name otherwise
+    expected = {KORENMARKT: [("kaas-zuivel", "Kaas en zuivel", "Fromages et produits laitiers"),
+                             ("hoeveproducten", "Hoeveproducten", "Produits de la ferme")],
+                DAMPOORT: [("retired-category", "retired-category", "retired-category")]}
+    for hits in ((await index.find(query())).hits, await index.get_many([KORENMARKT, DAMPOORT])):
+        got = {h.enterprise_number: [(c.code, c.labels["nl"], c.labels["fr"]) for c in h.categories]
+               for h in hits if h is not None}
+        assert got == expected

@@ -3,7 +3,9 @@
 --   lat, lon, name (folded, for ties), filter, terms, hit
 -- filter: " <word> <word> … |<category>|<category>| #<flag>#<flag>#" (every word of its name, place and category
 -- labels, so that " " .. w finds a word starting with w); terms: the sorted sets it belongs to, space-separated;
--- hit: the public JSON of the listing without its closing '}' (the distance is appended per search).
+-- hit: the public JSON of the listing without its closing '}' (the distance is appended per search), where the
+-- categories' JSON may stand as their codes between two \30 bytes: the search service splices it in
+-- (index.py, with_categories), outside Redis's single thread.
 local SEP = '\31'
 -- Library functions as locals: the scripts call them per candidate, and a local is cheaper than a table lookup.
 local find, sub, match, gmatch, format = string.find, string.sub, string.match, string.gmatch, string.format
