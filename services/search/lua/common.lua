@@ -12,8 +12,7 @@ local find, sub, match, gmatch, format = string.find, string.sub, string.match, 
 local concat, sort = table.concat, table.sort
 local sin, cos, asin, sqrt, rad, min, max = math.sin, math.cos, math.asin, math.sqrt, math.rad, math.min, math.max
 local HEAD = '^([^\31]*)\31([^\31]*)\31([^\31]*)\31([^\31]*)\31([^\31]*)\31()'
-local POSITION, FILTER = '^([^\31]*)\31([^\31]*)\31', '^[^\31]*\31[^\31]*\31[^\31]*\31([^\31]*)\31'
-local HIT = '^[^\31]*\31[^\31]*\31[^\31]*\31[^\31]*\31[^\31]*\31()'
+local POSITION = '^([^\31]*)\31([^\31]*)\31'
 
 -- lat, lon, name, filter, terms, and where the hit starts (one pattern match: the hit itself is not copied).
 local function head(record)
@@ -28,9 +27,19 @@ local function position(record)
   return tonumber(lat), tonumber(lon)
 end
 
-local function filter_of(record) return match(record, FILTER) end
+-- Where the nth separator is: a plain find, many times cheaper than matching a pattern field by field.
+local function separator(record, nth)
+  local at = 0
+  for _ = 1, nth do at = find(record, SEP, at + 1, true) end
+  return at
+end
 
-local function hit_of(record) return sub(record, match(record, HIT)) end
+local function filter_of(record)
+  local start = separator(record, 3)
+  return sub(record, start + 1, find(record, SEP, start + 1, true) - 1)
+end
+
+local function hit_of(record) return sub(record, separator(record, 5) + 1) end
 
 local function fields(record)
   local lat, lon, name, filter, terms, at = head(record)
