@@ -4,16 +4,20 @@ Log records carry ids, counts and reason codes only: never names, e-mail address
 """
 
 import logging
+import os
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import uvicorn
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from pythonjsonlogger.json import JsonFormatter
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
@@ -28,6 +32,23 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     # Access logs name client addresses: personal data under GDPR, so they stay off.
     logging.getLogger("uvicorn.access").disabled = True
+
+
+def _registry() -> CollectorRegistry:
+    """This process's metrics, or under several workers (``serve``) those of all of them, whichever answers."""
+    if MULTIPROCESS_DIR not in os.environ:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped in prometheus-client
+    return registry
+
+
+def serve_workers(factory: str, workers: int, host: str, port: int) -> None:
+    """uvicorn with ``workers`` processes, each building its app with ``factory`` (module:function); their metrics
+    are kept in files of a directory of their own (Prometheus's multiprocess mode), so that /metrics sums them."""
+    with tempfile.TemporaryDirectory(prefix="buurt-metrics-") as directory:
+        os.environ[MULTIPROCESS_DIR] = directory  # read by prometheus_client as each worker process imports it
+        uvicorn.run(factory, factory=True, workers=workers, host=host, port=port, log_config=None)
 
 
 def health_router(checks: Mapping[str, ReadinessCheck],
@@ -51,7 +72,7 @@ def health_router(checks: Mapping[str, ReadinessCheck],
 
     @router.get("/metrics")
     async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
 
     return router
 

@@ -26,7 +26,9 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_never, wait_exponen
 
 logger = logging.getLogger(__name__)
 _ROOT = Path(__file__).resolve().parents[2]
-UP = Gauge("buurt_task_up", "1 while the background task runs and reports healthy", ["task"])
+# Under several workers each runs its own tasks: the least of them, so that one worker's failed task shows.
+UP = Gauge("buurt_task_up", "1 while the background task runs and reports healthy", ["task"],
+           multiprocess_mode="livemin")
 RESTARTS = Counter("buurt_task_restarts_total", "Background task restarts after a failure", ["task"])
 SKIPPED = Counter("buurt_records_skipped_total", "Records a task could not apply and skipped", ["task", "reason"])
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from limits.aio.storage import RedisStorage
 from redis.asyncio import Redis
 
-from services.common.observability import configure_logging, health_router
+from services.common.observability import configure_logging, health_router, serve_workers
 from services.common.problems import install_problem_handlers
 from services.common.supervisor import Supervisor, TaskFactory, TaskHandle
 from services.registration import api, bulk, forwarders, ingress, status
@@ -103,7 +103,6 @@ def run() -> None:
     settings = get_settings()
     configure_logging("registration", settings.log_level)
     if settings.workers > 1:
-        uvicorn.run("services.registration.main:worker_app", factory=True, workers=settings.workers,
-                    host=settings.host, port=settings.port, log_config=None)
+        serve_workers("services.registration.main:worker_app", settings.workers, settings.host, settings.port)
     else:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)

@@ -13,7 +13,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.common.problems import problem
 
 SHED = Counter("buurt_search_shed_total", "Requests refused by the admission limit (503, Retry-After)")
-IN_FLIGHT = Gauge("buurt_search_in_flight", "Requests being served under the admission limit")
+IN_FLIGHT = Gauge("buurt_search_in_flight", "Requests being served under the admission limit",
+                  multiprocess_mode="livesum")
 EXEMPT = ("/healthz", "/readyz", "/metrics", "/static/")
 
 

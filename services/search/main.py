@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services.common.observability import configure_logging, health_router
+from services.common.observability import configure_logging, health_router, serve_workers
 from services.common.problems import install_problem_handlers, problem
 from services.common.supervisor import Supervisor, TaskHandle
 from services.search import consumer
@@ -119,8 +119,7 @@ def serve(context: typer.Context) -> None:
     settings = get_settings()
     configure_logging("search", settings.log_level)
     if settings.workers > 1:  # each worker process builds its own app from the same environment
-        uvicorn.run("services.search.main:worker_app", factory=True, workers=settings.workers, host=settings.host,
-                    port=settings.port, log_config=None)
+        serve_workers("services.search.main:worker_app", settings.workers, settings.host, settings.port)
     else:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
 

@@ -10,11 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from services.common.kafka_admin import create_topics
 from services.common.topic_reader import read_topic
 from services.common.topics import Topics
-from tests.platform import Platform, running_platform
+from tests.platform import Platform, running_platform, wait_for
 from tests.samples import PARTNER, fresh_enterprise_number, registration_body, signed
 
 
@@ -47,5 +48,13 @@ def test_concurrent_requests_over_two_workers_are_each_committed_once(platform: 
     committed = asyncio.run(read_topic(kafka_bootstrap, platform.topics.submitted))
     ids = [json.loads(r.value or b"{}")["event_id"] for r in committed]
     assert sorted(ids) == sorted(a.json()["id"] for a in answers)
-    with httpx.Client(base_url=platform.registration_url) as client:
-        assert client.get("/readyz").status_code == 200
+    for _ in range(4):  # a connection of its own each: whichever worker answers, /metrics counts both's requests
+        assert accepted(httpx.get(f"{platform.registration_url}/metrics").text) == len(bodies)
+    # each worker joins the followers' consumer groups: ready once the rebalances settle
+    assert wait_for(lambda: httpx.get(f"{platform.registration_url}/readyz").status_code == 200)
+
+
+def accepted(metrics: str) -> float:
+    return sum(sample.value for family in text_string_to_metric_families(metrics)
+               if family.name == "buurt_registration_events_accepted" for sample in family.samples
+               if sample.name.endswith("_total"))
