@@ -35,7 +35,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 
 
 def _registry() -> CollectorRegistry:
-    """This process's metrics, or under several workers (``serve``) those of all of them, whichever answers."""
+    """This process's metrics, or under several workers (``serve_workers``) those of all of them, whichever answers."""
     if MULTIPROCESS_DIR not in os.environ:
         return REGISTRY
     registry = CollectorRegistry()
