@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -112,11 +112,21 @@ class Shopper:
 @contextmanager
 def traffic(registration_url: str, search_url: str, rate_per_s: float) -> Iterator[tuple[Ledger, Shopper]]:
     """A partner submitting and a shopper searching in the background until the block ends; then every
-    submission is answered (the ledger is complete)."""
+    submission is answered (the ledger is complete). A refusal the partner cannot retry (say a 403) ends the
+    partner's thread: it is raised here, so that no invariant is checked against an incomplete ledger."""
     ledger, stop = Ledger(), threading.Event()
     partner, shopper = Partner(registration_url, ledger), Shopper(search_url)
-    load = [threading.Thread(target=lambda: asyncio.run(partner.run(stop, rate_per_s))),
-            threading.Thread(target=lambda: asyncio.run(shopper.run(stop)))]
+    failures: list[BaseException] = []
+
+    def background(work: Callable[[], Coroutine[object, object, None]]) -> threading.Thread:
+        def run() -> None:
+            try:
+                asyncio.run(work())
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread below
+                failures.append(exc)
+        return threading.Thread(target=run)
+
+    load = [background(lambda: partner.run(stop, rate_per_s)), background(lambda: shopper.run(stop))]
     for thread in load:
         thread.start()
     try:
@@ -125,3 +135,5 @@ def traffic(registration_url: str, search_url: str, rate_per_s: float) -> Iterat
         stop.set()
         for thread in load:
             thread.join(timeout=300)
+    if failures:
+        raise RuntimeError("the background partner or shopper failed; the ledger is incomplete") from failures[0]
