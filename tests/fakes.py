@@ -54,6 +54,7 @@ class InMemoryRequestStore:
         self.latest: dict[str, str] = {}
         self.seen: dict[tuple[str, str], dict[str, float]] = {}
         self.forwarders: dict[str, set[str]] = {}
+        self.unwritten: list[tuple[dict[str, Status], list[tuple[str, str]]]] = []  # failed put_received writes
         self.down = False
 
     def _check(self) -> None:
@@ -90,18 +91,24 @@ class InMemoryRequestStore:
         self._index(event_id, status)
 
     async def put_received(self, statuses: dict[str, Status], forwarded: Iterable[tuple[str, str]] = ()) -> None:
+        self.unwritten.append((statuses, list(forwarded)))
+        self._write_unwritten()
+
+    def _write_unwritten(self) -> None:
         self._check()
-        for event_id, status in statuses.items():
-            self.statuses.setdefault(event_id, status)
-            self._index(event_id, status)
-        for enterprise_number, partner_id in forwarded:
-            self.forwarders.setdefault(enterprise_number, set()).add(partner_id)
+        for statuses, forwarded in self.unwritten:
+            for event_id, status in statuses.items():
+                self.statuses.setdefault(event_id, status)
+                self._index(event_id, status)
+            for enterprise_number, partner_id in forwarded:
+                self.forwarders.setdefault(enterprise_number, set()).add(partner_id)
+        self.unwritten.clear()
 
     def _index(self, event_id: str, status: Status) -> None:
         self.seen.setdefault((status.partner_id, status.enterprise_number), {}).setdefault(event_id, status.updated_at)
 
     async def get_status(self, event_id: str) -> Status | None:
-        self._check()
+        self._write_unwritten()
         return self.statuses.get(event_id)
 
     async def submissions(self, partner_id: str, enterprise_number: str, limit: int) -> list[tuple[str, Status]]:
@@ -120,6 +127,8 @@ class InMemoryRequestStore:
         self.forwarders.setdefault(enterprise_number, set()).update(partner_ids)
 
     async def forwarded_by(self, enterprise_number: str, partner_id: str) -> bool:
+        if any((enterprise_number, partner_id) in forwarded for _, forwarded in self.unwritten):
+            return True
         self._check()
         return partner_id in self.forwarders.get(enterprise_number, set())
 

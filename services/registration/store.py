@@ -51,7 +51,9 @@ class RequestStore(Protocol):
     async def put_received(self, statuses: dict[str, Status], forwarded: Iterable[tuple[str, str]] = ()) -> None:
         """The first status of newly accepted events and the (enterprise number, partner) pairs of the registrations
         among them as forwarders, in one round trip; a decision that was stored first (the consent worker can be
-        quicker than the intake's own write) is kept."""
+        quicker than the intake's own write) is kept. When the write fails (StoreUnavailable) the store keeps them
+        and writes them with a later call; ``forwarded_by`` counts them meanwhile: a partner told its registration
+        was accepted is never refused its withdrawal because the store was down."""
 
     async def get_status(self, event_id: str) -> Status | None: ...
     async def submissions(self, partner_id: str, enterprise_number: str, limit: int) -> list[tuple[str, Status]]:
@@ -67,11 +69,16 @@ class RequestStore(Protocol):
     async def ready(self) -> bool: ...
 
 
+UNWRITTEN_MAX = 100_000  # receipts kept through an outage; beyond, the forwarders follower must catch up alone
+Receipts = tuple[dict[str, Status], list[tuple[str, str]]]
+
+
 class RedisRequestStore:
     def __init__(self, redis: Redis, prefix: str, rate_storage: RateStorage) -> None:
         self.redis = redis
         self.prefix = prefix
         self.rates = Rates(rate_storage)
+        self.unwritten: list[Receipts] = []  # put_received's writes that failed, oldest first
 
     async def first_use(self, signature: str, ttl_s: int) -> bool:
         return bool(await self._call(self.redis.set(f"{self.prefix}sig:{signature}", b"1", nx=True, ex=ttl_s)))
@@ -101,13 +108,25 @@ class RedisRequestStore:
         await self._call(pipe.execute())
 
     async def put_received(self, statuses: dict[str, Status], forwarded: Iterable[tuple[str, str]] = ()) -> None:
+        self.unwritten.append((statuses, list(forwarded)))
+        del self.unwritten[:-UNWRITTEN_MAX]
+        await self._write_unwritten()
+
+    async def _write_unwritten(self) -> None:
+        """Every kept receipt in one round trip; those written are dropped (others may have been kept meanwhile)."""
+        batches = list(self.unwritten)
+        if not batches:
+            return
         pipe = self.redis.pipeline(transaction=False)
-        for event_id, status in statuses.items():
-            pipe.set(f"{self.prefix}status:{event_id}", _dump(status), ex=STATUS_TTL_S, nx=True)
-            self._index(pipe, event_id, status)
-        for enterprise_number, partner_id in forwarded:
-            pipe.sadd(f"{self.prefix}forwarders:{enterprise_number}", partner_id)
+        for statuses, forwarded in batches:
+            for event_id, status in statuses.items():
+                pipe.set(f"{self.prefix}status:{event_id}", _dump(status), ex=STATUS_TTL_S, nx=True)
+                self._index(pipe, event_id, status)
+            for enterprise_number, partner_id in forwarded:
+                pipe.sadd(f"{self.prefix}forwarders:{enterprise_number}", partner_id)
         await self._call(pipe.execute())
+        written = {id(batch) for batch in batches}
+        self.unwritten = [batch for batch in self.unwritten if id(batch) not in written]
 
     def _index(self, pipe: Any, event_id: str, status: Status) -> None:
         """Remember the event under its partner and business, ordered by when it was first seen."""
@@ -119,6 +138,7 @@ class RedisRequestStore:
         return f"{self.prefix}submissions:{partner_id}:{enterprise_number}"
 
     async def get_status(self, event_id: str) -> Status | None:
+        await self._write_unwritten()
         raw = await self._call(self.redis.get(f"{self.prefix}status:{event_id}"))
         return None if raw is None else _load(raw)
 
@@ -142,6 +162,8 @@ class RedisRequestStore:
             await self._call(self.redis.sadd(f"{self.prefix}forwarders:{enterprise_number}", *partners))
 
     async def forwarded_by(self, enterprise_number: str, partner_id: str) -> bool:
+        if any((enterprise_number, partner_id) in forwarded for _, forwarded in self.unwritten):
+            return True
         return bool(await self._call(self.redis.sismember(f"{self.prefix}forwarders:{enterprise_number}",
                                                           partner_id)))
 

@@ -7,6 +7,7 @@ from limits.aio.storage import RedisStorage
 from redis.asyncio import Redis
 
 from services.common.vocabulary import Reason, SubmissionStatus
+from services.registration.errors import StoreUnavailable
 from services.registration.store import RedisRequestStore, RequestStore, Status
 from tests.fakes import InMemoryRequestStore
 
@@ -85,3 +86,34 @@ async def test_received_statuses_record_their_forwarders_in_the_same_write(store
     assert await store.forwarded_by("0428759497", "gemeenten")
     assert await store.forwarded_by("0403019261", "gemeenten")
     assert not await store.forwarded_by("0428759497", "unizo-winkelhier")
+
+
+async def test_receipts_a_failed_write_lost_are_kept_counted_and_written_once_the_store_answers(
+        redis_url: str, redis_prefix: str) -> None:
+    """Redis really unavailable for writes (CLIENT PAUSE) under a short socket timeout, then back."""
+    redis, admin = Redis.from_url(redis_url, socket_timeout=0.3), Redis.from_url(redis_url)
+    store = RedisRequestStore(redis, redis_prefix, RedisStorage(f"async+{redis_url}", implementation="redispy",
+                                                                wrap_exceptions=True, key_prefix=f"{redis_prefix}r"))
+    received = Status("gemeenten", "0428759497", SubmissionStatus.RECEIVED, (), 1.0)
+    await admin.client_pause(1500, all=True)
+    with pytest.raises(StoreUnavailable):
+        await store.put_received({"e5": received}, [("0428759497", "gemeenten")])
+    assert await store.forwarded_by("0428759497", "gemeenten")  # from the kept receipt, Redis still paused
+    assert not await admin.sismember(f"{redis_prefix}forwarders:0428759497", "gemeenten")  # waits for the pause
+    assert await store.get_status("e5") == received  # written by the first call that reached Redis again
+    assert await admin.sismember(f"{redis_prefix}forwarders:0428759497", "gemeenten")
+    assert store.unwritten == []
+    await redis.aclose()
+    await admin.aclose()
+
+
+async def test_the_fake_keeps_failed_receipts_too() -> None:
+    store = InMemoryRequestStore()
+    store.down = True
+    with pytest.raises(StoreUnavailable):
+        await store.put_received({"e6": Status("p", "0403019261", SubmissionStatus.RECEIVED, (), 1.0)},
+                                 [("0403019261", "p")])
+    assert await store.forwarded_by("0403019261", "p")
+    store.down = False
+    assert (await store.get_status("e6")) is not None
+    assert store.forwarders["0403019261"] == {"p"}

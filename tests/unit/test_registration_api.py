@@ -13,6 +13,7 @@ from services.common import codec, events
 from services.demo.data import as_vlam
 from services.registration import examples
 from services.registration.config import Settings
+from services.registration.errors import StoreUnavailable
 from services.registration.main import create_app
 from tests.fakes import InMemoryPublisher, InMemoryRequestStore
 from tests.samples import SPELLINGS, fresh_enterprise_number, registration_body, signed
@@ -243,6 +244,31 @@ def test_request_store_down_fails_closed_with_503(client: TestClient, store: InM
     store.down = True
     assert_problem(post(client, "/v1/registrations", registration_body()), 503)
     assert publisher.records == []
+
+
+class LosesOneWrite(InMemoryRequestStore):
+    """A store whose first write of received statuses fails, as when Redis stops just after a publish."""
+
+    lost = False
+
+    def _write_unwritten(self) -> None:
+        if not self.lost and self.unwritten:
+            self.lost = True
+            raise StoreUnavailable("the request store is unreachable; retry later")
+        super()._write_unwritten()
+
+
+def test_a_registration_whose_receipt_the_store_lost_can_be_withdrawn_at_once(publisher: InMemoryPublisher) -> None:
+    store = LosesOneWrite()
+    number = fresh_enterprise_number()
+    with TestClient(create_app(Settings(topic_prefix="unit.", consume_decisions=False, consume_ingress=False),
+                               publisher, store)) as client:
+        assert post(client, "/v1/registrations", registration_body(number)).status_code == 202  # durable in Kafka
+        assert store.lost
+        withdrawal = {"enterprise_number": number, "withdrawn_at": "2026-11-27T10:00:00+01:00"}
+        assert post(client, "/v1/withdrawals", withdrawal).status_code == 202
+    assert store.forwarders[number] == {"unizo-winkelhier"}  # written once the store answered again
+    assert store.unwritten == []
 
 
 def test_retry_with_the_same_idempotency_key_returns_the_first_result(
