@@ -108,13 +108,13 @@ class RedisRequestStore:
         await self._call(pipe.execute())
 
     async def put_received(self, statuses: dict[str, Status], forwarded: Iterable[tuple[str, str]] = ()) -> None:
-        self.unwritten.append((statuses, list(forwarded)))
-        del self.unwritten[:-UNWRITTEN_MAX]
-        await self._write_unwritten()
+        await self._write((statuses, list(forwarded)))
 
-    async def _write_unwritten(self) -> None:
-        """Every kept receipt in one round trip; those written are dropped (others may have been kept meanwhile)."""
-        batches = list(self.unwritten)
+    async def _write(self, receipt: Receipts | None = None) -> None:
+        """This receipt and those kept from failed writes (none, normally), in one round trip; on failure this one
+        is kept too. Only the kept ones are written again, so concurrent requests never write each other's."""
+        kept = list(self.unwritten)
+        batches = kept + ([receipt] if receipt else [])
         if not batches:
             return
         pipe = self.redis.pipeline(transaction=False)
@@ -124,8 +124,14 @@ class RedisRequestStore:
                 self._index(pipe, event_id, status)
             for enterprise_number, partner_id in forwarded:
                 pipe.sadd(f"{self.prefix}forwarders:{enterprise_number}", partner_id)
-        await self._call(pipe.execute())
-        written = {id(batch) for batch in batches}
+        try:
+            await self._call(pipe.execute())
+        except StoreUnavailable:
+            if receipt:
+                self.unwritten.append(receipt)
+                del self.unwritten[:-UNWRITTEN_MAX]
+            raise
+        written = {id(batch) for batch in kept}
         self.unwritten = [batch for batch in self.unwritten if id(batch) not in written]
 
     def _index(self, pipe: Any, event_id: str, status: Status) -> None:
@@ -138,7 +144,7 @@ class RedisRequestStore:
         return f"{self.prefix}submissions:{partner_id}:{enterprise_number}"
 
     async def get_status(self, event_id: str) -> Status | None:
-        await self._write_unwritten()
+        await self._write()
         raw = await self._call(self.redis.get(f"{self.prefix}status:{event_id}"))
         return None if raw is None else _load(raw)
 
