@@ -61,7 +61,8 @@ def _signed_targets(out: Path, url: str, bodies: list[bytes], path: str, partner
 
 
 def _stamp(attempt: int) -> int:
-    return int(time.time()) - attempt % 60  # a resend needs another signature (replays are refused)
+    # a resend needs another signature (replays are refused): each attempt's timestamp is later than the last's
+    return int(time.time()) + attempt
 
 
 async def _raw(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> float:

@@ -38,11 +38,12 @@ def test_concurrent_requests_over_two_workers_are_each_committed_once(platform: 
                                                                       kafka_bootstrap: str) -> None:
     numbers = [fresh_enterprise_number() for _ in range(40)]
     bodies = {number: json.dumps(registration_body(number)).encode() for number in numbers}
+    signed_at = int(time.time())
     with ThreadPoolExecutor(16) as pool:
-        answers = list(pool.map(lambda number: submit(platform, bodies[number], number), bodies))
+        answers = list(pool.map(lambda number: submit(platform, bodies[number], number, signed_at), bodies))
     assert [a.status_code for a in answers] == [202] * len(bodies), [a.text for a in answers if a.status_code != 202]
     first = next(iter(bodies))  # its retry (signed anew), maybe on the other worker, gets the original answer
-    again = submit(platform, bodies[first], first, timestamp=int(time.time()) - 1)
+    again = submit(platform, bodies[first], first, timestamp=signed_at - 1)  # a signature not used before
     assert (again.status_code, again.json().get("id")) == (202, answers[0].json()["id"]), again.text
 
     committed = asyncio.run(read_topic(kafka_bootstrap, platform.topics.submitted))

@@ -38,9 +38,10 @@ def post(client: TestClient, path: str, body: Any, timestamp: int | None = None,
 def test_accepted_registration_is_in_the_topic_once_even_when_retried(
         kafka_bootstrap: str, redis_url: str, topics: Topics) -> None:
     body = registration_body("0428 759 497")
+    signed_at = int(time.time())
     with client_for(kafka_bootstrap, redis_url, topics) as client:
-        first = post(client, "/v1/registrations", body, headers={"Idempotency-Key": "retry-me"})
-        retry = post(client, "/v1/registrations", body, timestamp=int(time.time()) - 3,
+        first = post(client, "/v1/registrations", body, signed_at, headers={"Idempotency-Key": "retry-me"})
+        retry = post(client, "/v1/registrations", body, timestamp=signed_at - 3,
                      headers={"Idempotency-Key": "retry-me"})
     assert first.status_code == retry.status_code == 202
     assert first.json() == retry.json()
@@ -90,12 +91,13 @@ def test_broker_outage_gives_503_quickly_and_the_same_request_succeeds_after_rec
         assert post(client, "/v1/registrations", registration_body()).status_code == 202
         kafka.stop(own_broker)
         started = time.monotonic()
-        during = post(client, "/v1/registrations", body, headers={"Idempotency-Key": "outage"})
+        signed_at = int(time.time())
+        during = post(client, "/v1/registrations", body, signed_at, headers={"Idempotency-Key": "outage"})
         assert during.status_code == 503
         assert during.headers["retry-after"]
         assert time.monotonic() - started < 15  # bounded by publish_timeout_s, never hangs
         kafka.start(own_broker)
-        after = post(client, "/v1/registrations", body, timestamp=int(time.time()) - 1,
+        after = post(client, "/v1/registrations", body, timestamp=signed_at - 1,
                      headers={"Idempotency-Key": "outage"})
         assert after.status_code == 202, after.text
     records = asyncio.run(read_all(own_broker.bootstrap, topics.submitted, expect=2))

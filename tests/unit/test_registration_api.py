@@ -22,8 +22,9 @@ ADMIN_TOKEN = "dpo-admin-token"
 
 
 def retry_time() -> int:
-    """A retry is signed anew: the same request, another timestamp (within the ±5 minute window), another signature."""
-    return int(time.time()) - 2
+    """A retry is signed anew: the same request, another timestamp (within the ±5 minute window), another signature.
+    A second later than now, so never the timestamp an earlier request of the test was signed with."""
+    return int(time.time()) + 1
 
 
 
