@@ -12,9 +12,10 @@ from services.common.supervisor import TaskFactory
 from services.registration.errors import BrokerUnavailable, StoreUnavailable
 from services.registration.store import Rates, Status
 from services.search.index import Found, Rendered, Rendering, listing_flags
+from services.search.meaning import Term, default_lexicon
 from services.search.models import Hit, hit
 from services.search.query import SearchQuery, distance_km
-from services.search.terms import listing_words
+from services.search.terms import listing_words, name_words
 from services.search.text import tokens
 
 
@@ -178,10 +179,18 @@ class InMemoryListingIndex:
     def _passes(listing: Listing, words: set[str], query: SearchQuery) -> bool:
         if query.categories and not set(query.categories) & set(listing.categories):
             return False
-        return set(query.flags) <= set(listing_flags(listing)) and _has_words(words, query.words)
+        found = query.terms or default_lexicon().understand(query.words)
+        return set(query.flags) <= set(listing_flags(listing)) and _matches(listing, words, found)
 
-    async def matching(self, words: list[str], limit: int) -> list[str]:
-        return sorted(n for n in self.listings if _has_words(self.words[n], words))[:limit]
+    async def matching(self, words: Sequence[Term], limit: int, names_only: bool = False) -> list[str]:
+        if names_only:
+            return sorted(n for n, listing in self.listings.items()
+                          if _matches(listing, set(tokens(listing.name)), [Term(t.typed, t.prefixes) for t in words])
+                          )[:limit]
+        return sorted(n for n in self.listings if _matches(self.listings[n], self.words[n], words))[:limit]
+
+    async def name_words(self) -> list[str]:
+        return sorted(set().union(*(name_words(listing) for listing in self.listings.values())))
 
     async def get_many(self, numbers: list[str]) -> list[Hit | None]:
         return [hit(self.listings[n], 0.0) if n in self.listings else None for n in numbers]
@@ -203,6 +212,8 @@ class InMemoryListingIndex:
         self.words.clear()
 
 
-def _has_words(own: set[str], words: Iterable[str]) -> bool:
-    """Every query word starts one of the listing's words (of its name, place or category labels)."""
-    return all(any(word.startswith(query_word) for word in own) for query_word in words)
+def _matches(listing: Listing, own: set[str], found: Iterable[Term]) -> bool:
+    """Every term has a prefix starting one of the listing's words (of its name, place or category labels), or a
+    category of the listing."""
+    return all(any(word.startswith(prefix) for prefix in term.prefixes for word in own)
+               or bool(set(term.codes) & set(listing.categories)) for term in found)

@@ -20,6 +20,8 @@ class Settings(CommonSettings):
     max_in_flight: int = Field(48, ge=1, description=(
         "requests served at once per worker; beyond it 503 with Retry-After (admission.py)"))
     cache_ttl_s: int = Field(300, ge=1, description="lifetime of a cached result (a listing change voids it at once)")
+    lexicon_refresh_s: float = Field(10.0, gt=0, description=(
+        "how often the listings' name words are read for typo tolerance (meaning.py)"))
     ops_token_sha256: str | None = Field(None, description="SHA-256 of the ops bearer token for statistics")
 
     @property

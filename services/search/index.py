@@ -29,7 +29,8 @@ from redis.commands.core import AsyncScript
 
 from services.common.categories import CATEGORIES
 from services.common.events import Listing
-from services.search import geocell, terms
+from services.search import geocell, meaning, terms
+from services.search.meaning import Term
 from services.search.models import Hit, category, hit
 from services.search.query import EARTH_RADIUS_KM, SearchQuery
 from services.search.text import tokens
@@ -130,14 +131,18 @@ class ListingIndex(Protocol):
         """Upsert listings and drop tombstoned ones (the last change of a number wins); moves the generation."""
 
     async def search(self, query: SearchQuery, rendering: Rendering) -> Rendered:
-        """The listings within the radius that have any of the categories, every flag and every word (as a prefix),
-        nearest first, ties by name: one page of them as the JSON body of the search API."""
+        """The listings within the radius that have any of the categories, every flag and match every term of the
+        query (meaning.py), nearest first, ties by name: one page of them as the JSON body of the search API."""
 
     async def find(self, query: SearchQuery) -> Found:
         """``search`` as objects."""
 
-    async def matching(self, words: list[str], limit: int) -> list[str]:
-        """Up to ``limit`` numbers of listings having every word (as a prefix): type-ahead."""
+    async def matching(self, words: Sequence[Term], limit: int, names_only: bool = False) -> list[str]:
+        """Up to ``limit`` numbers of listings matching every term (with ``names_only``: by a word of their name
+        starting with one of its prefixes): type-ahead."""
+
+    async def name_words(self) -> list[str]:
+        """Every word of the listings' names (and of addresses the place data do not know): the lexicon's."""
 
     async def get_many(self, numbers: list[str]) -> list[Hit | None]:
         """The listings' public form (distance 0)."""
@@ -187,18 +192,25 @@ class RedisListingIndex:
             self.prefix, EARTH_RADIUS_KM, query.lon, query.lat, query.radius_km, query.page, query.size,
             int(query.exact_total), low, high, km2, rendering.cache_key, rendering.ttl_s, rendering.trailer,
             *counters, " ".join(query.words), len(query.categories), *query.categories, len(query.flags),
-            *query.flags, len(query.words)]
-        return args + _word_args(query.words)
+            *query.flags]
+        found = query.terms or meaning.default_lexicon().understand(query.words)
+        return [*args, len(found), *_term_args(found)]
 
     async def find(self, query: SearchQuery) -> Found:
         body = json.loads((await self.search(query, Rendering())).body)
         return Found(body["total"], body["total_exact"], [Hit.model_validate(h) for h in body["results"]])
 
-    async def matching(self, words: list[str], limit: int) -> list[str]:
+    async def matching(self, words: Sequence[Term], limit: int, names_only: bool = False) -> list[str]:
         if not words:
             return []
-        found = await self._names(args=[self.prefix, limit, 2000, len(words), *_word_args(words)])
+        if names_only:  # only the name-word sets are walked, and only names are checked
+            words = [Term(term.typed, term.prefixes) for term in words]
+        args = [self.prefix, limit, 2000, int(names_only), len(words), *_term_args(words, names_only)]
+        found = await self._names(args=args)
         return [number.decode() for number in cast(list[bytes], found)]
+
+    async def name_words(self) -> list[str]:
+        return [word.decode() for word in cast(list[bytes], await self.redis.zrange(self.key("words"), 0, -1))]
 
     async def format_current(self) -> bool:
         return await self.count() == 0 or (await self.redis.get(self.key("format"))) == FORMAT.encode()
@@ -229,10 +241,12 @@ class RedisListingIndex:
             await self.redis.delete(key)
 
 
-def _word_args(words: Sequence[str]) -> list[str | int]:
-    """Per word: the word, and the category and locality sets to walk for it (-1 and none: too many)."""
+def _term_args(found: Sequence[Term], names_only: bool = False) -> list[str | int]:
+    """Per term (lua/common.lua, read_terms): its prefixes, its category codes and the locality sets to walk for
+    its prefixes (-1: too many), each as its length and its strings."""
     args: list[str | int] = []
-    for word in words:
-        sets = terms.word_sets(word)
-        args += [word, -1] if sets is None else [word, len(sets), *sets]
+    for term in found:
+        places = [] if names_only else terms.locality_sets(term.prefixes)
+        args += [len(term.prefixes), *term.prefixes, len(term.codes), *term.codes]
+        args += [-1] if places is None else [len(places), *places]
     return args

@@ -35,6 +35,7 @@ from services.search.stats import VisitorStats
 from services.search.web import pages
 
 logger = logging.getLogger(__name__)
+LEXICON_TASK = "search-lexicon"
 STATIC = Path(pages.__file__).with_name("static")
 
 
@@ -56,6 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                         settings.group_id, index, handle)
 
         supervisor.add(consumer.TASK, follow)
+
+    async def lexicon(handle: TaskHandle) -> None:  # the listings' name words, for typo tolerance
+        while True:
+            await searcher.refresh_lexicon()
+            handle.healthy()
+            await asyncio.sleep(settings.lexicon_refresh_s)
+
+    supervisor.add(LEXICON_TASK, lexicon)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

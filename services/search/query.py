@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from services.common import places
 from services.common.places import Locality
+from services.search.meaning import Term
 from services.search.models import PlaceOut, place_out
 from services.search.text import query_tokens
 
@@ -36,6 +37,7 @@ class SearchQuery:
     exact_total: bool = False  # count every match, however many (else estimated once the page is complete)
     place: PlaceOut | None = None  # the named place searched around (None for a position)
     alternatives: tuple[PlaceOut, ...] = ()  # other places the name could mean
+    terms: tuple[Term, ...] = ()  # what the words mean (meaning.py); the search service's lexicon sets them
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -44,6 +46,7 @@ class SearchQuery:
     def cache_key(self) -> str:
         """Normalised: positions rounded to ~1 m, words and categories sorted."""
         return "|".join([f"{self.lat:.5f}", f"{self.lon:.5f}", f"{self.radius_km:g}", ",".join(sorted(self.words)),
+                         ",".join(sorted(term.key() for term in self.terms)),
                          ",".join(sorted(self.categories)), ",".join(self.flags), str(self.page), str(self.size),
                          str(int(self.exact_total)),
                          *(p.label for p in ([self.place] if self.place else []) + list(self.alternatives))])

@@ -1,12 +1,14 @@
 """The search use cases over the index port: cache lookup, search, response shaping, statistics (no HTTP here)."""
 
+import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from services.common import places
 from services.common.categories import CATEGORIES
-from services.common.text import fold
 from services.search.cache import LOOKUPS, QueryCache
 from services.search.index import ListingIndex, Rendering
+from services.search.meaning import Lexicon, default_lexicon
 from services.search.models import CategoryCount, Hit, Suggestions, category
 from services.search.query import SearchQuery
 from services.search.stats import VisitorStats
@@ -16,10 +18,20 @@ from services.search.text import tokens
 class Searcher:
     def __init__(self, index: ListingIndex, cache: QueryCache, stats: VisitorStats) -> None:
         self.index, self.cache, self.stats = index, cache, stats
+        self.lexicon = default_lexicon()  # the listings' name words join it once the lexicon task has read them
+        self._names: list[str] = []
+
+    async def refresh_lexicon(self) -> None:
+        """Read the listings' name words from the index; a new lexicon when they changed."""
+        names = await self.index.name_words()
+        if names != self._names:
+            self.lexicon = await asyncio.to_thread(Lexicon, names)
+            self._names = names
 
     async def search(self, query: SearchQuery) -> bytes:
         """The JSON body of the results (SearchResults), from the cache when this generation of the index answered
         the same query before; counted in the statistics."""
+        query = replace(query, terms=self.lexicon.understand(query.words))
         place = query.place.model_dump_json() if query.place else "null"
         trailer = f',"place":{place},"alternatives":[{",".join(p.model_dump_json() for p in query.alternatives)}]}}'
         rendered = await self.index.search(query, Rendering(
@@ -37,15 +49,17 @@ class Searcher:
         return [CategoryCount(**category(code).model_dump(), count=counts[code]) for code in CATEGORIES]
 
     async def suggest(self, q: str, limit: int = 8) -> Suggestions:
-        """Type-ahead: listing names, places (municipalities, and localities with their postcode: '9040
-        Sint-Amandsberg') and category labels starting with what was typed."""
+        """Type-ahead: listing names whose words the typed words start (typos tolerated), places (municipalities,
+        and localities with their postcode: '9040 Sint-Amandsberg') whose name starts with what was typed, and the
+        categories the typed words name (labels, synonyms, product words: 'beenh' -> Slager, Boucherie)."""
         words = tokens(q)
         if not words:
             return Suggestions(names=[], places=[], categories=[])
         typed = " ".join(words)
-        numbers = await self.index.matching(words, 50)
+        understood = self.lexicon.understand(words)
+        numbers = await self.index.matching(understood, 50, names_only=True)
         names = sorted({listing.name for listing in await self.index.get_many(numbers) if listing is not None})
         place_names = [text for name_key, text in places.suggestions() if name_key.startswith(typed)]
-        labels = sorted({label for labels in CATEGORIES.values() for label in labels.values()
-                         if fold(label).startswith(typed)})
+        codes = dict.fromkeys(code for term in understood for code in term.codes)
+        labels = list(dict.fromkeys(CATEGORIES[code][language] for code in codes for language in ("nl", "fr")))
         return Suggestions(names=names[:limit], places=place_names[:limit], categories=labels[:limit])

@@ -8,6 +8,7 @@ the vocabulary and the place data).
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import lru_cache
 
 from services.common import places
@@ -57,17 +58,10 @@ def listing_sets(listing: Listing) -> list[str]:
             + ([f"gl:{locality_key(found)}"] if found else []))
 
 
-def word_sets(word: str) -> list[str] | None:
-    """The category and locality sets whose words start with a query word; None when too many localities do."""
-    localities = _localities_by_prefix().get(word, ())
-    if len(localities) > MOST_PLACES:
-        return None
-    return [f"gc:{code}" for code in _categories_by_prefix().get(word, ())] + [f"gl:{k}" for k in localities]
-
-
-@lru_cache(maxsize=1)
-def _categories_by_prefix() -> dict[str, tuple[str, ...]]:
-    return _by_prefix({code: category_words(code) for code in CATEGORIES})
+def locality_sets(prefixes: Iterable[str]) -> list[str] | None:
+    """The locality sets of the places with a word starting with one of the prefixes; None when too many."""
+    found = {key for word in prefixes for key in _localities_by_prefix().get(word, ())}
+    return None if len(found) > MOST_PLACES else [f"gl:{key}" for key in sorted(found)]
 
 
 @lru_cache(maxsize=1)

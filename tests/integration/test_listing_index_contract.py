@@ -10,7 +10,9 @@ from redis.asyncio import Redis
 
 from services.common.events import Channels
 from services.search.index import ListingIndex, RedisListingIndex
+from services.search.meaning import Lexicon, Term, default_lexicon
 from services.search.query import SearchQuery, build_query
+from services.search.text import tokens
 from tests.fakes import InMemoryListingIndex
 from tests.search_samples import listing
 
@@ -100,12 +102,26 @@ async def test_upserts_replace_tombstones_remove_and_each_change_moves_the_gener
     assert await index.format_current()
 
 
-async def test_type_ahead_finds_listings_having_every_word(index: ListingIndex) -> None:
+def understood(q: str) -> tuple[Term, ...]:
+    return default_lexicon().understand(tokens(q))
+
+
+async def test_type_ahead_finds_listings_matching_every_term(index: ListingIndex) -> None:
     await seed(index)
-    assert await index.matching(["hoeve"], 50) == [DAMPOORT]
-    assert sorted(await index.matching(["gent"], 50)) == sorted([KORENMARKT, DAMPOORT])
-    assert await index.matching(["kaas", "gent"], 50) == [KORENMARKT]
-    assert await index.matching(["zzz"], 50) == []
+    assert await index.matching(understood("hoeve"), 50) == [DAMPOORT]
+    assert sorted(await index.matching(understood("gent"), 50)) == sorted([KORENMARKT, DAMPOORT])
+    assert await index.matching(understood("kaas gent"), 50) == [KORENMARKT]
+    assert await index.matching(understood("boerderij"), 50) == [DAMPOORT]  # a synonym of its category
+    assert await index.matching(understood("zzz"), 50) == []
+
+
+async def test_type_ahead_on_names_only_leaves_out_place_and_category_matches(index: ListingIndex) -> None:
+    await seed(index)
+    assert await index.matching(understood("gen"), 50, names_only=True) == [KORENMARKT]  # 'Van Gent', not 'in Gent'
+    assert await index.matching(understood("boerderij"), 50, names_only=True) == []
+    assert await index.matching(understood("ho da"), 50, names_only=True) == [DAMPOORT]
+    assert await index.matching(Lexicon(["kaasmakerij"]).understand(["kaasmakrij"]), 50, names_only=True) == [
+        KORENMARKT]  # one typo
 
 
 async def test_clear_empties_the_index(index: ListingIndex) -> None:

@@ -69,13 +69,17 @@ local function records(prefix, numbers)
   return out
 end
 
--- A word filter's sorted sets: the name words starting with it (at most `most`; nil when there are more), and the
--- category and locality sets the caller resolved from the vocabulary and the places.
-local function word_sets(prefix, word, extra, most)
-  local names = redis.call('ZRANGEBYLEX', prefix .. 'words', '[' .. word, '[' .. word .. '\255', 'LIMIT', 0, most + 1)
-  if #names > most then return nil end
+-- The name-word sets of a term's prefixes (at most `most` in all; nil when there are more), and the category and
+-- locality sets the caller resolved from the vocabulary and the places (nil: too many localities).
+local function term_sets(prefix, prefixes, extra, most)
+  if not extra then return nil end
   local sets = {}
-  for _, name in ipairs(names) do sets[#sets + 1] = prefix .. 'gw:' .. name end
+  for _, word in ipairs(prefixes) do
+    local names = redis.call('ZRANGEBYLEX', prefix .. 'words', '[' .. word, '[' .. word .. '\255', 'LIMIT', 0,
+                             most + 1 - #sets)
+    if #sets + #names > most then return nil end
+    for _, name in ipairs(names) do sets[#sets + 1] = prefix .. 'gw:' .. name end
+  end
   for _, set in ipairs(extra) do sets[#sets + 1] = prefix .. set end
   return sets
 end
@@ -86,28 +90,40 @@ local function cardinality(sets)
   return total
 end
 
--- `count` word filters from ARGV[n …]: per word the word, the number of extra sets (-1: too many to walk) and those
--- sets. Each comes back with its sets and their size (nil when it has too many), and the next n.
-local function read_words(prefix, n, count, most)
-  local words = {}
+-- n strings from ARGV[at …] (n = ARGV[at]; -1: none, and nil comes back), and the next position.
+local function strings(at)
+  local n = tonumber(ARGV[at])
+  if n < 0 then return nil, at + 1 end
+  local out = {}
+  for i = at + 1, at + n do out[#out + 1] = ARGV[i] end
+  return out, at + 1 + n
+end
+
+-- `count` query terms from ARGV[n …] (services/search/meaning.py): per term its prefixes, its category codes and
+-- its locality sets, each list as its length and its strings (-1 for the localities: too many to walk). A listing
+-- matches a term when its filter has one of the term's needles: ' <prefix>' or '|<code>|'. Each term comes back
+-- with those needles, its sets and their size (sets nil: too many), and the next n.
+local function read_terms(prefix, n, count, most)
+  local terms = {}
   for _ = 1, count do
-    local word, nextra = ARGV[n], tonumber(ARGV[n + 1])
-    local sets = nil
-    if nextra >= 0 then
-      local extra = {}
-      for i = n + 2, n + 1 + nextra do extra[#extra + 1] = ARGV[i] end
-      sets = word_sets(prefix, word, extra, most)
+    local prefixes, codes, places
+    prefixes, n = strings(n)
+    codes, n = strings(n)
+    places, n = strings(n)
+    local check, extra = {}, places
+    for _, word in ipairs(prefixes) do check[#check + 1] = ' ' .. word end
+    for _, code in ipairs(codes) do
+      check[#check + 1] = '|' .. code .. '|'
+      if extra then extra[#extra + 1] = 'gc:' .. code end
     end
-    words[#words + 1] = {word = word, sets = sets, size = sets and cardinality(sets)}
-    n = n + 2 + math.max(nextra, 0)
+    local sets = term_sets(prefix, prefixes, extra, most)
+    terms[#terms + 1] = {check = check, sets = sets, size = sets and cardinality(sets)}
   end
-  return words, n
+  return terms, n
 end
 
 -- A check is a list of needles, one of which a listing's filter string must contain: ' <word>' (a word prefix),
 -- '|<code>|' (a category), '#<flag>#' (a flag).
-local function word_check(word) return {' ' .. word} end
-
 local function passes(filter, checks)
   for i = 1, #checks do
     local check, any = checks[i], false

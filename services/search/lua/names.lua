@@ -1,13 +1,14 @@
--- Type-ahead (RedisListingIndex.matching): up to `limit` numbers of listings having every word (as a prefix), read
--- from the sets of the word with the fewest listings and checked on the records, at most `budget` of them.
--- ARGV: prefix, limit, budget, the number of words, then per word: the word, n, n extra sets (categories, localities).
-local prefix, limit, budget = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local words = read_words(prefix, 5, tonumber(ARGV[4]), 32)
+-- Type-ahead (RedisListingIndex.matching): up to `limit` numbers of listings matching every term, read from the
+-- sets of the term with the fewest listings and checked on the records, at most `budget` of them; with `names_only`
+-- checked on the words of their names alone.
+-- ARGV: prefix, limit, budget, names_only ('1' or '0'), the number of terms, then the terms (read_terms).
+local prefix, limit, budget, names_only = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == '1'
+local words = read_terms(prefix, 6, tonumber(ARGV[5]), 32)
 for _, word in ipairs(words) do word.size = word.size or math.huge end
 table.sort(words, function(a, b) return a.size < b.size end)
 local driver = words[1].sets or {prefix .. 'geo'}  -- no word narrow enough: read any listings
 local checks = {}
-for i = words[1].sets and 2 or 1, #words do checks[#checks + 1] = word_check(words[i].word) end
+for i = words[1].sets and 2 or 1, #words do checks[#checks + 1] = words[i].check end
 
 local found, seen, read = {}, {}, 0
 for _, set in ipairs(driver) do
@@ -20,8 +21,8 @@ for _, set in ipairs(driver) do
   end
   for i, record in ipairs(records(prefix, fresh)) do
     if record then
-      local _, _, _, filter = head(record)
-      if passes(filter, checks) then found[#found + 1] = fresh[i] end
+      local _, _, name, filter = head(record)
+      if passes(names_only and ' ' .. name or filter, checks) then found[#found + 1] = fresh[i] end
     end
   end
 end

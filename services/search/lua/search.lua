@@ -47,8 +47,8 @@ for i = n, n + nflags - 1 do
 end
 n = n + nflags
 local nwords = tonumber(ARGV[n]); n = n + 1
-for _, word in ipairs(read_words(prefix, n, nwords, MOST_WORDS)) do
-  filters[#filters + 1] = {check = word_check(word.word), sets = word.sets, size = word.size or everyone}
+for _, term in ipairs(read_terms(prefix, n, nwords, MOST_WORDS)) do
+  filters[#filters + 1] = {check = term.check, sets = term.sets, size = term.size or everyone}
 end
 
 -- The plan: walk outwards through the sets of one filter (or every listing) and check the others on the records.

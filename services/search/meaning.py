@@ -1,0 +1,204 @@
+"""What the words a shopper types mean: for each word (or phrase of the category vocabulary) the alternatives any
+of which a listing must match — name, place and label words it starts, categories it names.
+
+A word matches, in this order of preference:
+    exact        a word of the listing's name, place or category labels starts with it (as before);
+    vocabulary   it starts a synonym or product word of a category ('beenh' -> slager, 'brood' -> bakker;
+                 from three letters on, so that 'pa' does not name every category with a 'pa…' word), or it is a
+                 phrase of one ('fruits de mer' -> vis);
+    compound     a Dutch compound of known words, found by its parts ('aardbeienboer' -> aardbeien + boer);
+    typo         only when no known word starts with it (Typesense's default): the known words within an edit
+                 distance (Damerau: a swap of two letters is one edit) of 1 from five letters, 2 from nine, with
+                 the same first letter.
+Known words: the vocabulary's, the places', and those of the listings' names (the index's, refreshed by the
+search service). docs/search.md explains it for shoppers' support and operators.
+"""
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from services.common import places
+from services.common.categories import GENERIC, STOPWORDS, VOCABULARY
+from services.search import terms
+from services.search.text import tokens
+
+VOCABULARY_PREFIX = 3  # letters from which a word is matched as the start of a synonym or product word
+MIN_PART = 3  # letters of a compound's part
+MAX_PHRASE = 4  # words of the vocabulary's longest phrase matched
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word (or phrase) of a query and what it matches: a listing matches it when a word of its name, place
+    or labels starts with one of ``prefixes`` or it has one of ``codes``."""
+
+    typed: str
+    prefixes: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    typo: bool = False  # matched by typo tolerance only
+
+    def key(self) -> str:
+        """The term as a cache key's part: what it matches."""
+        return f"{'+'.join(self.prefixes)}/{'+'.join(self.codes)}"
+
+
+def max_typos(word: str) -> int:
+    return 0 if len(word) < 5 else 1 if len(word) < 9 else 2
+
+
+class Lexicon:
+    """The words the platform knows: the vocabulary's, the places', and (when the search service gives them) those
+    of the listings' names. Each word's term is worked out once per lexicon."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.known = sorted(set(_vocabulary_words()) | _place_words() | GENERIC | set(names))
+        by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in self.known:
+            by_initial[word[0]].append(word)
+        self.by_initial = dict(by_initial)
+        self.term = lru_cache(maxsize=8192)(self._term)
+
+    def understand(self, words: Iterable[str]) -> tuple[Term, ...]:
+        """The query's words as terms: phrases of the vocabulary joined, stop words dropped (unless nothing else
+        is left), each other word with its alternatives."""
+        units = _units(list(words))
+        meaningful = [unit for unit in units if unit not in STOPWORDS] or units
+        return tuple(self.term(unit) for unit in meaningful)
+
+    def _term(self, unit: str) -> Term:
+        if " " in unit:  # a phrase of the vocabulary
+            return Term(unit, codes=_phrases()[tuple(unit.split())])
+        codes = vocabulary_codes(unit)
+        if not codes and len(unit) >= 2 * MIN_PART:
+            codes = compound_codes(unit)
+        if codes or self.starts_known(unit):
+            return Term(unit, (unit,), codes)
+        fixes = self.corrections(unit)
+        if not fixes:
+            return Term(unit, (unit,))
+        fixed_codes = tuple(dict.fromkeys(code for fix in fixes for code in _exact_codes().get(fix, ())))
+        return Term(unit, (unit, *fixes), fixed_codes, typo=True)
+
+    def starts_known(self, word: str) -> bool:
+        at = bisect.bisect_left(self.known, word)
+        return at < len(self.known) and self.known[at].startswith(word)
+
+    def corrections(self, word: str) -> list[str]:
+        """Known words within the typo budget of ``word``, with its first letter; nearest first."""
+        budget = max_typos(word)
+        if not budget:
+            return []
+        found = process.extract(word, self.by_initial.get(word[0], []), scorer=OSA.distance,
+                                score_cutoff=budget, limit=None)
+        return [choice for choice, _, _ in sorted(found, key=lambda f: (f[1], f[0]))]
+
+
+def vocabulary_codes(word: str) -> tuple[str, ...]:
+    """The categories a word names: a synonym or product word starting with it, a label word from two letters."""
+    if len(word) >= VOCABULARY_PREFIX:
+        return _prefix_codes(_vocabulary_words(), word)
+    return _prefix_codes(_label_words(), word)
+
+
+def compound_codes(word: str) -> tuple[str, ...]:
+    """The categories of a compound's parts ('kaasboerderij' -> kaas + boerderij), when every part is a known
+    word of the vocabulary (Dutch joins some parts with an 's' or 'e': 'vissersboot')."""
+    parts = _split(word)
+    if parts is None:
+        return ()
+    return tuple(dict.fromkeys(code for part in parts if part not in GENERIC
+                               for code in _exact_codes().get(part, ())))
+
+
+def _split(word: str) -> list[str] | None:
+    exact = _exact_codes()
+    if word in exact or word in GENERIC:
+        return [word]
+    for end in range(len(word) - MIN_PART, MIN_PART - 1, -1):  # the longest first part first
+        head = word[:end]
+        if head not in exact and head not in GENERIC:
+            continue
+        for rest in (word[end:], word[end + 1:] if word[end] in "se" else None):
+            tail = _split(rest) if rest and len(rest) >= MIN_PART else None
+            if tail is not None:
+                return [head, *tail]
+    return None
+
+
+def _units(words: list[str]) -> list[str]:
+    """The words, with the vocabulary's phrases among them joined into one unit ('fruits de mer')."""
+    phrases, units, at = _phrases(), [], 0
+    while at < len(words):
+        for length in range(min(MAX_PHRASE, len(words) - at), 1, -1):
+            if tuple(words[at:at + length]) in phrases:
+                units.append(" ".join(words[at:at + length]))
+                at += length
+                break
+        else:
+            units.append(words[at])
+            at += 1
+    return units
+
+
+def _prefix_codes(words: list[str], word: str) -> tuple[str, ...]:
+    exact = _exact_codes()
+    at = bisect.bisect_left(words, word)
+    found: dict[str, None] = {}
+    while at < len(words) and words[at].startswith(word):
+        found.update(dict.fromkeys(exact[words[at]]))
+        at += 1
+    return tuple(sorted(found))
+
+
+@lru_cache(maxsize=1)
+def _exact_codes() -> dict[str, tuple[str, ...]]:
+    """Each word of the vocabulary (of a code, label, one-word synonym or product word) -> the categories it names."""
+    found: dict[str, dict[str, None]] = defaultdict(dict)
+    for code, category in VOCABULARY.items():
+        words = tokens(" ".join([code, *category.labels.values()]))
+        for term in (*category.synonyms, *category.products):
+            split = tokens(term)
+            words += split if len(split) == 1 else []  # phrases: _phrases
+        for word in words:
+            found[word][code] = None
+    return {word: tuple(codes) for word, codes in found.items()}
+
+
+@lru_cache(maxsize=1)
+def _vocabulary_words() -> list[str]:
+    return sorted(_exact_codes())
+
+
+@lru_cache(maxsize=1)
+def _label_words() -> list[str]:
+    return sorted({word for category in VOCABULARY.values()
+                   for word in tokens(" ".join([category.code, *category.labels.values()]))})
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Each phrase of the vocabulary (a synonym or product word of several words) -> its categories."""
+    found: dict[tuple[str, ...], dict[str, None]] = defaultdict(dict)
+    for code, category in VOCABULARY.items():
+        for term in (*category.synonyms, *category.products):
+            words = tuple(tokens(term))
+            if 1 < len(words) <= MAX_PHRASE:
+                found[words][code] = None
+    return {words: tuple(codes) for words, codes in found.items()}
+
+
+@lru_cache(maxsize=1)
+def _place_words() -> frozenset[str]:
+    return frozenset(word for locality in places.localities() for word in terms.place_words(locality))
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The vocabulary's and the places' words, without the listings' names."""
+    return Lexicon()
