@@ -13,15 +13,21 @@ from services.common.vocabulary import ConsentMethod
 from services.registration.adapters import VLAM_METHODS
 
 PARTNER_CATEGORIES = {
-    "unizo-winkelhier": ["speciaalzaak", "boeken", "kleding", "bloemen", "diensten", "bakker"],
-    "nsz-koopvanuitjekot": ["speciaalzaak", "kleding", "boeken", "slager"],
-    "vlam-lekkervanbijons": ["voedingsspeciaalzaak", "streekproducten", "kaas-zuivel", "bakker", "drank"],
-    "vlam-rechtvanbijdeboer": ["hoeveproducten", "groenten-fruit", "automaat", "afhaalpunt", "kaas-zuivel"],
+    "unizo-winkelhier": ["speciaalzaak", "boeken", "kleding", "bloemen", "diensten", "bakker", "schoenen", "fietsen",
+                         "speelgoed"],
+    "nsz-koopvanuitjekot": ["speciaalzaak", "kleding", "boeken", "slager", "chocolade", "wijn"],
+    "vlam-lekkervanbijons": ["voedingsspeciaalzaak", "streekproducten", "kaas-zuivel", "bakker", "drank", "vis",
+                             "chocolade", "wijn"],
+    "vlam-rechtvanbijdeboer": ["hoeveproducten", "groenten-fruit", "automaat", "afhaalpunt", "kaas-zuivel", "ijs",
+                               "eieren", "honing", "bio"],
     "gemeenten": ["speciaalzaak", "diensten", "streekproducten"],
 }
 SHOP_WORDS = {"hoeveproducten": "Hoeve", "bakker": "Bakkerij", "slager": "Slagerij", "kaas-zuivel": "Kaasmakerij",
               "groenten-fruit": "Fruitbedrijf", "bloemen": "Bloemen", "boeken": "Boekhandel", "drank": "Brouwerij",
-              "automaat": "Hoeveautomaat", "streekproducten": "Streekwinkel"}
+              "automaat": "Hoeveautomaat", "streekproducten": "Streekwinkel", "vis": "Vishandel",
+              "chocolade": "Chocolaterie", "ijs": "Hoeve-ijs", "wijn": "Wijnhandel", "eieren": "Eierboerderij",
+              "honing": "Imkerij", "bio": "Biowinkel", "schoenen": "Schoenen", "fietsen": "Fietsen",
+              "speelgoed": "Speelgoed"}
 # Demo positions cluster around a few cities so the README's example query (Gent, 10 km) shows plenty.
 # Partners collect consent in these ways (every one a clear affirmative act; see vocabulary.AFFIRMATIVE).
 METHODS = (ConsentMethod.TICKED_BOX, ConsentMethod.TICKED_BOX, ConsentMethod.DOUBLE_OPT_IN, ConsentMethod.SIGNED_FORM,

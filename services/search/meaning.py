@@ -100,10 +100,13 @@ class Lexicon:
 
 
 def vocabulary_codes(word: str) -> tuple[str, ...]:
-    """The categories a word names: a synonym or product word starting with it, a label word from two letters."""
-    if len(word) >= VOCABULARY_PREFIX:
-        return _prefix_codes(_vocabulary_words(), word)
-    return _prefix_codes(_label_words(), word)
+    """The categories a word names: its own when it is a word of the vocabulary ('brood' -> bakker, not the
+    'broodautomaat' it also starts), else those of the synonyms and product words it starts (from three letters
+    on; label words from two)."""
+    exact = _exact_codes().get(word)
+    if exact:
+        return exact
+    return _prefix_codes(_vocabulary_words() if len(word) >= VOCABULARY_PREFIX else _label_words(), word)
 
 
 def compound_codes(word: str) -> tuple[str, ...]:
@@ -161,13 +164,20 @@ def _exact_codes() -> dict[str, tuple[str, ...]]:
     """Each word of the vocabulary (of a code, label, one-word synonym or product word) -> the categories it names."""
     found: dict[str, dict[str, None]] = defaultdict(dict)
     for code, category in VOCABULARY.items():
-        words = tokens(" ".join([code, *category.labels.values()]))
-        for term in (*category.synonyms, *category.products):
-            split = tokens(term)
-            words += split if len(split) == 1 else []  # phrases: _phrases
-        for word in words:
-            found[word][code] = None
+        for word in [*_label_tokens(code), *(term for term in category.terms() if len(tokens(term)) == 1)]:
+            found[tokens(word)[0]][code] = None
     return {word: tuple(codes) for word, codes in found.items()}
+
+
+def _label_tokens(code: str) -> list[str]:
+    """The words of a category's code and labels, but those only of a phrase of it ('Poissons et fruits de mer':
+    'fruits' names the fruit, 'fruits de mer' the fish)."""
+    category = VOCABULARY[code]
+    phrased = {word for term in (*category.synonyms, *category.products) for word in tokens(term)
+               if len(tokens(term)) > 1}
+    single = {tokens(term)[0] for term in (*category.synonyms, *category.products) if len(tokens(term)) == 1}
+    return [word for word in tokens(" ".join([code, *category.labels.values()]))
+            if word not in phrased or word in single]
 
 
 @lru_cache(maxsize=1)
@@ -177,8 +187,7 @@ def _vocabulary_words() -> list[str]:
 
 @lru_cache(maxsize=1)
 def _label_words() -> list[str]:
-    return sorted({word for category in VOCABULARY.values()
-                   for word in tokens(" ".join([category.code, *category.labels.values()]))})
+    return sorted({word for code in VOCABULARY for word in _label_tokens(code)})
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,13 @@ def test_synonyms_and_product_words_name_their_category(typed: str, code: str) -
     assert code in codes(typed)
 
 
+def test_a_word_of_the_vocabulary_names_its_own_categories_not_those_of_words_it_starts() -> None:
+    assert codes("melk") == {"kaas-zuivel"}  # not automaat, for 'melkautomaat'
+    assert codes("brood") == {"bakker"}
+    assert codes("boek") == {"boeken"}  # not bloemen, for 'boeket'
+    assert codes("fruits") == {"groenten-fruit"}  # 'fruits de mer' is a phrase of its own
+
+
 def test_a_typed_start_of_a_synonym_names_its_category_from_three_letters() -> None:
     assert "slager" in codes("beenh")
     assert codes("pa") == set()  # two letters: labels only ('pa…' starts words of several categories)
