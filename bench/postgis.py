@@ -11,21 +11,14 @@ with a GiST index, and the bench compares buurt with the faster:
 The server is tuned for a read benchmark (no fsync; the data is thrown away afterwards).
 """
 
-import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import psycopg
 
-from services.infra import apt, process
+from services.infra import postgres
 
-BIN = Path("/usr/lib/postgresql/15/bin")
-POSTGIS_CONTROL = Path("/usr/share/postgresql/15/extension/postgis.control")
-PACKAGES = ["postgresql-15", "postgresql-15-postgis-3"]
+BIN = postgres.BIN
 
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS postgis;
@@ -72,40 +65,12 @@ def pgbench_scripts(area: tuple[float, float, float, float], words: tuple[str, .
 @contextmanager
 def server() -> Iterator[int]:
     """A throw-away PostGIS server on loopback (user ``bench``, trusted); yields its port."""
-    if not (BIN / "initdb").exists() or not POSTGIS_CONTROL.exists():
-        apt.install(PACKAGES, reason="PostgreSQL 15 with PostGIS 3 not found")
-    home = Path(tempfile.mkdtemp(prefix="buurt-postgis-"))
-    data, port = home / "data", process.free_port()
-    as_owner = _as_owner(home)
-    _run([*as_owner, str(BIN / "initdb"), "-D", str(data), "-U", "bench", "-A", "trust", "--no-sync"])
-    options = (f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-               "-c full_page_writes=off -c shared_buffers=1GB -c max_connections=200 -c jit=off")
-    _run([*as_owner, str(BIN / "pg_ctl"), "-D", str(data), "-l", str(home / "server.log"), "-o", options, "-w",
-          "start"])
-    try:
+    with postgres.server(postgis=True) as port:
         yield port
-    finally:
-        subprocess.run([*as_owner, str(BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],  # noqa: S603
-                       check=False, capture_output=True)
-        shutil.rmtree(home, ignore_errors=True)
-
-
-def _run(argv: list[str]) -> None:
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[:5])} …: {done.stderr.strip()}")
-
-
-def _as_owner(home: Path) -> list[str]:
-    """PostgreSQL refuses to run as root: as root, run it as the `postgres` user the Debian package creates."""
-    if os.geteuid() != 0:
-        return []
-    shutil.chown(home, "postgres", "postgres")
-    return ["runuser", "-u", "postgres", "--"]
 
 
 def load(port: int, rows: list[tuple[str, str, float, float]]) -> None:
-    with psycopg.connect(f"host=127.0.0.1 port={port} user=bench dbname=postgres", autocommit=True) as conn:
+    with psycopg.connect(postgres.dsn(port), autocommit=True) as conn:
         conn.execute(SCHEMA)
         with conn.cursor().copy("COPY listings (id, name, lat, lon) FROM STDIN") as copy:
             for row in rows:

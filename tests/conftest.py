@@ -17,7 +17,7 @@ import pytest
 
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
-from services.infra import kafka, process, redis_server
+from services.infra import kafka, postgres, process, redis_server
 
 
 def _docker_answers() -> bool:
@@ -29,12 +29,15 @@ def _docker_answers() -> bool:
         return False
 
 
-INFRA_USED: list[str] = []  # which real broker and Redis the suite talks to, printed in the summary
+INFRA_USED: list[str] = []  # which real broker, Redis and PostgreSQL the suite talks to, printed in the summary
+FIGURES: list[str] = []  # figures tests measured (search relevance), printed in the summary
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in INFRA_USED:
         terminalreporter.write_line(f"[infra] {line}")
+    for line in FIGURES:
+        terminalreporter.write_line(f"[figures] {line}")
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +86,24 @@ def redis_url(infra_home: Path) -> Iterator[str]:
             yield node.url
         finally:
             redis_server.stop(node)
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> Iterator[str]:
+    """PostgreSQL (the search relevance baseline): ``POSTGRES_DSN``, testcontainers, or Debian's on a free port."""
+    if os.environ.get("POSTGRES_DSN"):
+        INFRA_USED.append("PostgreSQL from POSTGRES_DSN")
+        yield os.environ["POSTGRES_DSN"]
+    elif _docker_answers():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:15", driver=None) as container:
+            INFRA_USED.append("PostgreSQL in testcontainers")
+            yield container.get_connection_url()
+    else:
+        with postgres.server() as port:
+            INFRA_USED.append(f"PostgreSQL 15 (Debian, local) at 127.0.0.1:{port}")
+            yield postgres.dsn(port)
 
 
 @pytest.fixture

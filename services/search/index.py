@@ -35,9 +35,9 @@ from services.search.models import Hit, category, hit
 from services.search.query import EARTH_RADIUS_KM, SearchQuery
 from services.search.text import tokens
 
-# 5: a record's categories by code, their JSON spliced in by the service (4: each record held its categories' labels;
-# 3: sets of every word prefix)
-FORMAT = "5"
+# 6: filter words of names and places only, categories matched by code (5: and the categories' label words; 4: each
+# record held its categories' labels; 3: sets of every word prefix)
+FORMAT = "6"
 LUA = Path(__file__).with_name("lua")
 SEP = "\x1f"
 CODES = b"\x1e"  # around the codes that stand for a record's categories' JSON (lua/common.lua)

@@ -15,7 +15,7 @@ search service). docs/search.md explains it for shoppers' support and operators.
 """
 
 import bisect
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,7 +30,7 @@ from services.search.text import tokens
 
 VOCABULARY_PREFIX = 3  # letters from which a word is matched as the start of a synonym or product word
 MIN_PART = 3  # letters of a compound's part
-MAX_PHRASE = 4  # words of the vocabulary's longest phrase matched
+MAX_PHRASE = 5  # words of the vocabulary's longest phrase matched ('poissons et fruits de mer')
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Term:
     prefixes: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
     typo: bool = False  # matched by typo tolerance only
+    known: bool = True  # False: no known word starts with it, nor is one near it: it can match no listing
 
     def key(self) -> str:
         """The term as a cache key's part: what it matches."""
@@ -65,11 +66,16 @@ class Lexicon:
         self.term = lru_cache(maxsize=8192)(self._term)
 
     def understand(self, words: Iterable[str]) -> tuple[Term, ...]:
-        """The query's words as terms: phrases of the vocabulary joined, stop words dropped (unless nothing else
-        is left), each other word with its alternatives."""
+        """The query's words as terms: phrases of the vocabulary joined, stop words dropped, and unknown words
+        (that no listing can match: 'verse vis') left out — each unless nothing else is left."""
         units = _units(list(words))
-        meaningful = [unit for unit in units if unit not in STOPWORDS] or units
-        return tuple(self.term(unit) for unit in meaningful)
+        found = [self.term(unit) for unit in [unit for unit in units if unit not in STOPWORDS] or units]
+        return tuple([term for term in found if term.known] or found)
+
+    def ignored(self, words: Iterable[str]) -> list[str]:
+        """The typed words ``understand`` leaves out: stop words and unknown words."""
+        kept = {term.typed for term in self.understand(words)}
+        return [unit for unit in _units(list(words)) if unit not in kept]
 
     def _term(self, unit: str) -> Term:
         if " " in unit:  # a phrase of the vocabulary
@@ -81,7 +87,7 @@ class Lexicon:
             return Term(unit, (unit,), codes)
         fixes = self.corrections(unit)
         if not fixes:
-            return Term(unit, (unit,))
+            return Term(unit, (unit,), known=False)
         fixed_codes = tuple(dict.fromkeys(code for fix in fixes for code in _exact_codes().get(fix, ())))
         return Term(unit, (unit, *fixes), fixed_codes, typo=True)
 
@@ -170,14 +176,24 @@ def _exact_codes() -> dict[str, tuple[str, ...]]:
 
 
 def _label_tokens(code: str) -> list[str]:
-    """The words of a category's code and labels, but those only of a phrase of it ('Poissons et fruits de mer':
-    'fruits' names the fruit, 'fruits de mer' the fish)."""
+    """The words of a category's code and labels that name it alone: not those only of a phrase of it
+    ('Poissons et fruits de mer': 'fruits de mer' names the fish, 'fruits' the fruit), nor those of several
+    categories' labels ('produits', 'en')."""
     category = VOCABULARY[code]
-    phrased = {word for term in (*category.synonyms, *category.products) for word in tokens(term)
-               if len(tokens(term)) > 1}
-    single = {tokens(term)[0] for term in (*category.synonyms, *category.products) if len(tokens(term)) == 1}
-    return [word for word in tokens(" ".join([code, *category.labels.values()]))
-            if word not in phrased or word in single]
+    split = [tokens(term) for term in (*category.synonyms, *category.products)]
+    phrased = {word for words in split if len(words) > 1 for word in words} - {words[0] for words in split
+                                                                               if len(words) == 1}
+    return [word for word in _words_of_labels(code) if word not in phrased and word not in _shared_label_words()]
+
+
+def _words_of_labels(code: str) -> list[str]:
+    return tokens(" ".join([code, *VOCABULARY[code].labels.values()]))
+
+
+@lru_cache(maxsize=1)
+def _shared_label_words() -> frozenset[str]:
+    seen = Counter(word for code in VOCABULARY for word in set(_words_of_labels(code)))
+    return frozenset(word for word, categories in seen.items() if categories > 1)
 
 
 @lru_cache(maxsize=1)
@@ -192,10 +208,10 @@ def _label_words() -> list[str]:
 
 @lru_cache(maxsize=1)
 def _phrases() -> dict[tuple[str, ...], tuple[str, ...]]:
-    """Each phrase of the vocabulary (a synonym or product word of several words) -> its categories."""
+    """Each phrase of the vocabulary (a label, synonym or product word of several words) -> its categories."""
     found: dict[tuple[str, ...], dict[str, None]] = defaultdict(dict)
     for code, category in VOCABULARY.items():
-        for term in (*category.synonyms, *category.products):
+        for term in (*category.labels.values(), *category.synonyms, *category.products):
             words = tuple(tokens(term))
             if 1 < len(words) <= MAX_PHRASE:
                 found[words][code] = None

@@ -82,6 +82,9 @@ class SearchResults(BaseModel):
     results: list[Hit]
     place: PlaceOut | None = Field(None, description="the named place searched around, as understood")
     alternatives: list[PlaceOut] = Field([], description="other places the name could mean (give a postcode)")
+    ignored_words: list[str] = Field([], description=(
+        "typed words the search left out: words like 'in' or 'à', and words no listing can match ('verse' in "
+        "'verse vis'), unless no other word was typed"))
 
 
 class Suggestions(BaseModel):

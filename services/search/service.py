@@ -1,6 +1,7 @@
 """The search use cases over the index port: cache lookup, search, response shaping, statistics (no HTTP here)."""
 
 import asyncio
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -33,7 +34,9 @@ class Searcher:
         the same query before; counted in the statistics."""
         query = replace(query, terms=self.lexicon.understand(query.words))
         place = query.place.model_dump_json() if query.place else "null"
-        trailer = f',"place":{place},"alternatives":[{",".join(p.model_dump_json() for p in query.alternatives)}]}}'
+        alternatives = ",".join(p.model_dump_json() for p in query.alternatives)
+        ignored = json.dumps(self.lexicon.ignored(query.words), ensure_ascii=False)
+        trailer = f',"place":{place},"alternatives":[{alternatives}],"ignored_words":{ignored}}}'
         rendered = await self.index.search(query, Rendering(
             trailer=trailer, cache_key=self.cache.key(query.cache_key()), ttl_s=self.cache.ttl_s,
             counters=self.stats.search_keys(datetime.now(UTC))))

@@ -1,10 +1,10 @@
-"""The words a listing is found by, and the sorted sets of the index a query word is looked up in.
+"""The words a listing is found by, and the sorted sets of the index a query term is looked up in.
 
-A query word matches a listing when a word of its name, its place (the postal locality and the municipality, in
-every language) or its categories' labels starts with it. The index keeps one GEO set per name word (``gw:``), per
-category (``gc:``) and per postal locality (``gl:``): a word's matches are then the union of the name-word sets
-starting with it (found in Redis) and the category and locality sets whose words start with it (found here, from
-the vocabulary and the place data).
+A query term (meaning.py) matches a listing when a word of its name or its place (the postal locality and the
+municipality, in every language) starts with one of the term's prefixes, or when it has one of the term's
+categories. The index keeps one GEO set per name word (``gw:``), per category (``gc:``) and per postal locality
+(``gl:``): a term's matches are then the union of the name-word sets starting with its prefixes (found in Redis),
+the locality sets whose words start with them (found here, from the place data) and its categories' sets.
 """
 
 from collections import defaultdict
@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from services.common import places
-from services.common.categories import CATEGORIES
 from services.common.events import Address, Listing
 from services.common.places import Locality
 from services.search.text import tokens
@@ -32,16 +31,12 @@ def place_words(locality: Locality) -> set[str]:
     return set(tokens(" ".join([*locality.names, *locality.municipality.names])))
 
 
-def category_words(code: str) -> set[str]:
-    return set(tokens(" ".join([code, *CATEGORIES.get(code, {}).values()])))
-
-
 def listing_words(listing: Listing) -> set[str]:
-    """Every word a listing is found by (a query word matches when one of them starts with it)."""
+    """Every word of a listing's name and place (a term's prefix matches when one of them starts with it); its
+    categories are matched by their codes, which the vocabulary's words name."""
     found = place_of(listing.address)
     words = set(tokens(" ".join([listing.name, listing.address.municipality, listing.address.locality or ""])))
-    words |= place_words(found) if found else set()
-    return words.union(*(category_words(code) for code in listing.categories))
+    return words | (place_words(found) if found else set())
 
 
 def name_words(listing: Listing) -> set[str]:

@@ -19,6 +19,7 @@ from services.search.config import Settings
 from services.search.index import RedisListingIndex
 from services.search.main import create_app
 from services.search.stats import VisitorStats
+from tests.platform import wait_for
 from tests.samples import SPELLINGS
 from tests.search_samples import listing
 
@@ -28,7 +29,7 @@ OPS_TOKEN = "ops-secret"
 
 @pytest.fixture
 def client(redis_url: str, redis_prefix: str) -> Iterator[TestClient]:
-    settings = Settings(redis_url=redis_url, redis_prefix=redis_prefix, consume=False,
+    settings = Settings(redis_url=redis_url, redis_prefix=redis_prefix, consume=False, lexicon_refresh_s=0.2,
                         ops_token_sha256=hashlib.sha256(OPS_TOKEN.encode()).hexdigest())
     with TestClient(create_app(settings)) as test_client:
         yield test_client
@@ -121,7 +122,24 @@ def test_category_flag_and_text_filters(client: TestClient) -> None:
     assert numbers(search(client, q="crèmerie")) == ["0000000002"]
     assert numbers(search(client, q="cremerie")) == ["0000000002"]
     assert numbers(search(client, q="fromage")) == ["0000000002"]  # the French label of its category
+    assert numbers(search(client, q="zuivel")) == ["0000000002"]  # a word of its category's label
+    assert numbers(search(client, q="boerderij")) == ["0000000001"]  # a synonym of its category
+    assert numbers(search(client, q="pistolets")) == ["0000000003"]  # a product word
     assert search(client, q="slager")["total"] == 0
+
+
+def test_typos_of_new_names_are_tolerated_once_read_and_words_no_listing_has_are_left_out(
+        client: TestClient) -> None:
+    seed(client, [listing("0000000001", *GENT, "Zuivelhoeve Vandekerckhove", ("kaas-zuivel",)),
+                  listing("0000000002", GENT[0], GENT[1] + 0.01, "Vishandel Oostende", ("vis",))])
+    # the lexicon task reads the new name words: then a letter left out of one is tolerated
+    assert wait_for(lambda: numbers(search(client, q="vandekerkhove")) == ["0000000001"], timeout=20)
+    assert "search-lexicon" in client.get("/readyz").text
+    fresh = search(client, q="verse vis")
+    assert (numbers(fresh), fresh["ignored_words"]) == (["0000000002"], ["verse"])
+    assert search(client, q="vis in gent")["ignored_words"] == ["in"]
+    nothing = search(client, q="qwertzuiop")
+    assert (nothing["total"], nothing["ignored_words"]) == (0, [])  # nothing else typed: not left out
 
 
 def test_places_by_postcode_and_dutch_or_french_names(client: TestClient) -> None:

@@ -1,8 +1,8 @@
 -- Helpers shared by the index's scripts (services/search/index.py prepends this file to each of them).
 -- A listing's record (key rec:<number>) is one string of fields separated by the unit separator:
 --   lat, lon, name (folded, for ties), filter, terms, hit
--- filter: " <word> <word> … |<category>|<category>| #<flag>#<flag>#" (every word of its name, place and category
--- labels, so that " " .. w finds a word starting with w); terms: the sorted sets it belongs to, space-separated;
+-- filter: " <word> <word> … |<category>|<category>| #<flag>#<flag>#" (every word of its name and place, so that
+-- " " .. w finds a word starting with w; categories by code); terms: the sorted sets it belongs to, space-separated;
 -- hit: the public JSON of the listing without its closing '}' (the distance is appended per search), where the
 -- categories' JSON may stand as their codes between two \30 bytes: the search service splices it in
 -- (index.py, with_categories), outside Redis's single thread.
