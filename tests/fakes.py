@@ -158,15 +158,17 @@ class InMemoryListingIndex:
     async def find(self, query: SearchQuery) -> Found:
         """Every listing measured and filtered, sorted (distance, name, number): the reference the Redis index's
         nearest-first walk is compared with. The total is always exact."""
+        found = query.terms or default_lexicon().understand(query.words)
         matches = []
         for number, listing in self.listings.items():
             distance = distance_km(query.lat, query.lon, listing.position.lat, listing.position.lon)
             if distance <= query.radius_km and self._passes(listing, self.words[number], query):
-                matches.append((distance, " ".join(tokens(listing.name)), number, listing))
-        matches.sort(key=lambda m: m[:3])
+                named = bool(found) and _matches(listing, set(tokens(listing.name)), _prefixes_only(found))
+                matches.append((not named, distance, " ".join(tokens(listing.name)), number, listing))
+        matches.sort(key=lambda m: m[:4])  # a name match of every term first, then the nearest, ties by name
         start = (query.page - 1) * query.size
         page = matches[start:start + query.size]
-        return Found(len(matches), True, [hit(listing, distance) for distance, _, _, listing in page])
+        return Found(len(matches), True, [hit(listing, distance) for _, distance, _, _, listing in page])
 
     async def search(self, query: SearchQuery, rendering: Rendering) -> Rendered:
         found = await self.find(query)
@@ -185,8 +187,7 @@ class InMemoryListingIndex:
     async def matching(self, words: Sequence[Term], limit: int, names_only: bool = False) -> list[str]:
         if names_only:
             return sorted(n for n, listing in self.listings.items()
-                          if _matches(listing, set(tokens(listing.name)), [Term(t.typed, t.prefixes) for t in words])
-                          )[:limit]
+                          if _matches(listing, set(tokens(listing.name)), _prefixes_only(words)))[:limit]
         return sorted(n for n in self.listings if _matches(self.listings[n], self.words[n], words))[:limit]
 
     async def name_words(self) -> list[str]:
@@ -210,6 +211,10 @@ class InMemoryListingIndex:
     async def clear(self) -> None:
         self.listings.clear()
         self.words.clear()
+
+
+def _prefixes_only(found: Iterable[Term]) -> list[Term]:
+    return [Term(term.typed, term.prefixes) for term in found]
 
 
 def _matches(listing: Listing, own: set[str], found: Iterable[Term]) -> bool:

@@ -102,6 +102,19 @@ async def test_upserts_replace_tombstones_remove_and_each_change_moves_the_gener
     assert await index.format_current()
 
 
+async def test_a_name_match_of_every_word_comes_first_then_the_nearest(index: ListingIndex) -> None:
+    near, far, farther = "0000000001", "0000000002", "0000000003"
+    await index.apply([(near, listing(near, 51.0550, 3.7174, "Winkel Peeters", ("bakker",))),
+                       (far, listing(far, 51.0800, 3.7174, "Bakkerij Claes", ("bakker",))),
+                       (farther, listing(farther, 51.0900, 3.7174, "Bakkerij Gent", ("speciaalzaak",)))])
+    assert numbers(await index.find(query(q="bakker"))) == [far, farther, near]  # 'Bakkerij …' by name first
+    assert numbers(await index.find(query(q="bakker gent"))) == [farther, near, far]  # the others are in Gent
+    pages = [numbers(await index.find(query(q="bakker", size=1, page=p))) for p in (1, 2, 3)]
+    assert pages == [[far], [farther], [near]]  # paging follows the same order
+    assert numbers(await index.find(query(q="brood"))) == [near, far]  # no name has 'brood': the nearest first
+    assert (await index.find(query(q="bakker", size=1))).total == 3
+
+
 def understood(q: str) -> tuple[Term, ...]:
     return default_lexicon().understand(tokens(q))
 

@@ -23,7 +23,8 @@ NAMES = ("Bakkerij", "Bakker", "Slagerij", "Kaasmakerij", "Hoeve", "Brouwerij", 
          "Sint-Jan", "De Bakkers", "12 Ambachten", "Boucherie")
 PLACES = (("9000", "Gent"), ("9040", "Sint-Amandsberg"), ("9050", "Gentbrugge"), ("2000", "Antwerpen"),
           ("2600", "Berchem"), ("9080", "Lochristi"), ("1000", "Bruxelles"))
-WORDS = ("bak", "bakkerij", "gent", "gand", "sint", "fromage", "hoeveproducten", "12", "bo", "xyz", "sl", "fiets")
+WORDS = ("bak", "bakkerij", "gent", "gand", "sint", "fromage", "hoeveproducten", "12", "bo", "xyz", "sl", "fiets",
+         "bakkr", "beenhouwer", "boucher", "brood", "fruits de mer", "in")
 RADII = (0.05, 0.3, 1.0, 2.5, 5.0, 20.0, 50.0)
 
 

@@ -69,10 +69,8 @@ local function records(prefix, numbers)
   return out
 end
 
--- The name-word sets of a term's prefixes (at most `most` in all; nil when there are more), and the category and
--- locality sets the caller resolved from the vocabulary and the places (nil: too many localities).
-local function term_sets(prefix, prefixes, extra, most)
-  if not extra then return nil end
+-- The name-word sets of a term's prefixes (at most `most`; nil when there are more).
+local function name_sets(prefix, prefixes, most)
   local sets = {}
   for _, word in ipairs(prefixes) do
     local names = redis.call('ZRANGEBYLEX', prefix .. 'words', '[' .. word, '[' .. word .. '\255', 'LIMIT', 0,
@@ -80,7 +78,6 @@ local function term_sets(prefix, prefixes, extra, most)
     if #sets + #names > most then return nil end
     for _, name in ipairs(names) do sets[#sets + 1] = prefix .. 'gw:' .. name end
   end
-  for _, set in ipairs(extra) do sets[#sets + 1] = prefix .. set end
   return sets
 end
 
@@ -102,7 +99,8 @@ end
 -- `count` query terms from ARGV[n …] (services/search/meaning.py): per term its prefixes, its category codes and
 -- its locality sets, each list as its length and its strings (-1 for the localities: too many to walk). A listing
 -- matches a term when its filter has one of the term's needles: ' <prefix>' or '|<code>|'. Each term comes back
--- with those needles, its sets and their size (sets nil: too many), and the next n.
+-- with those needles, its sets and their size (sets nil: too many), its prefixes and their name-word sets (nil:
+-- too many), and the next n.
 local function read_terms(prefix, n, count, most)
   local terms = {}
   for _ = 1, count do
@@ -110,14 +108,18 @@ local function read_terms(prefix, n, count, most)
     prefixes, n = strings(n)
     codes, n = strings(n)
     places, n = strings(n)
-    local check, extra = {}, places
+    local check, names = {}, name_sets(prefix, prefixes, most)
     for _, word in ipairs(prefixes) do check[#check + 1] = ' ' .. word end
-    for _, code in ipairs(codes) do
-      check[#check + 1] = '|' .. code .. '|'
-      if extra then extra[#extra + 1] = 'gc:' .. code end
+    for _, code in ipairs(codes) do check[#check + 1] = '|' .. code .. '|' end
+    local sets = nil
+    if names and places then
+      sets = {}
+      for _, set in ipairs(names) do sets[#sets + 1] = set end
+      for _, set in ipairs(places) do sets[#sets + 1] = prefix .. set end
+      for _, code in ipairs(codes) do sets[#sets + 1] = prefix .. 'gc:' .. code end
     end
-    local sets = term_sets(prefix, prefixes, extra, most)
-    terms[#terms + 1] = {check = check, sets = sets, size = sets and cardinality(sets)}
+    terms[#terms + 1] = {check = check, sets = sets, size = sets and cardinality(sets), names = names,
+                         prefixes = prefixes}
   end
   return terms, n
 end

@@ -47,7 +47,8 @@ for i = n, n + nflags - 1 do
 end
 n = n + nflags
 local nwords = tonumber(ARGV[n]); n = n + 1
-for _, term in ipairs(read_terms(prefix, n, nwords, MOST_WORDS)) do
+local words = read_terms(prefix, n, nwords, MOST_WORDS)
+for _, term in ipairs(words) do
   filters[#filters + 1] = {check = term.check, sets = term.sets, size = term.size or everyone}
 end
 
@@ -66,7 +67,6 @@ local function selectivity(except)
   end
   return share
 end
-local best = {sets = {geo}, driver = 0}
 local function cost(plan)
   plan.density = density(plan.sets)
   plan.share = selectivity(plan.driver)
@@ -74,6 +74,7 @@ local function cost(plan)
   local expected = exact_wanted and within_radius or min(within_radius, need / max(plan.share, 1e-9))
   return expected + SET_COST * #plan.sets
 end
+local best = {sets = {geo}, driver = 0}
 local best_cost = cost(best)
 for i, filter in ipairs(filters) do
   if filter.sets and SET_COST * #filter.sets < best_cost then
@@ -86,17 +87,8 @@ local checks = {}
 for i, filter in ipairs(filters) do
   if i ~= best.driver then checks[#checks + 1] = filter.check end
 end
-
--- Expanding radius: every listing within `within` km has been seen once the sets were searched that far (plus
--- EPS_KM: Redis keeps positions as 52-bit geohashes, so the distance it reports is off by at most that), and the
--- nearest `need` matches are final once that many lie within it.
-local matches_per_km2 = best.density * best.share
-local within = radius
-if not exact_wanted and matches_per_km2 > 0 then
-  within = max(0.01, min(radius, sqrt(need * 1.2 / (math.pi * matches_per_km2))))
-end
 local from = distance_from(lat, lon, earth)
-local filtered = #checks > 0
+
 -- A candidate: {Redis's distance, number, record, exact distance, folded name}; a record is read only when its
 -- filter must be checked or its exact distance can change the page or the count.
 local function read(candidates)
@@ -108,67 +100,127 @@ local function read(candidates)
     c[3], c[4] = record, record and from(position(record)) or math.huge
   end
 end
-local seen, candidates, inside = {}, {}, 0
-while true do
-  local fresh = {}
-  for _, set in ipairs(best.sets) do
-    local found = redis.call('GEOSEARCH', set, 'FROMLONLAT', lon, lat, 'BYRADIUS', within + EPS_KM, 'km', 'WITHDIST')
-    for i = 1, #found do
-      local number = found[i][1]
-      if not seen[number] then seen[number] = true; fresh[#fresh + 1] = {tonumber(found[i][2]), number} end
-    end
-  end
-  if filtered then
-    read(fresh)
-    for i = 1, #fresh do
-      local c = fresh[i]
-      if c[3] and passes(filter_of(c[3]), checks) then c[1] = c[4]; candidates[#candidates + 1] = c end
-    end
-  else
-    for i = 1, #fresh do candidates[#candidates + 1] = fresh[i] end
-  end
-  inside = 0
-  for i = 1, #candidates do if candidates[i][1] <= within - EPS_KM then inside = inside + 1 end end
-  if within >= radius or inside >= need then break end
-  within = min(radius, within * max(1.5, min(4, sqrt(need * 1.3 / max(inside, 1)))))
-end
-
--- The exact distances that decide: of the candidates that may be in the page (Redis's distance within 2 EPS_KM of
--- the need-th nearest), and of those on the edge of the radius searched; the others are certainly beyond the page
--- and certainly inside.
-local near, distances = {}, {}
-for i = 1, #candidates do
-  if candidates[i][1] <= within + EPS_KM then near[#near + 1] = candidates[i]; distances[#near] = candidates[i][1] end
-end
-sort(distances)  -- numbers alone: no comparison function to call
-local cutoff = #near >= need and distances[need] + 2 * EPS_KM or math.huge
-local unread = {}
-for i = 1, #near do
-  local c = near[i]
-  if not c[4] and (c[1] <= cutoff or c[1] > within - EPS_KM) then unread[#unread + 1] = c end
-end
-read(unread)
-local ranked, inside_count = {}, 0
-for i = 1, #near do
-  local c = near[i]
-  if not c[4] then inside_count = inside_count + 1
-  elseif c[4] <= within then inside_count = inside_count + 1; ranked[#ranked + 1] = c end
-end
 local function name(c)  -- read only for ties
   if not c[5] then c[5] = select(3, head(c[3])) end
   return c[5]
 end
-sort(ranked, function(a, b)
+local function nearest_first(a, b)
   if a[4] ~= b[4] then return a[4] < b[4] end
   local an, bn = name(a), name(b)
   if an ~= bn then return an < bn end
   return a[2] < b[2]
-end)
-local exact = within >= radius
-local total = inside_count
-if not exact then  -- as many again per area further out, at most every listing of the sets walked
-  total = math.floor(min(inside_count * (radius / within) ^ 2, cardinality(best.sets) * best.share) + 0.5)
-  total = max(total, inside_count)
+end
+
+-- Walk the plan's sets outwards for the nearest `need` candidates that `keep` (a record's test, nil: all do), the
+-- nearest first. Expanding radius: every listing within `within` km has been seen once the sets were searched that
+-- far (plus EPS_KM: Redis keeps positions as 52-bit geohashes, so the distance it reports is off by at most that),
+-- and the nearest `need` are final once that many lie within it. Returns them sorted, how many lie within the
+-- radius searched (counting the unread), whether that was the whole radius, and the radius searched.
+local function walk(plan, keep)
+  local matches_per_km2 = plan.density * plan.share
+  local within = radius
+  if not exact_wanted and matches_per_km2 > 0 then
+    within = max(0.01, min(radius, sqrt(need * 1.2 / (math.pi * matches_per_km2))))
+  end
+  local seen, candidates, inside = {}, {}, 0
+  while true do
+    local fresh = {}
+    for _, set in ipairs(plan.sets) do
+      local found = redis.call('GEOSEARCH', set, 'FROMLONLAT', lon, lat, 'BYRADIUS', within + EPS_KM, 'km',
+                               'WITHDIST')
+      for i = 1, #found do
+        local number = found[i][1]
+        if not seen[number] then seen[number] = true; fresh[#fresh + 1] = {tonumber(found[i][2]), number} end
+      end
+    end
+    if keep then
+      read(fresh)
+      for i = 1, #fresh do
+        local c = fresh[i]
+        if c[3] and keep(c[3]) then c[1] = c[4]; candidates[#candidates + 1] = c end
+      end
+    else
+      for i = 1, #fresh do candidates[#candidates + 1] = fresh[i] end
+    end
+    inside = 0
+    for i = 1, #candidates do if candidates[i][1] <= within - EPS_KM then inside = inside + 1 end end
+    if within >= radius or inside >= need then break end
+    within = min(radius, within * max(1.5, min(4, sqrt(need * 1.3 / max(inside, 1)))))
+  end
+
+  -- The exact distances that decide: of the candidates that may be in the page (Redis's distance within 2 EPS_KM
+  -- of the need-th nearest), and of those on the edge of the radius searched; the others are certainly beyond the
+  -- page and certainly inside.
+  local near, distances = {}, {}
+  for i = 1, #candidates do
+    if candidates[i][1] <= within + EPS_KM then near[#near + 1] = candidates[i]; distances[#near] = candidates[i][1] end
+  end
+  sort(distances)  -- numbers alone: no comparison function to call
+  local cutoff = #near >= need and distances[need] + 2 * EPS_KM or math.huge
+  local unread = {}
+  for i = 1, #near do
+    local c = near[i]
+    if not c[4] and (c[1] <= cutoff or c[1] > within - EPS_KM) then unread[#unread + 1] = c end
+  end
+  read(unread)
+  local ranked, inside_count = {}, 0
+  for i = 1, #near do
+    local c = near[i]
+    if not c[4] then inside_count = inside_count + 1
+    elseif c[4] <= within then inside_count = inside_count + 1; ranked[#ranked + 1] = c end
+  end
+  sort(ranked, nearest_first)
+  return ranked, inside_count, within >= radius, within
+end
+
+local function estimate(plan, inside_count, exact, within)  -- as many again per area further out, at most every
+  if exact then return inside_count end                    -- listing of the sets walked
+  local total = math.floor(min(inside_count * (radius / within) ^ 2, cardinality(plan.sets) * plan.share) + 0.5)
+  return max(total, inside_count)
+end
+
+-- A name match of every word first: the listings whose name has a word starting with a prefix of each term
+-- (nearest first) come before the others. They are walked from the name-word sets of the rarest term (or, when
+-- every term starts too many name words to walk, through the plan's sets), checked on the name and on the
+-- record's filter (categories, flags). None can match when a term starts no name word at all.
+local first, first_seen = {}, {}
+local tiered = nwords > 0
+local rarest, rarest_size = nil, math.huge
+for _, term in ipairs(words) do
+  if term.names and #term.names == 0 then tiered = false; break end
+  local size_ = term.names and cardinality(term.names) or math.huge
+  if size_ < rarest_size then rarest, rarest_size = term, size_ end
+end
+if tiered then
+  local others = {}
+  for i = 1, #filters - nwords do others[#others + 1] = filters[i].check end
+  local plan = rarest and {sets = rarest.names, driver = 0} or {sets = best.sets, driver = 0}
+  cost(plan)
+  local function named(record)
+    local _, _, folded, filter = head(record)
+    folded = ' ' .. folded
+    for _, term in ipairs(words) do
+      local any = false
+      for _, word in ipairs(term.prefixes) do
+        if find(folded, ' ' .. word, 1, true) then any = true; break end
+      end
+      if not any then return false end
+    end
+    return passes(filter, others)
+  end
+  first = walk(plan, named)
+  for i = 1, #first do first_seen[first[i][2]] = true end
+end
+
+-- The others: every match, nearest first, without those already first; a page that the name matches fill alone
+-- still walks them, for the total.
+local keep = nil
+if #checks > 0 then keep = function(record) return passes(filter_of(record), checks) end end
+local rest, inside_count, exact, within = walk(best, keep)
+local total = estimate(best, inside_count, exact, within)
+local ranked = first
+for i = 1, #rest do
+  if not first_seen[rest[i][2]] then ranked[#ranked + 1] = rest[i] end
 end
 -- One concatenation of all the pieces: Lua hashes every string it makes, so no string is made twice.
 local pieces = {'{"total":', total, ',"total_exact":', exact and 'true' or 'false', ',"page":', page, ',"size":', size,
