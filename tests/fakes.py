@@ -11,7 +11,7 @@ from services.common.events import Listing
 from services.common.supervisor import TaskFactory
 from services.registration.errors import BrokerUnavailable, StoreUnavailable
 from services.registration.store import Rates, Status
-from services.search.index import Found, Rendered, Rendering, listing_flags
+from services.search.index import Found, Rendered, Rendering, current_codes, listing_flags
 from services.search.meaning import Term, default_lexicon
 from services.search.models import Hit, hit
 from services.search.query import SearchQuery, distance_km
@@ -152,6 +152,8 @@ class InMemoryListingIndex:
                 self.listings.pop(number, None)
                 self.words.pop(number, None)
             else:
+                listing = current_codes(listing)
+                assert listing is not None
                 self.listings[number], self.words[number] = listing, listing_words(listing)
         self._generation += bool(latest)
 

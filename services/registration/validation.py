@@ -6,7 +6,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from services.common import enterprise, places
-from services.common.categories import CATEGORIES
+from services.common.categories import CATEGORIES, current
 from services.common.places import Locality
 from services.registration.errors import InvalidField
 
@@ -87,7 +87,7 @@ def email(raw: str, pointer: str) -> str:
 
 
 def categories(raw: list[str]) -> tuple[str, ...]:
-    codes = tuple(dict.fromkeys(c.strip().lower() for c in raw))
+    codes = tuple(dict.fromkeys(current(c.strip().lower()) for c in raw))  # a retired code: its successor
     for index, code in enumerate(codes):
         if code not in CATEGORIES:
             raise InvalidField(f"unknown category '{code}'; see GET /v1/categories of the search API",

@@ -27,7 +27,7 @@ from typing import Protocol, cast
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-from services.common.categories import CATEGORIES
+from services.common.categories import CATEGORIES, current
 from services.common.events import Listing
 from services.search import geocell, meaning, terms
 from services.search.meaning import Term
@@ -77,6 +77,13 @@ class Found:
     total: int
     exact: bool  # False: the search stopped once its page was complete, and the total is an estimate
     hits: list[Hit]  # nearest first, ties by name
+
+
+def current_codes(listing: Listing | None) -> Listing | None:
+    """The listing with its categories' codes as they are today (a retired code becomes its successor)."""
+    if listing is None or all(current(code) == code for code in listing.categories):
+        return listing
+    return listing.model_copy(update={"categories": tuple(dict.fromkeys(map(current, listing.categories)))})
 
 
 def listing_flags(listing: Listing) -> list[str]:
@@ -174,7 +181,7 @@ class RedisListingIndex:
         if not latest:
             return
         args: list[str | float] = [FORMAT, self.prefix]
-        for number, listing in latest.items():
+        for number, listing in ((n, current_codes(item)) for n, item in latest.items()):
             args += ([number, ""] if listing is None else
                      [number, record(listing), listing.position.lon, listing.position.lat])
         await self._apply(keys=[self.key("generation"), self.key("format")], args=args)

@@ -1,10 +1,18 @@
 """The category vocabulary file (services/common/data/categories.yaml): complete, consistent, and its NACE classes
 real ones (python-stdnum's NACE Rev. 2 table as the reference)."""
 
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
 from stdnum.eu import nace
 
+from services.common import categories
 from services.common.categories import CATEGORIES, GENERIC, RENAMED, STOPWORDS, VOCABULARY, current, for_activity
+from services.registration import validation
+from services.search.index import current_codes
 from services.search.text import tokens
+from tests.search_samples import listing
 
 # Codes listings already carry: they may never disappear (a retired one must be in RENAMED).
 CODES_IN_USE = {"speciaalzaak", "voedingsspeciaalzaak", "hoeveproducten", "streekproducten", "bakker", "slager",
@@ -52,3 +60,17 @@ def test_generic_words_and_stop_words_name_no_category() -> None:
     assert not (STOPWORDS & codes_by_word)
     assert "winkel" in GENERIC
     assert {"in", "a"} <= STOPWORDS  # 'à' folded
+
+
+def test_the_partners_guide_lists_every_code() -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "partners.md").read_text()
+    assert all(f"`{code}`" in guide for code in CATEGORIES), [c for c in CATEGORIES if f"`{c}`" not in guide]
+
+
+def test_a_retired_code_is_accepted_and_indexed_as_its_successor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(categories, "RENAMED", MappingProxyType({"dranken-oud": "drank"}))
+    assert validation.categories(["Dranken-oud", "wijn"]) == ("drank", "wijn")
+    old = listing("0428759497", 51.05, 3.72, "Brouwerij Oud", ("dranken-oud", "drank"))
+    indexed = current_codes(old)
+    assert indexed is not None
+    assert indexed.categories == ("drank",)
