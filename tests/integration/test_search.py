@@ -257,6 +257,9 @@ def test_web_page_searches_by_postcode_in_dutch_and_french(client: TestClient) -
     assert "Produits de la ferme" in french.text
     assert 'lang="fr"' in french.text
     assert "http://" not in page.text.split("<body>")[0]  # no asset loaded from outside the service
+    farm = client.get("/", params={"place": "9000", "q": "verse boerderij"})
+    assert "Hoeve De Linde" in farm.text  # a synonym of its category
+    assert "Niet op gezocht: verse" in farm.text
 
 
 @pytest.mark.parametrize(("params", "label"), [

@@ -10,6 +10,7 @@ TEXTS = {
         "none": "Niets gevonden. Probeer een grotere straal of minder filters.", "route": "Route",
         "unknown_place": "Deze postcode of gemeente kennen we niet.", "previous": "Vorige", "next": "Volgende",
         "other_language": "Français", "km": "km", "opening": "Open", "alternatives": "Of bedoelde je:",
+        "ignored": "Niet op gezocht:",
     },
     "fr": {
         "title": "Achetez près de chez vous", "tagline": "Commerces spécialisés, produits de la ferme et régionaux",
@@ -20,6 +21,6 @@ TEXTS = {
         "none": "Rien trouvé. Essayez un rayon plus grand ou moins de filtres.", "route": "Itinéraire",
         "unknown_place": "Ce code postal ou cette commune nous est inconnu.", "previous": "Précédent",
         "next": "Suivant", "other_language": "Nederlands", "km": "km", "opening": "Ouvert",
-        "alternatives": "Ou vouliez-vous dire :",
+        "alternatives": "Ou vouliez-vous dire :", "ignored": "Mots non pris en compte :",
     },
 }
