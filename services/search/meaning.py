@@ -1,10 +1,10 @@
 """What the words a shopper types mean: for each word (or phrase of the category vocabulary) the alternatives any
-of which a listing must match — name, place and label words it starts, categories it names.
+of which a listing must match — name and place words it starts, categories it names.
 
 A word matches, in this order of preference:
-    exact        a word of the listing's name, place or category labels starts with it (as before);
-    vocabulary   it starts a synonym or product word of a category ('beenh' -> slager, 'brood' -> bakker;
-                 from three letters on, so that 'pa' does not name every category with a 'pa…' word), or it is a
+    exact        a word of the listing's name or place starts with it;
+    vocabulary   it is a word of the category vocabulary (label, synonym, product word: 'brood' -> bakker) or,
+                 from three letters on, starts some ('beenh' -> slager; label words from two letters), or it is a
                  phrase of one ('fruits de mer' -> vis);
     compound     a Dutch compound of known words, found by its parts ('aardbeienboer' -> aardbeien + boer);
     typo         only when no known word starts with it (Typesense's default): the known words within an edit
@@ -26,7 +26,7 @@ from rapidfuzz.distance import OSA
 from services.common import places
 from services.common.categories import GENERIC, STOPWORDS, VOCABULARY
 from services.search import terms
-from services.search.text import tokens
+from services.search.text import searchable, tokens
 
 VOCABULARY_PREFIX = 3  # letters from which a word is matched as the start of a synonym or product word
 MIN_PART = 3  # letters of a compound's part
@@ -35,8 +35,8 @@ MAX_PHRASE = 5  # words of the vocabulary's longest phrase matched ('poissons et
 
 @dataclass(frozen=True)
 class Term:
-    """One word (or phrase) of a query and what it matches: a listing matches it when a word of its name, place
-    or labels starts with one of ``prefixes`` or it has one of ``codes``."""
+    """One word (or phrase) of a query and what it matches: a listing matches it when a word of its name or place
+    starts with one of ``prefixes`` or it has one of ``codes``."""
 
     typed: str
     prefixes: tuple[str, ...] = ()
@@ -170,20 +170,25 @@ def _exact_codes() -> dict[str, tuple[str, ...]]:
     """Each word of the vocabulary (of a code, label, one-word synonym or product word) -> the categories it names."""
     found: dict[str, dict[str, None]] = defaultdict(dict)
     for code, category in VOCABULARY.items():
-        for word in [*_label_tokens(code), *(term for term in category.terms() if len(tokens(term)) == 1)]:
-            found[tokens(word)[0]][code] = None
+        split = [tokens(term) for term in (*category.synonyms, *category.products)]
+        for word in [*_label_tokens(code), *(words[0] for words in split if len(words) == 1)]:
+            found[word][code] = None
     return {word: tuple(codes) for word, codes in found.items()}
 
 
 def _label_tokens(code: str) -> list[str]:
-    """The words of a category's code and labels that name it alone: not those only of a phrase of it
-    ('Poissons et fruits de mer': 'fruits de mer' names the fish, 'fruits' the fruit), nor those of several
-    categories' labels ('produits', 'en')."""
+    """The words of a category's code and labels that name it alone: a one-word label ('Jouets'), and of a longer
+    one the words that are not only of a phrase of it ('Poissons et fruits de mer': 'fruits de mer' names the fish,
+    'fruits' the fruit), nor of several categories' labels ('produits', 'en')."""
     category = VOCABULARY[code]
     split = [tokens(term) for term in (*category.synonyms, *category.products)]
     phrased = {word for words in split if len(words) > 1 for word in words} - {words[0] for words in split
                                                                                if len(words) == 1}
-    return [word for word in _words_of_labels(code) if word not in phrased and word not in _shared_label_words()]
+    out = []
+    for label in (code, *category.labels.values()):
+        words = tokens(label)
+        out += words if len(words) == 1 else [word for word in words if word not in phrased]
+    return [word for word in out if word not in _shared_label_words()]
 
 
 def _words_of_labels(code: str) -> list[str]:
@@ -212,7 +217,7 @@ def _phrases() -> dict[tuple[str, ...], tuple[str, ...]]:
     found: dict[tuple[str, ...], dict[str, None]] = defaultdict(dict)
     for code, category in VOCABULARY.items():
         for term in (*category.labels.values(), *category.synonyms, *category.products):
-            words = tuple(tokens(term))
+            words = tuple(searchable(term))  # as a query has them
             if 1 < len(words) <= MAX_PHRASE:
                 found[words][code] = None
     return {words: tuple(codes) for words, codes in found.items()}

@@ -23,4 +23,9 @@ def query_tokens(q: str | None) -> list[str]:
     """The query's words (at most MAX_TOKENS), each matched as a word or word prefix."""
     if not q:
         return []
-    return [t for t in tokens(q) if len(t) >= MIN_PREFIX or t.isdigit()][:MAX_TOKENS]
+    return searchable(q)[:MAX_TOKENS]
+
+
+def searchable(text: str) -> list[str]:
+    """The words of a text a query keeps: single letters are left out ('à la ferme' -> 'la', 'ferme')."""
+    return [t for t in tokens(text) if len(t) >= MIN_PREFIX or t.isdigit()]

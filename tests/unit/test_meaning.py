@@ -3,6 +3,7 @@ stop words and typo tolerance — with the words people really type, in Flemish,
 
 import pytest
 
+from services.common.categories import VOCABULARY
 from services.search.meaning import Lexicon, Term, max_typos
 from services.search.text import query_tokens
 
@@ -95,3 +96,12 @@ def test_no_typo_tolerance_when_a_known_word_starts_with_it() -> None:
 def test_the_listings_name_words_join_the_lexicon() -> None:
     assert not Lexicon().understand(["vandame"])[0].typo
     assert "vandamme" in understand("vandame")[0].prefixes
+
+
+def test_every_label_synonym_and_product_word_of_the_vocabulary_names_its_category() -> None:
+    lexicon = Lexicon()
+    for code, category in VOCABULARY.items():
+        for term in (*category.labels.values(), *category.synonyms, *category.products):
+            found = lexicon.understand(query_tokens(term))
+            assert len(found) == 1, (code, term, found)  # one word, or one phrase
+            assert code in found[0].codes, (code, term, found)
