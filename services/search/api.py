@@ -83,9 +83,10 @@ async def parse_search(
 
 @router.get("/search", response_model=SearchResults, responses=PROBLEMS)
 async def search(query: Annotated[SearchQuery, Depends(parse_search)], searcher: SearcherDep) -> Response:
-    """Listings near a place, nearest first (ties by name), with their distance; filtered by words, categories
-    (any of) and channels; ``page``/``size`` select the slice. ``total`` counts every match when ``total_exact``;
-    with many matches the search stops once the page is complete and estimates it (``exact_total=true`` counts)."""
+    """Listings near a place with their distance: those whose name has every typed word first, then the others,
+    each nearest first (ties by name); filtered by words (names, places, the category vocabulary's synonyms and
+    product words, typos tolerated: docs/search.md), categories (any of) and channels; ``page``/``size`` select
+    the slice. ``total`` counts every match when ``total_exact``; with many matches the search stops once the page is complete and estimates it (``exact_total=true`` counts)."""
     return Response(await searcher.search(query), media_type="application/json")
 
 

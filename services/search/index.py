@@ -76,7 +76,7 @@ class Rendered:
 class Found:
     total: int
     exact: bool  # False: the search stopped once its page was complete, and the total is an estimate
-    hits: list[Hit]  # nearest first, ties by name
+    hits: list[Hit]  # name matches of every term first, then the others; each nearest first, ties by name
 
 
 def current_codes(listing: Listing | None) -> Listing | None:
@@ -139,7 +139,8 @@ class ListingIndex(Protocol):
 
     async def search(self, query: SearchQuery, rendering: Rendering) -> Rendered:
         """The listings within the radius that have any of the categories, every flag and match every term of the
-        query (meaning.py), nearest first, ties by name: one page of them as the JSON body of the search API."""
+        query (meaning.py) — those whose name has every term first, then the others, each nearest first, ties by
+        name: one page of them as the JSON body of the search API."""
 
     async def find(self, query: SearchQuery) -> Found:
         """``search`` as objects."""
