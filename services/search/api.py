@@ -86,7 +86,8 @@ async def search(query: Annotated[SearchQuery, Depends(parse_search)], searcher:
     """Listings near a place with their distance: those whose name has every typed word first, then the others,
     each nearest first (ties by name); filtered by words (names, places, the category vocabulary's synonyms and
     product words, typos tolerated: docs/search.md), categories (any of) and channels; ``page``/``size`` select
-    the slice. ``total`` counts every match when ``total_exact``; with many matches the search stops once the page is complete and estimates it (``exact_total=true`` counts)."""
+    the slice. ``total`` counts every match when ``total_exact``; with many matches the search stops once the
+    page is complete and estimates it (``exact_total=true`` counts)."""
     return Response(await searcher.search(query), media_type="application/json")
 
 
