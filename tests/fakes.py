@@ -193,7 +193,8 @@ class InMemoryListingIndex:
         return sorted(n for n in self.listings if _matches(self.listings[n], self.words[n], words))[:limit]
 
     async def name_words(self) -> list[str]:
-        return sorted(set().union(*(name_words(listing) for listing in self.listings.values())))
+        return sorted(word for word in set().union(*(name_words(listing) for listing in self.listings.values()))
+                      if not word[0].isdigit())
 
     async def get_many(self, numbers: list[str]) -> list[Hit | None]:
         return [hit(self.listings[n], 0.0) if n in self.listings else None for n in numbers]

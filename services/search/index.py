@@ -150,7 +150,8 @@ class ListingIndex(Protocol):
         starting with one of its prefixes): type-ahead."""
 
     async def name_words(self) -> list[str]:
-        """Every word of the listings' names (and of addresses the place data do not know): the lexicon's."""
+        """Every word of the listings' names (and of addresses the place data do not know) that starts with a
+        letter: the lexicon's (numbers have no typos to tolerate)."""
 
     async def get_many(self, numbers: list[str]) -> list[Hit | None]:
         """The listings' public form (distance 0)."""
@@ -218,7 +219,8 @@ class RedisListingIndex:
         return [number.decode() for number in cast(list[bytes], found)]
 
     async def name_words(self) -> list[str]:
-        return [word.decode() for word in cast(list[bytes], await self.redis.zrange(self.key("words"), 0, -1))]
+        found = await self.redis.zrange(self.key("words"), "[a", "+", bylex=True)  # words sort digits first
+        return [word.decode() for word in cast(list[bytes], found)]
 
     async def format_current(self) -> bool:
         return await self.count() == 0 or (await self.redis.get(self.key("format"))) == FORMAT.encode()

@@ -21,13 +21,18 @@ class Searcher:
         self.index, self.cache, self.stats = index, cache, stats
         self.lexicon = default_lexicon()  # the listings' name words join it once the lexicon task has read them
         self._names: list[str] = []
+        self._generation = -1  # the index's generation the lexicon was read at
 
     async def refresh_lexicon(self) -> None:
-        """Read the listings' name words from the index; a new lexicon when they changed."""
+        """Read the listings' name words from the index when it changed since; a new lexicon when they did."""
+        generation = await self.index.generation()
+        if generation == self._generation:
+            return
         names = await self.index.name_words()
         if names != self._names:
             self.lexicon = await asyncio.to_thread(Lexicon, names)
             self._names = names
+        self._generation = generation
 
     async def search(self, query: SearchQuery) -> bytes:
         """The JSON body of the results (SearchResults), from the cache when this generation of the index answered

@@ -115,6 +115,17 @@ async def test_a_name_match_of_every_word_comes_first_then_the_nearest(index: Li
     assert (await index.find(query(q="bakker", size=1))).total == 3
 
 
+async def test_name_words_are_those_of_names_and_unknown_addresses_starting_with_a_letter(
+        index: ListingIndex) -> None:
+    await seed(index)
+    await index.apply([("0000000001", listing("0000000001", *GENT, "12 Ambachten Ökomarkt"))])
+    words = await index.name_words()
+    assert {"kaasmakerij", "van", "gent", "hoeve", "dampoort", "bakkerij", "antwerpen", "ambachten",
+            "okomarkt"} <= set(words)
+    assert "12" not in words
+    assert words == sorted(words)
+
+
 def understood(q: str) -> tuple[Term, ...]:
     return default_lexicon().understand(tokens(q))
 
