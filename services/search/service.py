@@ -58,8 +58,9 @@ class Searcher:
 
     async def suggest(self, q: str, limit: int = 8) -> Suggestions:
         """Type-ahead: listing names whose words the typed words start (typos tolerated), places (municipalities,
-        and localities with their postcode: '9040 Sint-Amandsberg') whose name starts with what was typed, and the
-        categories the typed words name (labels, synonyms, product words: 'beenh' -> Slager, Boucherie)."""
+        and localities with their postcode: '9040 Sint-Amandsberg') whose name starts with what was typed (or, when
+        none does, with its typos fixed: 'gentbruge'), and the categories the typed words name (labels, synonyms,
+        product words: 'beenh' -> Slager, Boucherie)."""
         words = tokens(q)
         if not words:
             return Suggestions(names=[], places=[], categories=[])
@@ -67,7 +68,16 @@ class Searcher:
         understood = self.lexicon.understand(words)
         numbers = await self.index.matching(understood, 50, names_only=True)
         names = sorted({listing.name for listing in await self.index.get_many(numbers) if listing is not None})
-        place_names = [text for name_key, text in places.suggestions() if name_key.startswith(typed)]
+        place_names = _places_starting(typed) or _places_starting(self._nearest_spelling(words))
         codes = dict.fromkeys(code for term in understood for code in term.codes)
         labels = list(dict.fromkeys(CATEGORIES[code][language] for code in codes for language in ("nl", "fr")))
         return Suggestions(names=names[:limit], places=place_names[:limit], categories=labels[:limit])
+
+    def _nearest_spelling(self, words: list[str]) -> str:
+        """The typed words with each typo replaced by the nearest known word."""
+        return " ".join(term.prefixes[1] if term.typo else word
+                        for word, term in ((word, self.lexicon.term(word)) for word in words))
+
+
+def _places_starting(typed: str) -> list[str]:
+    return [text for name_key, text in places.suggestions() if name_key.startswith(typed)]

@@ -201,8 +201,17 @@ def test_listing_categories_and_suggestions(client: TestClient) -> None:
     suggestions = client.get("/v1/suggest", params={"q": "hoe"}).json()
     assert "Hoeve De Linde" in suggestions["names"]
     assert "Hoeveproducten" in suggestions["categories"]
-    assert "Gent" in client.get("/v1/suggest", params={"q": "gen"}).json()["places"]
+    gen = client.get("/v1/suggest", params={"q": "gen"}).json()
+    assert "Gent" in gen["places"]
+    assert gen["names"] == []  # Hoeve De Linde is in Gent: a place match, not a name one
     assert "9040 Sint-Amandsberg" in client.get("/v1/suggest", params={"q": "sint-aman"}).json()["places"]
+    assert "9050 Gentbrugge" in client.get("/v1/suggest", params={"q": "gentbruge"}).json()["places"]
+    butcher = client.get("/v1/suggest", params={"q": "beenh"}).json()
+    assert butcher["categories"][:2] == ["Slager", "Boucherie"]
+    assert client.get("/v1/suggest", params={"q": "boerderij"}).json()["names"] == []  # its category, not name
+    assert client.get("/v1/suggest", params={"q": "hoeev"}).json()["names"] == ["Hoeve De Linde"]  # a swap
+    assert wait_for(lambda: client.get("/v1/suggest", params={"q": "lidne"}).json()["names"] == ["Hoeve De Linde"],
+                    timeout=20)  # two letters swapped, once the lexicon task has read the name
 
 
 def test_weekly_unique_visitors_within_the_hyperloglog_bound_and_no_raw_identity_stored(
