@@ -186,15 +186,17 @@ end
 local first, first_seen = {}, {}
 local tiered = nwords > 0
 local rarest, rarest_size = nil, math.huge
-for _, term in ipairs(words) do
+for i, term in ipairs(words) do
   if term.names and #term.names == 0 then tiered = false; break end
   local size_ = term.names and cardinality(term.names) or math.huge
-  if size_ < rarest_size then rarest, rarest_size = term, size_ end
+  if size_ < rarest_size then rarest, rarest_size = i, size_ end
 end
 if tiered then
   local others = {}
   for i = 1, #filters - nwords do others[#others + 1] = filters[i].check end
-  local plan = rarest and {sets = rarest.names, driver = 0} or {sets = best.sets, driver = 0}
+  -- the driving term's share of the listings is in its sets' density already: not counted again
+  local plan = rarest and {sets = words[rarest].names, driver = #filters - nwords + rarest}
+    or {sets = best.sets, driver = best.driver}
   cost(plan)
   local function named(record)
     local _, _, folded, filter = head(record)
