@@ -189,6 +189,23 @@ class Listing(WireModel):
     listed_at: datetime
 
 
+class SearchPerformed(WireModel):
+    """One search, anonymous (``search.performed``): where and what, never who. The place is the municipality (NIS
+    code) and postcode searched around — never the position, the IP address or the user agent; words that could be
+    personal data (with digits, or from a query holding an e-mail address or a phone number) are left out."""
+
+    schema_version: Literal[1] = 1
+    at: datetime
+    municipality_nis: str = Field(pattern=r"^\d{5}$")
+    postcode: Postcode
+    radius_km: float
+    categories: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    results: int = Field(ge=0)
+    page: int = Field(ge=1)
+
+
 class AuditRecord(WireModel):
     """One entry of the hash-chained consent log; never holds personal data in clear. A record's hash covers the
     fields of its own schema version (``AUDIT_FIELDS_SINCE``), so records written before a field was added verify."""

@@ -16,7 +16,7 @@ import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from math import asin, cos, radians, sin, sqrt
+from math import asin, cos, floor, radians, sin, sqrt
 from pathlib import Path
 from typing import TypeVar
 
@@ -246,6 +246,26 @@ def _centre(municipality: Municipality, own: tuple[Locality, ...]) -> Locality:
     first, *others = municipality.names
     return Locality(own[0].postcode, first, municipality, sum(p.lat for p in own) / len(own),
                     sum(p.lon for p in own) / len(own), tuple(others))
+
+
+GRID_DEG = 0.1  # cells of the nearest-locality grid (~11 by 7 km)
+
+
+@lru_cache(maxsize=65536)
+def nearest(lat: float, lon: float) -> Locality | None:
+    """The postal locality nearest to a position (among those of the neighbouring grid cells); None far outside
+    Belgium. Callers round the position: the cache holds one answer per rounded position."""
+    row, column = floor(lat / GRID_DEG), floor(lon / GRID_DEG)
+    around = [place for dy in (-1, 0, 1) for dx in (-1, 0, 1) for place in _grid().get((row + dy, column + dx), ())]
+    return min(around, key=lambda p: haversine_km(lat, lon, p.lat, p.lon), default=None)
+
+
+@lru_cache(maxsize=1)
+def _grid() -> dict[tuple[int, int], tuple[Locality, ...]]:
+    cells: dict[tuple[int, int], list[Locality]] = {}
+    for place in localities():
+        cells.setdefault((floor(place.lat / GRID_DEG), floor(place.lon / GRID_DEG)), []).append(place)
+    return {cell: tuple(found) for cell, found in cells.items()}
 
 
 def nearest_km(places: Iterable[Locality], lat: float, lon: float) -> float:

@@ -89,12 +89,17 @@ class Supervisor:
         self.handles: dict[str, TaskHandle] = {}
         self._factories: dict[str, TaskFactory] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._best_effort: set[str] = set()
 
-    def add(self, name: str, factory: TaskFactory) -> TaskHandle:
+    def add(self, name: str, factory: TaskFactory, gates_readiness: bool = True) -> TaskHandle:
+        """Supervise a task; one that does not gate readiness (best-effort work: anonymous analytics events) is
+        still reported by /readyz, logged, counted and restarted, but its failure leaves the service ready."""
         handle = TaskHandle(name)
         UP.labels(name).set(0)
         RESTARTS.labels(name)  # the series exists (at 0) before the first restart
         self.handles[name], self._factories[name] = handle, factory
+        if not gates_readiness:
+            self._best_effort.add(name)
         return handle
 
     def start(self) -> None:
@@ -113,7 +118,8 @@ class Supervisor:
 
     def checks(self) -> dict[str, Callable[[], Awaitable[bool]]]:
         """Readiness checks named ``task:<name>``, for the health router."""
-        return {f"task:{name}": _check(handle) for name, handle in self.handles.items()}
+        return {f"task:{name}": _check(handle) for name, handle in self.handles.items()
+                if name not in self._best_effort}
 
     def report(self) -> dict[str, dict[str, Any]]:
         return {name: handle.report() for name, handle in self.handles.items()}

@@ -43,7 +43,11 @@ SUBJECT_KEYS = TopicSpec("consent.subject-keys", {
 # changelog of it, and what the registration service follows to answer who may end a listing.
 FORWARDERS = TopicSpec("consent.forwarders", {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"})
 
-ALL = (SUBMITTED, DECISIONS, LISTINGS, AUDIT, CHECKPOINTS, DLQ, CONSENT_STATE, SUBJECT_KEYS, FORWARDERS)
+# Anonymous searches (no position, address or identity of the shopper: events.SearchPerformed), for the demand
+# insights; kept a month, which the insights' windows never need more of.
+SEARCHES = TopicSpec("search.performed", {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)})
+
+ALL = (SUBMITTED, DECISIONS, LISTINGS, AUDIT, CHECKPOINTS, DLQ, CONSENT_STATE, SUBJECT_KEYS, FORWARDERS, SEARCHES)
 
 
 def ingress(partner_id: str) -> TopicSpec:
@@ -102,3 +106,7 @@ class Topics:
     @property
     def forwarders(self) -> str:
         return self.name(FORWARDERS)
+
+    @property
+    def searches(self) -> str:
+        return self.name(SEARCHES)

@@ -22,6 +22,8 @@ class Settings(CommonSettings):
     cache_ttl_s: int = Field(300, ge=1, description="lifetime of a cached result (a listing change voids it at once)")
     lexicon_refresh_s: float = Field(10.0, gt=0, description=(
         "how often the listings' name words are read for typo tolerance (meaning.py)"))
+    events: bool = Field(True, description="send anonymous search events to search.performed (demand.py)")
+    events_buffer: int = Field(10_000, ge=1, description="searches held for their events; beyond it dropped, counted")
     ops_token_sha256: str | None = Field(None, description="SHA-256 of the ops bearer token for statistics")
 
     @property

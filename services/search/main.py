@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 from services.common.observability import configure_logging, health_router, serve_workers
 from services.common.problems import install_problem_handlers, problem
 from services.common.supervisor import Supervisor, TaskHandle
-from services.search import consumer
+from services.search import consumer, demand
 from services.search.admission import AdmissionLimit
 from services.search.api import InvalidParameter, router
 from services.search.cache import QueryCache
@@ -43,7 +43,8 @@ def components(settings: Settings, redis: Redis) -> tuple[RedisListingIndex, Sea
     index = RedisListingIndex(redis, f"{settings.redis_prefix}idx:")
     stats = VisitorStats(redis, f"{settings.redis_prefix}stats:")
     cache = QueryCache(f"{settings.redis_prefix}cache:", settings.cache_ttl_s)
-    return index, Searcher(index, cache, stats), stats
+    events = demand.SearchEvents(settings.events_buffer) if settings.events else None
+    return index, Searcher(index, cache, stats, events), stats
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -65,6 +66,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await asyncio.sleep(settings.lexicon_refresh_s)
 
     supervisor.add(LEXICON_TASK, lexicon)
+    if searcher.events is not None:
+        events = searcher.events
+
+        async def send_events(handle: TaskHandle) -> None:
+            await events.run(settings.kafka_bootstrap_servers, settings.topics.searches, handle)
+
+        supervisor.add(demand.TASK, send_events, gates_readiness=False)  # analytics never stop a search
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -7,7 +7,7 @@ from services.common import places
 from services.common.places import Locality
 from services.search.meaning import Term
 from services.search.models import PlaceOut, place_out
-from services.search.text import query_tokens
+from services.search.text import looks_personal, query_tokens
 
 # The sphere Redis GEO uses, so that our distances and its radius filter agree to the metre.
 EARTH_RADIUS_KM = 6372.7976
@@ -38,6 +38,7 @@ class SearchQuery:
     place: PlaceOut | None = None  # the named place searched around (None for a position)
     alternatives: tuple[PlaceOut, ...] = ()  # other places the name could mean
     terms: tuple[Term, ...] = ()  # what the words mean (meaning.py); the search service's lexicon sets them
+    personal: bool = False  # the words typed looked like personal data: none of them leaves the service (demand.py)
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -57,6 +58,7 @@ def build_query(lat: float, lon: float, q: str | None, radius_km: float, categor
                 place: tuple[Locality, list[Locality]] | None = None, exact_total: bool = False) -> SearchQuery:
     named, others = place if place is not None else (None, [])
     return SearchQuery(lat=lat, lon=lon, radius_km=radius_km, words=tuple(query_tokens(q)),
+                       personal=looks_personal(q),
                        categories=tuple(sorted(set(categories))), delivery=delivery, pickup=pickup,
                        webshop=webshop, page=page, size=size, exact_total=exact_total,
                        place=place_out(named) if named else None,

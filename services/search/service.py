@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from services.common import places
 from services.common.categories import CATEGORIES
 from services.search.cache import LOOKUPS, QueryCache
+from services.search.demand import SearchEvents
 from services.search.index import ListingIndex, Rendering
 from services.search.meaning import Lexicon, default_lexicon
 from services.search.models import CategoryCount, Hit, Suggestions, category
@@ -17,8 +18,9 @@ from services.search.text import tokens
 
 
 class Searcher:
-    def __init__(self, index: ListingIndex, cache: QueryCache, stats: VisitorStats) -> None:
-        self.index, self.cache, self.stats = index, cache, stats
+    def __init__(self, index: ListingIndex, cache: QueryCache, stats: VisitorStats,
+                 events: SearchEvents | None = None) -> None:
+        self.index, self.cache, self.stats, self.events = index, cache, stats, events
         self.lexicon = default_lexicon()  # the listings' name words join it once the lexicon task has read them
         self._names: list[str] = []
         self._generation = -1  # the index's generation the lexicon was read at
@@ -42,10 +44,13 @@ class Searcher:
         alternatives = ",".join(p.model_dump_json() for p in query.alternatives)
         ignored = json.dumps(self.lexicon.ignored(query.words), ensure_ascii=False)
         trailer = f',"place":{place},"alternatives":[{alternatives}],"ignored_words":{ignored}}}'
+        now = datetime.now(UTC)
         rendered = await self.index.search(query, Rendering(
             trailer=trailer, cache_key=self.cache.key(query.cache_key()), ttl_s=self.cache.ttl_s,
-            counters=self.stats.search_keys(datetime.now(UTC))))
+            counters=self.stats.search_keys(now)))
         LOOKUPS.labels("hit" if rendered.cached else "miss").inc()
+        if self.events is not None:
+            self.events.record(query, rendered.total, now)
         return rendered.body
 
     async def listing(self, number: str) -> Hit | None:

@@ -29,3 +29,11 @@ def query_tokens(q: str | None) -> list[str]:
 def searchable(text: str) -> list[str]:
     """The words of a text a query keeps: single letters are left out ('à la ferme' -> 'la', 'ferme')."""
     return [t for t in tokens(text) if len(t) >= MIN_PREFIX or t.isdigit()]
+
+
+_PERSONAL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+|(?:\+|00)?\d(?:[\s./-]?\d){7,}")
+
+
+def looks_personal(typed: str | None) -> bool:
+    """An e-mail address or a phone number (or another long run of digits: an enterprise number) in a query."""
+    return _PERSONAL.search(typed or "") is not None

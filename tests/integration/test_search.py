@@ -30,6 +30,7 @@ OPS_TOKEN = "ops-secret"
 @pytest.fixture
 def client(redis_url: str, redis_prefix: str) -> Iterator[TestClient]:
     settings = Settings(redis_url=redis_url, redis_prefix=redis_prefix, consume=False, lexicon_refresh_s=0.2,
+                        events=False,  # tests/integration/test_search_events.py
                         ops_token_sha256=hashlib.sha256(OPS_TOKEN.encode()).hexdigest())
     with TestClient(create_app(settings)) as test_client:
         yield test_client
