@@ -39,15 +39,19 @@ class Platform:
 def running_platform(kafka_bootstrap: str, redis_url: str, topics: Topics, logs: Path,
                      names: tuple[str, ...] = ("buurt-registration", "buurt-consent", "buurt-search"),
                      extra_env: dict[str, str] | None = None) -> Iterator[Platform]:
-    ports = stack.Ports(search=process.free_port(), registration=process.free_port(), consent=process.free_port())
+    ports = stack.Ports(search=process.free_port(), registration=process.free_port(), consent=process.free_port(),
+                        insights=process.free_port())
     env = {**os.environ, **stack.local_secrets(logs), "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
            "REDIS_URL": redis_url,
            "BUURT_TOPIC_PREFIX": topics.prefix, "SEARCH_REDIS_PREFIX": f"{topics.prefix}buurt:",
            "SEARCH_PORT": str(ports.search), "REGISTRATION_PORT": str(ports.registration),
-           "CONSENT_WEB_PORT": str(ports.consent), **(extra_env or {})}
+           "CONSENT_WEB_PORT": str(ports.consent), "INSIGHTS_WEB_PORT": str(ports.insights),
+           "INSIGHTS_DATA_DIR": str(logs / "insights"), "INSIGHTS_REDIS_PREFIX": f"{topics.prefix}buurt:",
+           **(extra_env or {})}
     procs = stack.start_services(env, logs, names)
     urls = {"buurt-search": f"http://127.0.0.1:{ports.search}", "buurt-consent": f"http://127.0.0.1:{ports.consent}",
-            "buurt-registration": f"http://127.0.0.1:{ports.registration}"}
+            "buurt-registration": f"http://127.0.0.1:{ports.registration}",
+            "buurt-insights": f"http://127.0.0.1:{ports.insights}"}
     try:
         stack.wait_healthy([f"{urls[n]}/readyz" for n in names], procs, logs, timeout=120)
         yield Platform(topics, urls["buurt-search"], urls["buurt-registration"], urls["buurt-consent"], logs, env,

@@ -199,7 +199,7 @@ class SearchPerformed(WireModel):
     municipality_nis: str = Field(pattern=r"^\d{5}$")
     postcode: Postcode
     radius_km: float
-    categories: tuple[str, ...] = ()
+    categories: tuple[str, ...] = Field((), description="the categories asked for, and those the words named")
     flags: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
     results: int = Field(ge=0)

@@ -81,7 +81,8 @@ def run(demo: bool = typer.Option(True, help="load demo data on first start")) -
     try:
         env = stack.service_env(broker, redis_node, data, ports)
         procs = stack.start_services(env, data / "logs")
-        stack.wait_healthy([f"http://127.0.0.1:{p}/readyz" for p in (ports.search, ports.registration, ports.consent)],
+        stack.wait_healthy([f"http://127.0.0.1:{p}/readyz"
+                            for p in (ports.search, ports.registration, ports.consent, ports.insights)],
                            procs, data / "logs")
         _load_demo(demo, data, ports, broker)
         _print_urls(ports, stack.local_secrets(data)[stack.OPS_TOKEN])
@@ -115,6 +116,7 @@ def _print_urls(ports: stack.Ports, ops_token: str) -> None:
   search API  http://127.0.0.1:{ports.search}/docs
   partners    http://127.0.0.1:{ports.registration}/docs
   consent     http://127.0.0.1:{ports.consent}/readyz
+  insights    http://127.0.0.1:{ports.insights}/readyz (demand insights worker, faust-streaming)
   ops         http://127.0.0.1:{ports.search}/ops (user ops, password {ops_token}; this installation only)
               curl -H 'Authorization: Bearer {ops_token}' http://127.0.0.1:{ports.search}/v1/stats/visitors
   metrics     /metrics on each of the three ports; logs under {paths.data_dir() / 'logs'}

@@ -18,6 +18,7 @@ class InfraSettings(BaseSettings):
     search_port: int = Field(8000, validation_alias="SEARCH_PORT")
     registration_port: int = Field(8001, validation_alias="REGISTRATION_PORT")
     consent_port: int = Field(8002, validation_alias="CONSENT_WEB_PORT")
+    insights_port: int = Field(8003, validation_alias="INSIGHTS_WEB_PORT")
     kafka_port: int = Field(9092, validation_alias="KAFKA_PORT")
     kafka_controller_port: int = Field(9093, validation_alias="KAFKA_CONTROLLER_PORT")
     redis_port: int = Field(6379, validation_alias="REDIS_PORT")

@@ -28,6 +28,7 @@ class Ports:
     search: int = 8000
     registration: int = 8001
     consent: int = 8002
+    insights: int = 8003
     kafka: int = 9092
     kafka_controller: int = 9093
     redis: int = 6379
@@ -35,8 +36,8 @@ class Ports:
     @classmethod
     def configured(cls) -> "Ports":
         settings = InfraSettings()
-        return cls(settings.search_port, settings.registration_port, settings.consent_port, settings.kafka_port,
-                   settings.kafka_controller_port, settings.redis_port)
+        return cls(settings.search_port, settings.registration_port, settings.consent_port, settings.insights_port,
+                   settings.kafka_port, settings.kafka_controller_port, settings.redis_port)
 
 
 def infra_nodes(data: Path, ports: Ports) -> tuple[kafka.KafkaNode, redis_server.RedisNode]:
@@ -59,7 +60,8 @@ def service_env(broker: kafka.KafkaNode, redis_node: redis_server.RedisNode, dat
     ops_token_hash = hashlib.sha256(secrets.pop(OPS_TOKEN).encode()).hexdigest()
     return {"SEARCH_OPS_TOKEN_SHA256": ops_token_hash, **os.environ, **secrets,
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "REDIS_URL": redis_node.url, "SEARCH_PORT": str(ports.search),
-            "REGISTRATION_PORT": str(ports.registration), "CONSENT_WEB_PORT": str(ports.consent)}
+            "REGISTRATION_PORT": str(ports.registration), "CONSENT_WEB_PORT": str(ports.consent),
+            "INSIGHTS_WEB_PORT": str(ports.insights), "INSIGHTS_DATA_DIR": str(data / "insights")}
 
 
 OPS_TOKEN = "BUURT_LOCAL_OPS_TOKEN"  # noqa: S105 - the name of the variable, not a token
@@ -85,7 +87,7 @@ def local_secrets(data: Path) -> dict[str, str]:
     return secrets
 
 
-SERVICES = ("buurt-registration", "buurt-consent", "buurt-search")
+SERVICES = ("buurt-registration", "buurt-consent", "buurt-search", "buurt-insights")
 
 
 def start_services(env: dict[str, str], logs: Path, names: tuple[str, ...] = SERVICES,

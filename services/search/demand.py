@@ -42,9 +42,10 @@ def event_of(searched: Searched) -> SearchPerformed | None:
     if place is None:
         return None
     words = () if query.personal else tuple(w for w in query.words if not any(c.isdigit() for c in w))
+    named = (code for term in query.terms for code in term.codes)  # 'beenhouwer' is a search for butchers
     return SearchPerformed(at=searched.at, municipality_nis=place.municipality.nis, postcode=place.postcode,
-                           radius_km=query.radius_km, categories=query.categories, flags=query.flags, words=words,
-                           results=searched.results, page=query.page)
+                           radius_km=query.radius_km, categories=tuple(dict.fromkeys([*query.categories, *named])),
+                           flags=query.flags, words=words, results=searched.results, page=query.page)
 
 
 class SearchEvents:

@@ -48,8 +48,8 @@ def test_each_search_is_an_anonymous_event(kafka_bootstrap: str, redis_url: str,
         assert wait_for(lambda: len(events(kafka_bootstrap, topics.searches)) == 3, timeout=30)
     found = sorted(events(kafka_bootstrap, topics.searches), key=lambda e: e.postcode + ",".join(e.words))
     assert [(e.municipality_nis, e.postcode, e.words, e.categories, e.results) for e in found] == [
-        ("44021", "9000", (), (), 0), ("44021", "9000", ("bakker",), (), 0),
-        ("44021", "9040", ("kaas",), ("slager",), 0)]
+        ("44021", "9000", (), (), 0), ("44021", "9000", ("bakker",), ("bakker",), 0),
+        ("44021", "9040", ("kaas",), ("slager", "kaas-zuivel"), 0)]  # asked for, and named by a word
     raw = b"".join(r.value or b"" for r in asyncio.run(read_topic(kafka_bootstrap, topics.searches)))
     assert b"51.05" not in raw
     assert b"example" not in raw

@@ -10,6 +10,7 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from services.consent.config import Settings as ConsentSettings
+from services.insights.config import Settings as InsightsSettings
 from services.registration.config import Settings as RegistrationSettings
 from services.search.config import Settings as SearchSettings
 
@@ -17,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SCRIPTS: dict[str, str] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
 SETTINGS: dict[str, type[BaseSettings]] = {
-    "buurt-registration": RegistrationSettings, "buurt-consent": ConsentSettings, "buurt-search": SearchSettings}
+    "buurt-registration": RegistrationSettings, "buurt-consent": ConsentSettings, "buurt-search": SearchSettings,
+    "buurt-insights": InsightsSettings}
 INFRA_TOPICS_ENV = {"KAFKA_BOOTSTRAP_SERVERS", "BUURT_TOPIC_PREFIX"}
 OWN_SERVICES = [name for name, spec in COMPOSE["services"].items() if "build" in spec]
 

@@ -1,0 +1,25 @@
+"""Insights settings (env prefix ``INSIGHTS_``; Kafka, Redis and topics from the shared unprefixed variables)."""
+
+import tempfile
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from services.common.settings import CommonSettings
+
+
+class Settings(CommonSettings):
+    model_config = SettingsConfigDict(env_prefix="INSIGHTS_", extra="ignore", populate_by_name=True)
+
+    host: str = "127.0.0.1"
+    web_port: int = Field(8003, description="faust's web server: /readyz")
+    app_id: str = Field("buurt-insights", description="the faust app id: its consumer group and changelog topics")
+    redis_prefix: str = "buurt:"
+    commit_interval_s: float = Field(1.0, gt=0, description=(
+        "how often the consumed offsets are committed: a restart re-counts at most this long's searches"))
+    data_dir: Path = Path(tempfile.gettempdir()) / "buurt-insights"
+
+    @property
+    def faust_id(self) -> str:
+        return f"{self.topic_prefix}{self.app_id}"

@@ -1,0 +1,41 @@
+"""The demand counts a search adds to, as pure functions: tumbling windows (hour, day, ISO week) in Belgian time,
+per municipality (NIS code) and category — every search under ``*`` as well, and each category it asked for or its
+words named — of searches, searches without results, and the words of those."""
+
+from datetime import datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from services.common.events import SearchPerformed
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+Granularity = Literal["hour", "day", "week"]
+GRANULARITIES: tuple[Granularity, ...] = ("hour", "day", "week")
+ALL = "*"  # every category
+SEARCHES, ZERO, ZERO_WORD = "searches", "zero", "zero-word:"
+
+
+def window_start(at: datetime, granularity: Granularity) -> datetime:
+    """The start of the window holding ``at``: the local hour, the local day, the ISO week (from Monday)."""
+    local = at.astimezone(BRUSSELS)
+    if granularity == "hour":
+        return local.replace(minute=0, second=0, microsecond=0)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if granularity == "day":
+        return day
+    monday = (day - timedelta(days=day.weekday())).replace(tzinfo=None)
+    return monday.replace(tzinfo=BRUSSELS)  # midnight of that Monday, with its own UTC offset
+
+
+def cell_key(granularity: Granularity, start: datetime, nis: str, category: str, measure: str) -> str:
+    return f"{granularity}|{start.isoformat()}|{nis}|{category}|{measure}"
+
+
+def contributions(event: SearchPerformed) -> list[str]:
+    """The counts one search adds one to. A further page of the same search is not a new search."""
+    if event.page != 1:
+        return []
+    measures = [SEARCHES] + ([ZERO, *(ZERO_WORD + word for word in event.words)] if event.results == 0 else [])
+    categories = [ALL, *dict.fromkeys(event.categories)]
+    return [cell_key(granularity, window_start(event.at, granularity), event.municipality_nis, category, measure)
+            for granularity in GRANULARITIES for category in categories for measure in measures]

@@ -1,0 +1,61 @@
+"""Demand insights against real processes: the search service's anonymous events, aggregated by the faust worker
+(buurt-insights) into the day's counts per municipality and category in Redis — searches, searches without
+results and their words — checked against counts written out by hand."""
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import redis
+
+from services.common.kafka_admin import create_topics
+from services.common.topics import Topics
+from services.search.index import RedisListingIndex
+from tests.platform import Platform, running_platform, wait_for
+from tests.search_samples import listing
+
+
+@pytest.fixture(scope="module")
+def platform(kafka_bootstrap: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    topics = Topics(f"ins{uuid.uuid4().hex[:8]}.")
+    asyncio.run(create_topics(kafka_bootstrap, topics))
+    with running_platform(kafka_bootstrap, redis_url, topics, tmp_path_factory.mktemp("insights-logs"),
+                          names=("buurt-search", "buurt-insights")) as running:
+        yield running
+
+
+async def seed(redis_url: str, prefix: str) -> None:
+    connection = redis.asyncio.Redis.from_url(redis_url)
+    try:
+        await RedisListingIndex(connection, prefix).apply([("0428759497", listing(
+            "0428759497", 51.0547, 3.7219, "Bakkerij Claes", ("bakker",)))])
+    finally:
+        await connection.aclose()
+
+
+def test_searches_become_counts_per_municipality_and_category(platform: Platform, redis_url: str) -> None:
+    prefix = platform.env["SEARCH_REDIS_PREFIX"]
+    asyncio.run(seed(redis_url, f"{prefix}idx:"))
+    for place, q, times in (("9000", "bakker", 3), ("9000", "beenhouwer", 2), ("2000", "vis", 1)):
+        for _ in range(times):
+            answer = httpx.get(f"{platform.search_url}/v1/search", params={"place": place, "q": q, "radius_km": 5},
+                               timeout=10)
+            assert answer.status_code == 200, answer.text
+    expected = {  # Gent 44021: 5 searches, the 2 for a butcher without results; Antwerpen 11002: 1, for fish
+        "44021|*|searches": 5, "44021|*|zero": 2, "44021|*|zero-word:beenhouwer": 2, "44021|bakker|searches": 3,
+        "44021|slager|searches": 2, "44021|slager|zero": 2, "44021|slager|zero-word:beenhouwer": 2,
+        "11002|*|searches": 1, "11002|*|zero": 1, "11002|vis|searches": 1, "11002|vis|zero": 1,
+        "11002|vis|zero-word:vis": 1, "11002|*|zero-word:vis": 1}
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+
+    def days() -> dict[str, int]:  # summed over the day windows: a run across midnight has two
+        summed: Counter[str] = Counter()
+        for key in client.keys(f"{prefix}insights:day:*"):
+            summed.update({str(field): int(count) for field, count in client.hgetall(key).items()})
+        return dict(summed)
+
+    assert wait_for(lambda: days() == expected, timeout=90), days()
+    assert client.zcard(f"{prefix}insights:windows:week") >= 1

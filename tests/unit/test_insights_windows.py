@@ -1,0 +1,33 @@
+"""Demand windows (services/insights/windows.py): Belgian hours, days and ISO weeks, and what a search adds to."""
+
+from datetime import UTC, datetime
+
+from services.common.events import SearchPerformed
+from services.insights.windows import contributions, window_start
+
+
+def test_windows_are_belgian_hours_days_and_iso_weeks() -> None:
+    at = datetime(2026, 11, 29, 23, 30, tzinfo=UTC)  # Monday 30 November, 00:30 in Brussels
+    assert window_start(at, "hour").isoformat() == "2026-11-30T00:00:00+01:00"
+    assert window_start(at, "day").isoformat() == "2026-11-30T00:00:00+01:00"
+    assert window_start(at, "week").isoformat() == "2026-11-30T00:00:00+01:00"
+    summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)  # a Wednesday, in summer time
+    assert window_start(summer, "week").isoformat() == "2026-06-29T00:00:00+02:00"
+
+
+def event(results: int, page: int = 1) -> SearchPerformed:
+    return SearchPerformed(at=datetime(2026, 11, 27, 10, 0, tzinfo=UTC), municipality_nis="44021", postcode="9000",
+                           radius_km=5, categories=("slager",), words=("beenhouwer",), results=results, page=page)
+
+
+def test_a_search_without_results_counts_its_words_under_all_and_its_categories() -> None:
+    cells = {key.split("|", 2)[2] for key in contributions(event(0)) if key.startswith("day|")}
+    assert cells == {"44021|*|searches", "44021|*|zero", "44021|*|zero-word:beenhouwer", "44021|slager|searches",
+                     "44021|slager|zero", "44021|slager|zero-word:beenhouwer"}
+    assert len(contributions(event(0))) == 3 * len(cells)  # hour, day, week
+
+
+def test_a_search_with_results_counts_once_and_a_further_page_not_again() -> None:
+    assert {key.split("|", 2)[2] for key in contributions(event(4)) if key.startswith("hour|")} == {
+        "44021|*|searches", "44021|slager|searches"}
+    assert contributions(event(4, page=2)) == []
