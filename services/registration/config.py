@@ -31,6 +31,9 @@ class Settings(CommonSettings):
     max_km_from_postcode: float = Field(10.0, gt=0, description="how far a position may lie from the localities "
                                                                 "of its address's postcode")
 
+    insights_redis_prefix: str = Field("buurt:", description="where buurt-insights writes the demand counts")
+    k_anonymity: int = Field(5, ge=1, description="demand cells and words counted fewer times are never served")
+
     def group_id(self, role: str) -> str:
         """The consumer group of one of the service's followers ('status', 'forwarders', 'ingress')."""
         return f"{self.topic_prefix}buurt-registration-{role}"

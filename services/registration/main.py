@@ -11,7 +11,8 @@ from redis.asyncio import Redis
 from services.common.observability import configure_logging, health_router, serve_workers
 from services.common.problems import install_problem_handlers
 from services.common.supervisor import Supervisor, TaskFactory, TaskHandle
-from services.registration import api, bulk, forwarders, ingress, status
+from services.insights.reader import DemandReader
+from services.registration import api, bulk, forwarders, ingress, insights_api, status
 from services.registration.config import Settings, get_settings
 from services.registration.limits import BodyLimit
 from services.registration.partners import Partner, PartnerRegistry
@@ -71,10 +72,13 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     app.state.publisher = publisher
     app.state.store = request_store
     app.state.topics = settings.topics
+    app.state.demand = DemandReader(redis or Redis.from_url(settings.redis_url, socket_timeout=2),
+                                    settings.insights_redis_prefix, settings.k_anonymity)
     install_problem_handlers(app)
     api.install_error_handlers(app, settings.retry_after_s)
     app.include_router(api.router)
     app.include_router(bulk.router)
+    app.include_router(insights_api.router)
     app.include_router(health_router({"kafka": publisher.ready, "redis": request_store.ready, **supervisor.checks()},
                                      supervisor.report))
     app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, bulk_limit=settings.max_bulk_bytes,

@@ -1,6 +1,7 @@
 """Demand insights against real processes: the search service's anonymous events, aggregated by the faust worker
 (buurt-insights) into the day's counts per municipality and category in Redis — searches, searches without
-results and their words — checked against counts written out by hand."""
+results and their words — checked against counts written out by hand; then read by a partner from the
+registration service, k-anonymous, and refused without credentials."""
 
 import asyncio
 import uuid
@@ -15,6 +16,7 @@ from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
 from services.search.index import RedisListingIndex
 from tests.platform import Platform, running_platform, wait_for
+from tests.samples import signed
 from tests.search_samples import listing
 
 
@@ -23,7 +25,8 @@ def platform(kafka_bootstrap: str, redis_url: str, tmp_path_factory: pytest.Temp
     topics = Topics(f"ins{uuid.uuid4().hex[:8]}.")
     asyncio.run(create_topics(kafka_bootstrap, topics))
     with running_platform(kafka_bootstrap, redis_url, topics, tmp_path_factory.mktemp("insights-logs"),
-                          names=("buurt-search", "buurt-insights")) as running:
+                          names=("buurt-registration", "buurt-search", "buurt-insights"),
+                          extra_env={"REGISTRATION_INSIGHTS_REDIS_PREFIX": f"{topics.prefix}buurt:"}) as running:
         yield running
 
 
@@ -59,3 +62,17 @@ def test_searches_become_counts_per_municipality_and_category(platform: Platform
 
     assert wait_for(lambda: days() == expected, timeout=90), days()
     assert client.zcard(f"{prefix}insights:windows:week") >= 1
+
+    # a partner reads them: only cells and words counted at least k (5) times
+    path = "/v1/insights/demand"
+    answer = httpx.get(f"{platform.registration_url}{path}", params={"granularity": "day"},
+                       headers=signed("GET", path, b""), timeout=10)
+    assert answer.status_code == 200, answer.text
+    cells = answer.json()["cells"]
+    assert [(c["municipality"]["nis"], c["category"], c["searches"], c["zero_result_searches"],
+             c["zero_result_words"]) for c in cells] == [("44021", "*", 5, 2, [])], cells
+    assert cells[0]["municipality"]["name"] == "Gent"
+    as_csv = httpx.get(f"{platform.registration_url}{path}", params={"municipality": "Gent"},
+                       headers={**signed("GET", path, b""), "Accept": "text/csv"}, timeout=10)
+    assert as_csv.text.splitlines()[1].split(",")[1:6] == ["44021", "Gent", "*", "5", "2"]
+    assert httpx.get(f"{platform.registration_url}{path}", timeout=10).status_code == 401

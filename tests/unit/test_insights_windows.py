@@ -1,8 +1,13 @@
-"""Demand windows (services/insights/windows.py): Belgian hours, days and ISO weeks, and what a search adds to."""
+"""Demand windows (services/insights/windows.py): Belgian hours, days and ISO weeks, what a search adds to, and
+what of the counts is served (reader.py: k-anonymity)."""
 
 from datetime import UTC, datetime
+from typing import cast
+
+from redis.asyncio import Redis
 
 from services.common.events import SearchPerformed
+from services.insights.reader import DemandReader
 from services.insights.windows import contributions, window_start
 
 
@@ -31,3 +36,15 @@ def test_a_search_with_results_counts_once_and_a_further_page_not_again() -> Non
     assert {key.split("|", 2)[2] for key in contributions(event(4)) if key.startswith("hour|")} == {
         "44021|*|searches", "44021|slager|searches"}
     assert contributions(event(4, page=2)) == []
+
+
+def test_cells_and_words_counted_fewer_than_k_times_are_never_served() -> None:
+    reader = DemandReader(cast(Redis, None), "p:", k=3)
+    counts = {"44021|*|searches": 9, "44021|*|zero": 4, "44021|*|zero-word:vis": 3, "44021|*|zero-word:ijs": 2,
+              "44021|*|zero-word:beenhouwer": 4, "44021|vis|searches": 3, "44021|vis|zero": 3,
+              "44021|slager|searches": 2, "11002|*|searches": 1}
+    cells = reader._cells("2026-11-27T00:00:00+01:00", counts, None, None)
+    assert [(c.municipality_nis, c.category, c.searches, c.zero_result_searches, c.zero_result_words)
+            for c in cells] == [("44021", "*", 9, 4, [("beenhouwer", 4), ("vis", 3)]), ("44021", "vis", 3, 3, [])]
+    assert reader._cells("w", counts, "11002", None) == []
+    assert [c.category for c in reader._cells("w", counts, None, "vis")] == ["vis"]

@@ -1,0 +1,85 @@
+"""The partners' view of the demand insights (docs/insights.md): where shoppers searched, for what, and how often
+they found nothing — read with the partner's own credentials, k-anonymous (services/insights/reader.py)."""
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+from redis.exceptions import RedisError
+
+from services.common import places
+from services.common.categories import CATEGORIES
+from services.insights.reader import Cell, DemandReader
+from services.insights.windows import ALL, BRUSSELS
+from services.registration.api import problems
+from services.registration.deps import PartnerDep
+from services.registration.errors import InvalidField, StoreUnavailable
+
+router = APIRouter(prefix="/v1", tags=["insights"])
+MAX_DAYS = 400
+CSV_FIELDS = ("window", "municipality_nis", "municipality", "category", "searches", "zero_result_searches",
+              "zero_result_words")
+
+
+@router.get("/insights/demand", responses=problems(401, 422, 503))
+async def demand(request: Request, _: PartnerDep,
+                 granularity: Literal["hour", "day", "week"] = "day",
+                 start: Annotated[date | None, Query(alias="from", description="first day (a week ago)")] = None,
+                 end: Annotated[date | None, Query(alias="to", description="last day (default: today)")] = None,
+                 municipality: Annotated[str | None, Query(description="NIS code or name")] = None,
+                 category: Annotated[str | None, Query(description="a category code, or * for every search")] = None,
+                 accept: Annotated[str | None, Header()] = None) -> Response:
+    """Searches, searches without results and the words of those, per window, municipality and category; cells
+    counted fewer than k times, and words searched fewer than k times, are left out (k-anonymity)."""
+    end = end or datetime.now(BRUSSELS).date()
+    start = start or end - timedelta(days=7)
+    if start > end or (end - start).days > MAX_DAYS:
+        raise InvalidField(f"from must precede to, at most {MAX_DAYS} days apart", "/from")
+    nis = _municipality(municipality)
+    if category is not None and category != ALL and category not in CATEGORIES:
+        raise InvalidField(f"unknown category {category!r}; see GET /v1/categories of the search API", "/category")
+    reader: DemandReader = request.app.state.demand
+    try:
+        cells = await reader.cells(granularity, datetime.combine(start, time(), BRUSSELS),
+                                   datetime.combine(end, time(23, 59, 59), BRUSSELS), nis, category)
+    except RedisError as exc:
+        raise StoreUnavailable("the insights cannot be read; retry shortly") from exc
+    if accept and "text/csv" in accept:
+        return Response(_csv(cells), media_type="text/csv")
+    return JSONResponse({"granularity": granularity, "from": start.isoformat(), "to": end.isoformat(),
+                         "k": reader.k, "cells": [_json(cell) for cell in cells]})
+
+
+def _municipality(written: str | None) -> str | None:
+    if not written:
+        return None
+    if written.isdigit() and len(written) == 5:
+        return written
+    found = places.named(written)
+    if not found:
+        raise InvalidField(f"unknown Belgian municipality {written!r}", "/municipality")
+    return found[0].municipality.nis
+
+
+def _name(nis: str) -> str:
+    return next((p.municipality.name for p in places.localities() if p.municipality.nis == nis), nis)
+
+
+def _json(cell: Cell) -> dict[str, object]:
+    return {"window": cell.window, "municipality": {"nis": cell.municipality_nis, "name": _name(cell.municipality_nis)},
+            "category": cell.category, "searches": cell.searches, "zero_result_searches": cell.zero_result_searches,
+            "zero_result_words": [{"word": word, "count": count} for word, count in cell.zero_result_words]}
+
+
+def _csv(cells: list[Cell]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_FIELDS)
+    for cell in cells:
+        writer.writerow([cell.window, cell.municipality_nis, _name(cell.municipality_nis), cell.category,
+                         cell.searches, cell.zero_result_searches,
+                         " ".join(f"{word}:{count}" for word, count in cell.zero_result_words)])
+    return out.getvalue()
