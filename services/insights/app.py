@@ -3,9 +3,10 @@
 At least once, as faust is at home with: an agent reads the searches, adds each to its counts (windows.py) in a
 faust table — changelogged to Kafka, restored from it at start — and writes the cells it changed, as absolute
 counts, to the Redis sink, so that a replay converges instead of adding up. Offsets are committed every
-``INSIGHTS_COMMIT_INTERVAL_S``: a worker killed between two commits counts that interval's searches again when it
-restarts (the bound docs/insights.md gives). The search events are keyed by municipality and the table has the
-topic's partitions, so each table partition lives with the searches that change it.
+``INSIGHTS_COMMIT_INTERVAL_S`` or every ``INSIGHTS_COMMIT_EVERY`` searches (under load faust commits far less often
+than its interval): a worker killed between two commits counts the searches since the last one again when it
+restarts (docs/insights.md gives the measured figure). The search events are keyed by municipality and the table
+has the topic's partitions, so each table partition lives with the searches that change it.
 """
 
 import logging
@@ -32,6 +33,7 @@ TABLE = "demand-counts"
 def create_app(settings: Settings) -> faust.App:
     app = faust.App(settings.faust_id, broker=f"kafka://{settings.kafka_bootstrap_servers}", store="memory://",
                     processing_guarantee="at_least_once", broker_commit_interval=settings.commit_interval_s,
+                    broker_commit_every=settings.commit_every,
                     topic_partitions=PARTITIONS, topic_replication_factor=1, web_host=settings.host,
                     web_port=settings.web_port, datadir=str(settings.data_dir / settings.faust_id))
     searches = app.topic(settings.topics.searches, key_serializer="raw", value_serializer="raw")

@@ -18,6 +18,7 @@ class Settings(CommonSettings):
     redis_prefix: str = "buurt:"
     commit_interval_s: float = Field(1.0, gt=0, description=(
         "how often the consumed offsets are committed: a restart re-counts at most this long's searches"))
+    commit_every: int = Field(100, ge=1, description="… or every this many searches, whichever comes first")
     data_dir: Path = Path(tempfile.gettempdir()) / "buurt-insights"
 
     @property
