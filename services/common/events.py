@@ -206,6 +206,19 @@ class SearchPerformed(WireModel):
     page: int = Field(ge=1)
 
 
+class DemandCount(WireModel):
+    """One cell of the demand insights (``insights.demand``, compacted, keyed by the cell): the absolute count of a
+    measure ('searches', 'zero', 'zero-word:<word>') in a window, municipality and category ('*': every search)."""
+
+    schema_version: Literal[1] = 1
+    granularity: Literal["hour", "day", "week"]
+    window: datetime
+    municipality_nis: str = Field(pattern=r"^\d{5}$")
+    category: str
+    measure: str
+    count: int = Field(ge=0)
+
+
 class AuditRecord(WireModel):
     """One entry of the hash-chained consent log; never holds personal data in clear. A record's hash covers the
     fields of its own schema version (``AUDIT_FIELDS_SINCE``), so records written before a field was added verify."""

@@ -47,7 +47,11 @@ FORWARDERS = TopicSpec("consent.forwarders", {"cleanup.policy": "compact", "min.
 # insights; kept a month, which the insights' windows never need more of.
 SEARCHES = TopicSpec("search.performed", {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)})
 
-ALL = (SUBMITTED, DECISIONS, LISTINGS, AUDIT, CHECKPOINTS, DLQ, CONSENT_STATE, SUBJECT_KEYS, FORWARDERS, SEARCHES)
+# The demand insights' counts (events.DemandCount), keyed by cell: the latest value of a key is its absolute count.
+DEMAND = TopicSpec("insights.demand", {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"})
+
+ALL = (SUBMITTED, DECISIONS, LISTINGS, AUDIT, CHECKPOINTS, DLQ, CONSENT_STATE, SUBJECT_KEYS, FORWARDERS, SEARCHES,
+       DEMAND)
 
 
 def ingress(partner_id: str) -> TopicSpec:
@@ -110,3 +114,7 @@ class Topics:
     @property
     def searches(self) -> str:
         return self.name(SEARCHES)
+
+    @property
+    def demand(self) -> str:
+        return self.name(DEMAND)

@@ -2,7 +2,8 @@
 
 At least once, as faust is at home with: an agent reads the searches, adds each to its counts (windows.py) in a
 faust table — changelogged to Kafka, restored from it at start — and writes the cells it changed, as absolute
-counts, to the Redis sink, so that a replay converges instead of adding up. Offsets are committed every
+counts, to the Redis sink and the compacted ``insights.demand`` topic, so that a replay converges instead of adding
+up. Offsets are committed every
 ``INSIGHTS_COMMIT_INTERVAL_S`` or every ``INSIGHTS_COMMIT_EVERY`` searches (under load faust commits far less often
 than its interval): a worker killed between two commits counts the searches since the last one again when it
 restarts (docs/insights.md gives the measured figure). The search events are keyed by municipality and the table
@@ -22,7 +23,7 @@ from services.common.events import SearchPerformed
 from services.common.topics import PARTITIONS
 from services.insights.config import Settings
 from services.insights.sink import DemandSink
-from services.insights.windows import contributions
+from services.insights.windows import contributions, count_of
 
 logger = logging.getLogger(__name__)
 COUNTED = Counter("buurt_insights_searches_total", "Search events the insights read, by what became of them",
@@ -37,6 +38,7 @@ def create_app(settings: Settings) -> faust.App:
                     topic_partitions=PARTITIONS, topic_replication_factor=1, web_host=settings.host,
                     web_port=settings.web_port, datadir=str(settings.data_dir / settings.faust_id))
     searches = app.topic(settings.topics.searches, key_serializer="raw", value_serializer="raw")
+    demand = app.topic(settings.topics.demand, key_serializer="raw", value_serializer="raw")
     counts = app.Table(TABLE, default=int, partitions=PARTITIONS)
     sink = DemandSink(Redis.from_url(settings.redis_url), settings.redis_prefix)
 
@@ -54,6 +56,8 @@ def create_app(settings: Settings) -> faust.App:
                 counts[key] += 1
                 changed[key] = counts[key]
             await sink.write(changed)
+            for key, count in changed.items():  # compacted: a key's latest record is its count
+                await demand.send(key=key.encode(), value=codec.encode(count_of(key, count)))
             COUNTED.labels("counted").inc()
 
     @app.page("/readyz")

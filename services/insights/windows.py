@@ -3,10 +3,10 @@ per municipality (NIS code) and category — every search under ``*`` as well, a
 words named — of searches, searches without results, and the words of those."""
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
-from services.common.events import SearchPerformed
+from services.common.events import DemandCount, SearchPerformed
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 Granularity = Literal["hour", "day", "week"]
@@ -29,6 +29,13 @@ def window_start(at: datetime, granularity: Granularity) -> datetime:
 
 def cell_key(granularity: Granularity, start: datetime, nis: str, category: str, measure: str) -> str:
     return f"{granularity}|{start.isoformat()}|{nis}|{category}|{measure}"
+
+
+def count_of(key: str, count: int) -> DemandCount:
+    """A cell key and its count as the wire record of ``insights.demand``."""
+    granularity, start, nis, category, measure = key.split("|", 4)
+    return DemandCount(granularity=cast(Granularity, granularity), window=datetime.fromisoformat(start),
+                       municipality_nis=nis, category=category, measure=measure, count=count)
 
 
 def contributions(event: SearchPerformed) -> list[str]:

@@ -12,7 +12,10 @@ import httpx
 import pytest
 import redis
 
+from services.common import codec
+from services.common.events import DemandCount
 from services.common.kafka_admin import create_topics
+from services.common.topic_reader import read_topic
 from services.common.topics import Topics
 from services.search.index import RedisListingIndex
 from tests.platform import Platform, running_platform, wait_for
@@ -39,7 +42,21 @@ async def seed(redis_url: str, prefix: str) -> None:
         await connection.aclose()
 
 
-def test_searches_become_counts_per_municipality_and_category(platform: Platform, redis_url: str) -> None:
+def topic_days(bootstrap: str, topic: str) -> dict[str, int]:
+    """The compacted topic's latest count per day cell, summed over the days (as days() sums Redis)."""
+    latest = {}
+    for record in asyncio.run(read_topic(bootstrap, topic)):
+        cell = codec.decode(DemandCount, record.value)
+        if cell.granularity == "day":
+            latest[record.key] = cell
+    summed: Counter[str] = Counter()
+    for cell in latest.values():
+        summed[f"{cell.municipality_nis}|{cell.category}|{cell.measure}"] += cell.count
+    return dict(summed)
+
+
+def test_searches_become_counts_per_municipality_and_category(platform: Platform, redis_url: str,
+                                                               kafka_bootstrap: str) -> None:
     prefix = platform.env["SEARCH_REDIS_PREFIX"]
     asyncio.run(seed(redis_url, f"{prefix}idx:"))
     for place, q, times in (("9000", "bakker", 3), ("9000", "beenhouwer", 2), ("2000", "vis", 1)):
@@ -62,6 +79,7 @@ def test_searches_become_counts_per_municipality_and_category(platform: Platform
 
     assert wait_for(lambda: days() == expected, timeout=90), days()
     assert client.zcard(f"{prefix}insights:windows:week") >= 1
+    assert wait_for(lambda: topic_days(kafka_bootstrap, platform.topics.demand) == expected, timeout=30)
 
     # a partner reads them: only cells and words counted at least k (5) times
     path = "/v1/insights/demand"

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 
 from services.common.events import SearchPerformed
 from services.insights.reader import DemandReader
-from services.insights.windows import contributions, window_start
+from services.insights.windows import contributions, count_of, window_start
 
 
 def test_windows_are_belgian_hours_days_and_iso_weeks() -> None:
@@ -48,3 +48,10 @@ def test_cells_and_words_counted_fewer_than_k_times_are_never_served() -> None:
             for c in cells] == [("44021", "*", 9, 4, [("beenhouwer", 4), ("vis", 3)]), ("44021", "vis", 3, 3, [])]
     assert reader._cells("w", counts, "11002", None) == []
     assert [c.category for c in reader._cells("w", counts, None, "vis")] == ["vis"]
+
+
+def test_a_cell_key_and_count_become_the_compacted_topics_record() -> None:
+    [key] = [k for k in contributions(event(4)) if k.startswith("week|") and "|*|" in k]
+    record = count_of(key, 12)
+    assert (record.granularity, record.window.isoformat(), record.municipality_nis, record.category,
+            record.measure, record.count) == ("week", "2026-11-23T00:00:00+01:00", "44021", "*", "searches", 12)
