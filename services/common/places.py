@@ -281,6 +281,11 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float, radius_km: 
     return 2 * radius_km * asin(sqrt(a))
 
 
+def municipality_name(nis: str) -> str:
+    """The name of a municipality by its NIS code (the code itself when unknown)."""
+    return next((m.name for m in _municipalities() if m.nis == nis), nis)
+
+
 def postcode_centre(postcode: str) -> Locality | None:
     """Where a postcode is: its one locality, or the middle of its localities (named after them all)."""
     own = by_postcode().get(postcode)

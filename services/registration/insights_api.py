@@ -64,12 +64,9 @@ def _municipality(written: str | None) -> str | None:
     return found[0].municipality.nis
 
 
-def _name(nis: str) -> str:
-    return next((p.municipality.name for p in places.localities() if p.municipality.nis == nis), nis)
-
-
 def _json(cell: Cell) -> dict[str, object]:
-    return {"window": cell.window, "municipality": {"nis": cell.municipality_nis, "name": _name(cell.municipality_nis)},
+    name = places.municipality_name(cell.municipality_nis)
+    return {"window": cell.window, "municipality": {"nis": cell.municipality_nis, "name": name},
             "category": cell.category, "searches": cell.searches, "zero_result_searches": cell.zero_result_searches,
             "zero_result_words": [{"word": word, "count": count} for word, count in cell.zero_result_words]}
 
@@ -79,7 +76,7 @@ def _csv(cells: list[Cell]) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_FIELDS)
     for cell in cells:
-        writer.writerow([cell.window, cell.municipality_nis, _name(cell.municipality_nis), cell.category,
-                         cell.searches, cell.zero_result_searches,
+        writer.writerow([cell.window, cell.municipality_nis, places.municipality_name(cell.municipality_nis),
+                         cell.category, cell.searches, cell.zero_result_searches,
                          " ".join(f"{word}:{count}" for word, count in cell.zero_result_words)])
     return out.getvalue()

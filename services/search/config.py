@@ -24,6 +24,8 @@ class Settings(CommonSettings):
         "how often the listings' name words are read for typo tolerance (meaning.py)"))
     events: bool = Field(True, description="send anonymous search events to search.performed (demand.py)")
     events_buffer: int = Field(10_000, ge=1, description="searches held for their events; beyond it dropped, counted")
+    insights_redis_prefix: str = Field("buurt:", description="where buurt-insights writes the demand counts (/ops)")
+    k_anonymity: int = Field(5, ge=1, description="demand cells counted fewer times are not shown on /ops")
     ops_token_sha256: str | None = Field(None, description="SHA-256 of the ops bearer token for statistics")
 
     @property

@@ -8,6 +8,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 
 from services.common.dependencies import from_app_state
+from services.insights.reader import DemandReader
 from services.search.config import Settings
 from services.search.service import Searcher
 from services.search.stats import VisitorStats
@@ -15,6 +16,7 @@ from services.search.stats import VisitorStats
 SettingsDep = Annotated[Settings, from_app_state("settings")]
 SearcherDep = Annotated[Searcher, from_app_state("searcher")]
 StatsDep = Annotated[VisitorStats, from_app_state("stats")]
+DemandDep = Annotated[DemandReader, from_app_state("demand")]
 
 ops_bearer = HTTPBearer(auto_error=False, description="the ops token")
 ops_basic = HTTPBasic(auto_error=False, realm="buurt ops", description="any user name, the ops token as password")

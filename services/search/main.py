@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from services.common.observability import configure_logging, health_router, serve_workers
 from services.common.problems import install_problem_handlers, problem
 from services.common.supervisor import Supervisor, TaskHandle
+from services.insights.reader import DemandReader
 from services.search import consumer, demand
 from services.search.admission import AdmissionLimit
 from services.search.api import InvalidParameter, router
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="buurt search", version="1", lifespan=lifespan,
                   description="Find local shops and farm products near a place.")
     app.state.settings, app.state.index, app.state.searcher, app.state.stats = settings, index, searcher, stats
+    app.state.demand = DemandReader(redis, settings.insights_redis_prefix, settings.k_anonymity)
     install_problem_handlers(app)
     _install_error_handlers(app)
     app.include_router(router)

@@ -15,6 +15,8 @@ from geographiclib.geodesic import Geodesic
 from redis.asyncio import Redis
 
 from services.common.events import Channels, Listing
+from services.insights.sink import DemandSink
+from services.insights.windows import cell_key, window_start
 from services.search.config import Settings
 from services.search.index import RedisListingIndex
 from services.search.main import create_app
@@ -30,6 +32,7 @@ OPS_TOKEN = "ops-secret"
 @pytest.fixture
 def client(redis_url: str, redis_prefix: str) -> Iterator[TestClient]:
     settings = Settings(redis_url=redis_url, redis_prefix=redis_prefix, consume=False, lexicon_refresh_s=0.2,
+                        insights_redis_prefix=redis_prefix,
                         events=False,  # tests/integration/test_search_events.py
                         ops_token_sha256=hashlib.sha256(OPS_TOKEN.encode()).hexdigest())
     with TestClient(create_app(settings)) as test_client:
@@ -255,6 +258,25 @@ def test_weekly_unique_visitors_within_the_hyperloglog_bound_and_no_raw_identity
     page = client.get("/ops", auth=("ops", OPS_TOKEN))
     assert page.status_code == 200
     assert "<svg" in page.text
+
+
+def test_ops_page_shows_where_shoppers_find_nothing_k_anonymously(client: TestClient, redis_url: str,
+                                                                   redis_prefix: str) -> None:
+    week = window_start(datetime.now(UTC), "week")
+    cells = {"44021|*|searches": 9, "44021|*|zero": 6, "11002|*|searches": 3, "11002|*|zero": 3}
+    keyed = {cell_key("week", week, *key.split("|")): count for key, count in cells.items()}
+    asyncio.run(_sink(redis_url, redis_prefix, keyed))
+    page = client.get("/ops", auth=("ops", OPS_TOKEN)).text
+    assert "Gent: 6 of 9" in page
+    assert "Antwerpen" not in page  # 3 searches: fewer than k = 5
+
+
+async def _sink(redis_url: str, prefix: str, counts: dict[str, int]) -> None:
+    connection = Redis.from_url(redis_url)
+    try:
+        await DemandSink(connection, prefix).write(counts)
+    finally:
+        await connection.aclose()
 
 
 def test_web_page_searches_by_postcode_in_dutch_and_french(client: TestClient) -> None:

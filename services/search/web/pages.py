@@ -2,7 +2,8 @@
 type-ahead. Visits are counted (privacy-preserving, see stats.py)."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from html import escape
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
@@ -11,7 +12,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from services.search.deps import SearcherDep, StatsDep, require_ops
+from services.common import places
+from services.insights.reader import DemandReader
+from services.insights.windows import ALL
+from services.search.deps import DemandDep, SearcherDep, StatsDep, require_ops
 from services.search.query import PlaceNotFound, build_query, resolve_place, split_place
 from services.search.stats import Period
 from services.search.web.i18n import TEXTS
@@ -59,11 +63,41 @@ async def home(
 
 
 @router.get("/ops", response_class=HTMLResponse, dependencies=[Depends(require_ops)])
-async def ops(request: Request, stats: StatsDep) -> HTMLResponse:
+async def ops(request: Request, stats: StatsDep, demand: DemandDep) -> HTMLResponse:
     today = datetime.now(UTC).date()
     weeks = await stats.periods(today - timedelta(weeks=11), today, "week")
-    context = {"chart": weekly_chart(weeks), "weeks": weeks, "zero": await stats.zero_result_terms(today)}
+    unmet = await unmet_demand(demand, today)
+    context = {"chart": weekly_chart(weeks), "weeks": weeks, "zero": await stats.zero_result_terms(today),
+               "unmet_chart": unmet_chart(unmet), "unmet": unmet}
     return templates.TemplateResponse(request, "ops.html", context)
+
+
+async def unmet_demand(demand: DemandReader, today: date, top: int = 10) -> list[tuple[str, int, int]]:
+    """The municipalities with the most searches without results in the last 12 ISO weeks (k-anonymous cells):
+    (name, searches without results, searches), most first."""
+    start = datetime.combine(today - timedelta(weeks=12), time(), UTC)
+    cells = await demand.cells("week", start, datetime.combine(today, time(23, 59), UTC), None, ALL)
+    totals: dict[str, list[int]] = {}
+    for cell in cells:
+        summed = totals.setdefault(cell.municipality_nis, [0, 0])
+        summed[0], summed[1] = summed[0] + cell.zero_result_searches, summed[1] + cell.searches
+    ranked = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))[:top]
+    return [(places.municipality_name(nis), zero, searches) for nis, (zero, searches) in ranked]
+
+
+def unmet_chart(rows: list[tuple[str, int, int]], width: int = 640, bar: int = 22) -> str:
+    """Searches without results per municipality as an inline SVG bar chart (no script, no external asset)."""
+    top = max([zero for _, zero, _ in rows] + [1])
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{bar * len(rows) + 4}" role="img" '
+             f'aria-label="Searches without results per municipality">']
+    for i, (name, zero, searches) in enumerate(rows):
+        length = round((width - 260) * zero / top)
+        parts.append(f'<text x="0" y="{i * bar + 15}" font-size="12">{escape(name)}</text>'
+                     f'<rect x="180" y="{i * bar + 3}" width="{length}" height="{bar - 6}" fill="#9a3412">'
+                     f"<title>{escape(name)}: {zero} of {searches}</title></rect>"
+                     f'<text x="{186 + length}" y="{i * bar + 15}" font-size="11">{zero} of {searches}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def weekly_chart(weeks: list[Period], width: int = 640, height: int = 220) -> str:
