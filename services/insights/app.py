@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 import faust
-from prometheus_client import Counter
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
@@ -59,6 +59,10 @@ def create_app(settings: Settings) -> faust.App:
             for key, count in changed.items():  # compacted: a key's latest record is its count
                 await demand.send(key=key.encode(), value=codec.encode(count_of(key, count)))
             COUNTED.labels("counted").inc()
+
+    @app.page("/metrics")
+    async def metrics(web: Any, request: Any) -> Any:
+        return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0])
 
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:

@@ -80,6 +80,8 @@ def test_searches_become_counts_per_municipality_and_category(platform: Platform
     assert wait_for(lambda: days() == expected, timeout=90), days()
     assert client.zcard(f"{prefix}insights:windows:week") >= 1
     assert wait_for(lambda: topic_days(kafka_bootstrap, platform.topics.demand) == expected, timeout=30)
+    insights_metrics = httpx.get(f"http://127.0.0.1:{platform.env['INSIGHTS_WEB_PORT']}/metrics", timeout=10).text
+    assert 'buurt_insights_searches_total{outcome="counted"} 6.0' in insights_metrics
 
     # a partner reads them: only cells and words counted at least k (5) times
     path = "/v1/insights/demand"
