@@ -119,7 +119,7 @@ def _print_urls(ports: stack.Ports, ops_token: str) -> None:
   insights    http://127.0.0.1:{ports.insights}/readyz (demand insights worker, faust-streaming)
   ops         http://127.0.0.1:{ports.search}/ops (user ops, password {ops_token}; this installation only)
               curl -H 'Authorization: Bearer {ops_token}' http://127.0.0.1:{ports.search}/v1/stats/visitors
-  metrics     /metrics on each of the three ports; logs under {paths.data_dir() / 'logs'}
+  metrics     /metrics on each of the four ports; logs under {paths.data_dir() / 'logs'}
 """, soft_wrap=True)
 
 
