@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import httpx
 from redis.asyncio import Redis
 
 from bench import loadtools, postgis
+from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
 from services.infra import process
 from services.search.index import RedisListingIndex
@@ -110,6 +112,24 @@ def _service(url: str, work: Path, seconds: float) -> dict[str, float]:
     return figures
 
 
+def _without_events(url: str, work: Path, seconds: float, peak: float) -> dict[str, float]:
+    """One at a time, and at half the maximum with events on (open loop), with SEARCH_EVENTS=false; other searches
+    of the same kind (those of the first run are cached)."""
+    alone = loadtools.vegeta(targets(work / "alone-no-events.txt", url, 5000, 102), seconds, workers=1)
+    at = loadtools.vegeta_outcomes(targets(work / "at50-no-events.txt", url, int(seconds * 5000), seed=150),
+                                   seconds, rate=peak / 2)
+    return {**_named("no_events_uncached_alone", _latency(alone)),
+            "no_events_uncached_at_50pct_p99_ms": at["ok_p99_ms"]}
+
+
+def _metric(url: str, sample: str) -> float:
+    """A sample of the service's Prometheus text (summed over its workers' files by the multiprocess collector)."""
+    for line in httpx.get(f"{url}/metrics", timeout=10).text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 def _saturation(url: str, work: Path, seconds: float, peak: float) -> dict[str, float]:
     """Twice the maximum rate, open loop: every answer must be a 200 or a deliberate 503 (admission.py), the 200s
     keep a bounded latency; then the maximum load again, which must be served at once without refusals."""
@@ -171,12 +191,18 @@ def run(bootstrap: str, redis_url: str, home: Path, listings: int, seconds: floa
     memory = asyncio.run(_index(redis_url, prefix, data))
     figures: dict[str, float] = {"listings": listings, "search_workers": workers,
                                  "redis_mib_per_100k": round(memory / listings * 1e5 / 2**20, 1)}
+    topics = Topics(f"bench{uuid.uuid4().hex[:6]}.")  # where the anonymous search events go (demand.py)
+    asyncio.run(create_topics(bootstrap, topics))
+    env = {"SEARCH_REDIS_PREFIX": prefix, "SEARCH_CONSUME": "false", "SEARCH_WORKERS": str(workers)}
     try:
-        with running_platform(bootstrap, redis_url, Topics(prefix), work, names=("buurt-search",),
-                              extra_env={"SEARCH_REDIS_PREFIX": prefix, "SEARCH_CONSUME": "false",
-                                         "SEARCH_WORKERS": str(workers)}) as platform:
+        with running_platform(bootstrap, redis_url, topics, work, names=("buurt-search",), extra_env=env) as platform:
             figures |= _service(platform.search_url, work, seconds)
             figures["search_rss_mib"] = process.rss_mib(platform.pids["buurt-search"])
+            figures["events_sent"] = _metric(platform.search_url, 'buurt_search_events_total{outcome="sent"}')
+        # the same service without search events: their cost is the difference
+        with running_platform(bootstrap, redis_url, topics, work, names=("buurt-search",),
+                              extra_env={**env, "SEARCH_EVENTS": "false"}) as platform:
+            figures |= _without_events(platform.search_url, work, seconds, figures["uncached_max_per_s"])
         figures |= _floor(redis_url, prefix, listings, seconds)
     finally:
         asyncio.run(_drop(redis_url, prefix))
