@@ -283,7 +283,12 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float, radius_km: 
 
 def municipality_name(nis: str) -> str:
     """The name of a municipality by its NIS code (the code itself when unknown)."""
-    return next((m.name for m in _municipalities() if m.nis == nis), nis)
+    return _names_by_nis().get(nis, nis)
+
+
+@lru_cache(maxsize=1)
+def _names_by_nis() -> dict[str, str]:
+    return {municipality.nis: municipality.name for municipality in _municipalities()}
 
 
 def postcode_centre(postcode: str) -> Locality | None:

@@ -72,9 +72,10 @@ class Lexicon:
         found = [self.term(unit) for unit in [unit for unit in units if unit not in STOPWORDS] or units]
         return tuple([term for term in found if term.known] or found)
 
-    def ignored(self, words: Iterable[str]) -> list[str]:
-        """The typed words ``understand`` leaves out: stop words and unknown words."""
-        kept = {term.typed for term in self.understand(words)}
+    @staticmethod
+    def ignored(words: Iterable[str], understood: Iterable[Term]) -> list[str]:
+        """The typed words ``understand`` left out of ``understood``: stop words and unknown words."""
+        kept = {term.typed for term in understood}
         return [unit for unit in _units(list(words)) if unit not in kept]
 
     def _term(self, unit: str) -> Term:

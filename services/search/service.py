@@ -42,7 +42,7 @@ class Searcher:
         query = replace(query, terms=self.lexicon.understand(query.words))
         place = query.place.model_dump_json() if query.place else "null"
         alternatives = ",".join(p.model_dump_json() for p in query.alternatives)
-        ignored = json.dumps(self.lexicon.ignored(query.words), ensure_ascii=False)
+        ignored = json.dumps(Lexicon.ignored(query.words, query.terms), ensure_ascii=False)
         trailer = f',"place":{place},"alternatives":[{alternatives}],"ignored_words":{ignored}}}'
         now = datetime.now(UTC)
         rendered = await self.index.search(query, Rendering(
