@@ -257,7 +257,8 @@ def nearest(lat: float, lon: float) -> Locality | None:
     Belgium. Callers round the position: the cache holds one answer per rounded position."""
     row, column = floor(lat / GRID_DEG), floor(lon / GRID_DEG)
     around = [place for dy in (-1, 0, 1) for dx in (-1, 0, 1) for place in _grid().get((row + dy, column + dx), ())]
-    return min(around, key=lambda p: haversine_km(lat, lon, p.lat, p.lon), default=None)
+    shrink = cos(radians(lat))  # over a few km, ranking by the flat (equirectangular) distance is ranking by distance
+    return min(around, key=lambda p: (p.lat - lat) ** 2 + ((p.lon - lon) * shrink) ** 2, default=None)
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 
@@ -57,6 +58,32 @@ def test_each_search_is_an_anonymous_event(kafka_bootstrap: str, redis_url: str,
     raw = b"".join(r.value or b"" for r in asyncio.run(read_topic(kafka_bootstrap, topics.searches)))
     assert b"51.05" not in raw
     assert b"example" not in raw
+
+
+def test_a_municipalitys_events_share_the_partition_a_keyed_send_would_choose(
+        kafka_bootstrap: str, redis_url: str, redis_prefix: str, topics: Topics) -> None:
+    """The events leave in batches per partition; the insights' tables rely on a municipality's searches staying
+    in one partition, the one the Kafka client's own keyed send picks."""
+    towns = ["9000 Gent", "2600 Berchem", "3000 Leuven", "8000 Brugge", "1000 Brussel", "4000 Liège", "5000 Namur",
+             "9040 Sint-Amandsberg", "2800 Mechelen", "3500 Hasselt"]
+    with app(kafka_bootstrap, redis_url, redis_prefix, topics) as client:
+        for n in range(60):
+            assert client.get("/v1/search", params={"place": towns[n % len(towns)]}).status_code == 200
+        assert wait_for(lambda: len(events(kafka_bootstrap, topics.searches)) == 60, timeout=30)
+    records = asyncio.run(read_topic(kafka_bootstrap, topics.searches))
+    placed = {(r.key, r.partition) for r in records}
+    reference = asyncio.run(_keyed_partitions(kafka_bootstrap, topics.searches, {key for key, _ in placed}))
+    assert len(placed) == len(reference) == 9  # Gent and Sint-Amandsberg are one municipality
+    assert placed == set(reference.items())
+
+
+async def _keyed_partitions(bootstrap: str, topic: str, keys: set[bytes | None]) -> dict[bytes | None, int]:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        return {key: (await (await producer.send(topic, b"reference", key=key))).partition for key in keys}
+    finally:
+        await producer.stop()
 
 
 def test_without_kafka_searches_go_on_the_service_stays_ready_and_drops_are_counted(

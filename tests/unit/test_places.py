@@ -3,6 +3,8 @@ here with the csv module, not through the code under test) is accepted at intake
 with sections, other-language names and odd spellings; positions far from their postcode refused."""
 
 import csv
+import math
+import random
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -169,3 +171,20 @@ def test_what_a_shopper_types_is_split_into_postcode_and_name(typed: str, split:
 def test_unknown_places_are_refused_with_a_reason(postcode: str | None, name: str | None) -> None:
     with pytest.raises(PlaceNotFound):
         resolve_place(postcode, name)
+
+
+def test_a_position_becomes_its_nearest_postal_locality() -> None:
+    """Against every locality's great-circle distance (the grid and the flat ranking are the code's shortcuts)."""
+    rng = random.Random(11)
+    every = places.localities()
+    for _ in range(2000):
+        near = rng.choice(every)
+        lat, lon = round(near.lat + rng.uniform(-0.03, 0.03), 2), round(near.lon + rng.uniform(-0.05, 0.05), 2)
+        found = places.nearest(lat, lon)
+        assert found is not None
+        assert _great_circle(lat, lon, found) == pytest.approx(min(_great_circle(lat, lon, p) for p in every))
+
+
+def _great_circle(lat: float, lon: float, place: places.Locality) -> float:
+    la1, lo1, la2, lo2 = map(math.radians, (lat, lon, place.lat, place.lon))
+    return math.acos(min(1.0, math.sin(la1) * math.sin(la2) + math.cos(la1) * math.cos(la2) * math.cos(lo2 - lo1)))
