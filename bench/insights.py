@@ -65,9 +65,10 @@ async def _fill(bootstrap: str, topic: str, count: int) -> None:
     await producer.start()
     try:
         start = datetime(2026, 11, 23, tzinfo=UTC)
-        for i in range(count):
+        times = sorted(rng.randrange(7 * 24 * 3600) for _ in range(count))  # a week of searches, in time order
+        for i, second in enumerate(times):
             nis = rng.choice(MUNICIPALITIES)
-            event = SearchPerformed(at=start + timedelta(seconds=rng.randrange(7 * 24 * 3600)),
+            event = SearchPerformed(at=start + timedelta(seconds=second),
                                     municipality_nis=nis, postcode="9000", radius_km=10,
                                     categories=(rng.choice(CATEGORIES),), words=("bakker",),
                                     results=rng.choice((0, 0, 3, 12)), page=1)

@@ -15,7 +15,7 @@ from services.search.index import Found, Rendered, Rendering, current_codes, lis
 from services.search.meaning import Term, default_lexicon
 from services.search.models import Hit, hit
 from services.search.query import SearchQuery, distance_km
-from services.search.terms import listing_words, name_words
+from services.search.terms import listing_words, name_words, place_of
 from services.search.text import tokens
 
 
@@ -207,6 +207,12 @@ class InMemoryListingIndex:
 
     async def category_counts(self) -> dict[str, int]:
         return {code: sum(code in listing.categories for listing in self.listings.values()) for code in CATEGORIES}
+
+    async def listings_in(self, cells: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        placed = [(place_of(listing.address), listing.categories) for listing in self.listings.values()]
+        return {(nis, code): sum(1 for place, codes in placed
+                                 if place is not None and place.municipality.nis == nis and code in codes)
+                for nis, code in cells}
 
     async def format_current(self) -> bool:
         return True

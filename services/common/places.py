@@ -288,6 +288,12 @@ def municipality_name(nis: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def localities_of() -> dict[str, tuple[Locality, ...]]:
+    """The postal localities of each municipality, by NIS code."""
+    return _grouped(lambda place: place.municipality.nis)
+
+
+@lru_cache(maxsize=1)
 def _names_by_nis() -> dict[str, str]:
     return {municipality.nis: municipality.name for municipality in _municipalities()}
 

@@ -50,6 +50,11 @@ SEARCHES = TopicSpec("search.performed", {"cleanup.policy": "delete", "retention
 # The demand insights' counts (events.DemandCount), keyed by cell: the latest value of a key is its absolute count.
 DEMAND = TopicSpec("insights.demand", {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"})
 
+# The insights worker's table changelog (faust creates it): compacted soon after a window closes and its cells are
+# deleted, so that a restart restores the open windows, not the history (services/insights/retention.py).
+DEMAND_COUNTS_CHANGELOG_CONFIGS = {"cleanup.policy": "compact", "segment.ms": str(3600 * 1000),
+                                   "min.cleanable.dirty.ratio": "0.1", "delete.retention.ms": str(DAY_MS)}
+
 ALL = (SUBMITTED, DECISIONS, LISTINGS, AUDIT, CHECKPOINTS, DLQ, CONSENT_STATE, SUBJECT_KEYS, FORWARDERS, SEARCHES,
        DEMAND)
 

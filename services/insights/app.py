@@ -1,16 +1,18 @@
 """The demand insights worker: a faust-streaming app aggregating ``search.performed`` into windowed counts.
 
-At least once, as faust is at home with: an agent reads the searches, adds each to its counts (windows.py) in a
-faust table — changelogged to Kafka, restored from it at start — and writes the cells it changed, as absolute
-counts, to the Redis sink and the compacted ``insights.demand`` topic, so that a replay converges instead of adding
-up. Offsets are committed every
-``INSIGHTS_COMMIT_INTERVAL_S`` or every ``INSIGHTS_COMMIT_EVERY`` searches (under load faust commits far less often
-than its interval): a worker killed between two commits counts the searches since the last one again when it
-restarts (docs/insights.md gives the measured figure). The search events are keyed by municipality and the table
-has the topic's partitions, so each table partition lives with the searches that change it.
+At least once, as faust is at home with: an agent reads the searches and adds each to its counts (windows.py) in a
+faust table — changelogged to Kafka, restored from it at start, holding the open windows only (retention.py) — and
+a timer writes the cells changed since its last run, as absolute counts, to the Redis sink and the compacted
+``insights.demand`` topic (``INSIGHTS_FLUSH_INTERVAL_S``), so that a replay converges instead of adding up; after
+every recovery the whole table is written again. Offsets are committed every ``INSIGHTS_COMMIT_INTERVAL_S`` or
+every ``INSIGHTS_COMMIT_EVERY`` searches (under load faust commits far less often than its interval): a worker
+killed between two commits counts the searches since the last one again when it restarts (docs/insights.md gives
+the measured figure). The search events are keyed by municipality and the table has the topic's partitions, so
+each table partition lives with the searches that change it.
 """
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
@@ -20,13 +22,16 @@ from redis.asyncio import Redis
 
 from services.common import codec
 from services.common.events import SearchPerformed
-from services.common.topics import PARTITIONS
+from services.common.topics import DEMAND_COUNTS_CHANGELOG_CONFIGS, PARTITIONS
 from services.insights.config import Settings
+from services.insights.retention import Closing, is_open, is_watermark, next_watermark, watermark_key
 from services.insights.sink import DemandSink
 from services.insights.windows import contributions, count_of
 
 logger = logging.getLogger(__name__)
 COUNTED = Counter("buurt_insights_searches_total", "Search events the insights read, by what became of them",
+                  ["outcome"])
+FLUSHES = Counter("buurt_insights_flushes_total", "Writes of the changed counts to Redis and insights.demand",
                   ["outcome"])
 TABLE = "demand-counts"
 
@@ -39,26 +44,58 @@ def create_app(settings: Settings) -> faust.App:
                     web_port=settings.web_port, datadir=str(settings.data_dir / settings.faust_id))
     searches = app.topic(settings.topics.searches, key_serializer="raw", value_serializer="raw")
     demand = app.topic(settings.topics.demand, key_serializer="raw", value_serializer="raw")
-    counts = app.Table(TABLE, default=int, partitions=PARTITIONS)
+    counts = app.Table(TABLE, default=int, partitions=PARTITIONS, extra_topic_configs=DEMAND_COUNTS_CHANGELOG_CONFIGS)
     sink = DemandSink(Redis.from_url(settings.redis_url), settings.redis_prefix)
+    closing = Closing(settings.grace_s, PARTITIONS)
+    dirty: dict[str, int] = {}  # cells changed since the sinks were last written, with their counts
+
+    @app.on_rebalance_complete.connect  # type: ignore[arg-type]  # faust's stub wants a positional-only sender
+    async def recovered(sender: Any, **_: Any) -> None:
+        # The table as restored: its open cells to close in time, and every count written again, since a worker
+        # killed before writing the sinks left some behind.
+        closing.rebuild(counts.keys())
+        dirty.update((key, count) for key, count in counts.items() if not is_watermark(key))
 
     @app.agent(searches)
     async def aggregate(stream: Any) -> None:
-        async for value in stream:
-            try:
-                event = codec.decode(SearchPerformed, value)
-            except (ValidationError, ValueError):
-                COUNTED.labels("undecodable").inc()
-                logger.warning("search event skipped: undecodable")
+        async for message in stream.events():
+            event = _decoded(message.value)
+            if event is None:
                 continue
-            changed = {}
+            partition = message.message.partition
+            watermark = counts[watermark_key(partition)]
             for key in contributions(event):
+                if not is_open(key, watermark, settings.grace_s):
+                    COUNTED.labels("late").inc()  # its window is closed: counting it would restart it at 1
+                    continue
                 counts[key] += 1
-                changed[key] = counts[key]
-            await sink.write(changed)
-            for key, count in changed.items():  # compacted: a key's latest record is its count
-                await demand.send(key=key.encode(), value=codec.encode(count_of(key, count)))
+                dirty[key] = counts[key]
+                closing.add(partition, key)
+            moved = next_watermark(watermark, event.at, datetime.now(UTC))
+            if moved is not None:
+                counts[watermark_key(partition)] = moved
+                for key in closing.closed(partition, moved):
+                    del counts[key]  # its final count stays in the sinks (dirty until written)
             COUNTED.labels("counted").inc()
+
+    @app.timer(settings.flush_interval_s)  # type: ignore[untyped-decorator]
+    async def flush() -> None:
+        """The changed cells to the sinks, as absolute counts (a cell changed by many searches is written once)."""
+        if not dirty:
+            return
+        batch = dict(dirty)
+        dirty.clear()
+        try:
+            await sink.write(batch)
+            for key, count in batch.items():  # compacted: a key's latest record is its count
+                await demand.send(key=key.encode(), value=codec.encode(count_of(key, count)))
+        except Exception:
+            FLUSHES.labels("failed").inc()
+            logger.exception("demand counts not written; retried at the next flush")
+            for key, count in batch.items():
+                dirty.setdefault(key, count)  # unless counted again meanwhile
+            return
+        FLUSHES.labels("written").inc()
 
     @app.page("/metrics")
     async def metrics(web: Any, request: Any) -> Any:
@@ -73,3 +110,12 @@ def create_app(settings: Settings) -> faust.App:
         return web.json({"ready": ready}, status=200 if ready else 503)
 
     return app
+
+
+def _decoded(value: bytes) -> SearchPerformed | None:
+    try:
+        return codec.decode(SearchPerformed, value)
+    except (ValidationError, ValueError):
+        COUNTED.labels("undecodable").inc()
+        logger.warning("search event skipped: undecodable")
+        return None

@@ -19,6 +19,10 @@ class Settings(CommonSettings):
     commit_interval_s: float = Field(1.0, gt=0, description=(
         "how often the consumed offsets are committed: a restart re-counts at most this long's searches"))
     commit_every: int = Field(100, ge=1, description="… or every this many searches, whichever comes first")
+    flush_interval_s: float = Field(0.5, gt=0, description="how often the changed counts are written to Redis and "
+                                                          "insights.demand")
+    grace_s: int = Field(3600, ge=0, description=(
+        "how long after a window's end searches of it are still counted (retention.py): later ones are not"))
     data_dir: Path = Path(tempfile.gettempdir()) / "buurt-insights"
 
     @property

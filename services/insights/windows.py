@@ -2,7 +2,7 @@
 per municipality (NIS code) and category — every search under ``*`` as well, and each category it asked for or its
 words named — of searches, searches without results, and the words of those."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
@@ -10,6 +10,7 @@ from services.common.events import DemandCount, SearchPerformed
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 Granularity = Literal["hour", "day", "week"]
+_PAST_LONGEST = {"day": timedelta(hours=26), "week": timedelta(hours=170)}  # beyond the longest, inside the next
 GRANULARITIES: tuple[Granularity, ...] = ("hour", "day", "week")
 ALL = "*"  # every category
 SEARCHES, ZERO, ZERO_WORD = "searches", "zero", "zero-word:"
@@ -25,6 +26,15 @@ def window_start(at: datetime, granularity: Granularity) -> datetime:
         return day
     monday = (day - timedelta(days=day.weekday())).replace(tzinfo=None)
     return monday.replace(tzinfo=BRUSSELS)  # midnight of that Monday, with its own UTC offset
+
+
+def window_end(start: datetime, granularity: Granularity) -> datetime:
+    """Where a window ends (the next one's start): an hour later, or the next local midnight or Monday whatever the
+    day's or week's length (23 to 25 hours a day around the clock changes)."""
+    instant = start.astimezone(UTC)
+    if granularity == "hour":
+        return (instant + timedelta(hours=1)).astimezone(BRUSSELS)
+    return window_start(instant + _PAST_LONGEST[granularity], granularity)
 
 
 def cell_key(granularity: Granularity, start: datetime, nis: str, category: str, measure: str) -> str:

@@ -32,6 +32,8 @@ class Settings(CommonSettings):
                                                                 "of its address's postcode")
 
     insights_redis_prefix: str = Field("buurt:", description="where buurt-insights writes the demand counts")
+    search_redis_prefix: str = Field("buurt:", description="where buurt-search keeps its index (listings counted "
+                                                           "for the recruit-here view)")
     k_anonymity: int = Field(5, ge=1, description="demand cells and words counted fewer times are never served")
 
     def group_id(self, role: str) -> str:

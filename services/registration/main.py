@@ -18,6 +18,7 @@ from services.registration.limits import BodyLimit
 from services.registration.partners import Partner, PartnerRegistry
 from services.registration.publisher import KafkaPublisher, Publisher
 from services.registration.store import RedisRequestStore, RequestStore
+from services.search.index import RedisListingIndex, index_prefix
 
 BULK_PATHS = ("/v1/registrations:batch", "/v1/events", "/v1/partners/")
 
@@ -72,8 +73,9 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     app.state.publisher = publisher
     app.state.store = request_store
     app.state.topics = settings.topics
-    app.state.demand = DemandReader(redis or Redis.from_url(settings.redis_url, socket_timeout=2),
-                                    settings.insights_redis_prefix, settings.k_anonymity)
+    reads = redis or Redis.from_url(settings.redis_url, socket_timeout=2)
+    app.state.demand = DemandReader(reads, settings.insights_redis_prefix, settings.k_anonymity)
+    app.state.listings = RedisListingIndex(reads, index_prefix(settings.search_redis_prefix))
     install_problem_handlers(app)
     api.install_error_handlers(app, settings.retry_after_s)
     app.include_router(api.router)

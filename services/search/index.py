@@ -27,6 +27,7 @@ from typing import Protocol, cast
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
+from services.common import places
 from services.common.categories import CATEGORIES, current
 from services.common.events import Listing
 from services.search import geocell, meaning, terms
@@ -44,6 +45,13 @@ CODES = b"\x1e"  # around the codes that stand for a record's categories' JSON (
 NO_DISTANCE = ',"distance_km":0.0}'
 NO_CATEGORIES = '"categories":[]'
 FLAGS = ("delivery", "pickup", "webshop")
+
+
+def index_prefix(redis_prefix: str) -> str:
+    """Where the search service under ``redis_prefix`` keeps its index (the registration service counts in it)."""
+    return f"{redis_prefix}idx:"
+
+
 # Each category's public JSON, once in the service instead of once per listing in Redis (~80 bytes a listing).
 CATEGORY_JSON = {code: category(code).model_dump_json().encode() for code in CATEGORIES}
 
@@ -161,6 +169,7 @@ class ListingIndex(Protocol):
 
     async def count(self) -> int: ...
     async def category_counts(self) -> dict[str, int]: ...
+    async def listings_in(self, cells: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]: ...
     async def format_current(self) -> bool:
         """Whether the index was written in this version's layout (an empty index is)."""
 
@@ -244,6 +253,18 @@ class RedisListingIndex:
         for code in CATEGORIES:
             pipe.zcard(self.key(f"gc:{code}"))
         return dict(zip(CATEGORIES, (int(n) for n in await pipe.execute()), strict=True))
+
+    async def listings_in(self, cells: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Listings per (municipality NIS code, category code): those in the municipality's postal localities."""
+        pipe = self.redis.pipeline(transaction=False)
+        parts = []
+        for nis, code in cells:
+            own = places.localities_of().get(nis, ())
+            for locality in own:
+                pipe.zintercard(2, [self.key(f"gl:{terms.locality_key(locality)}"), self.key(f"gc:{code}")])
+            parts.append(len(own))
+        found = iter([int(n) for n in await pipe.execute()])
+        return {cell: sum(next(found) for _ in range(n)) for cell, n in zip(cells, parts, strict=True)}
 
     async def clear(self) -> None:
         """Delete the whole index (reindex starts from nothing)."""

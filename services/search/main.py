@@ -29,7 +29,7 @@ from services.search.cache import QueryCache
 from services.search.config import Settings, get_settings
 from services.search.deps import Unauthorized
 from services.search.fast_path import SearchFastPath
-from services.search.index import RedisListingIndex
+from services.search.index import RedisListingIndex, index_prefix
 from services.search.rebuild import rebuild
 from services.search.service import Searcher
 from services.search.stats import VisitorStats
@@ -41,7 +41,7 @@ STATIC = Path(pages.__file__).with_name("static")
 
 
 def components(settings: Settings, redis: Redis) -> tuple[RedisListingIndex, Searcher, VisitorStats]:
-    index = RedisListingIndex(redis, f"{settings.redis_prefix}idx:")
+    index = RedisListingIndex(redis, index_prefix(settings.redis_prefix))
     stats = VisitorStats(redis, f"{settings.redis_prefix}stats:")
     cache = QueryCache(f"{settings.redis_prefix}cache:", settings.cache_ttl_s)
     events = demand.SearchEvents(settings.events_buffer) if settings.events else None

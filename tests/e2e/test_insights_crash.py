@@ -1,8 +1,11 @@
 """The insights worker SIGKILLed mid-stream and restarted (at least once): no search is lost from its window, and
 the over-count is bounded by what the worker had counted beyond its last committed offsets when it was killed —
-the searches of at most one commit interval. The figures are printed for docs/insights.md."""
+the searches of at most one commit interval, and one more per partition (faust reads the last committed search of
+each partition again). What it had counted is read from its table's changelog (what a restart
+restores); Redis may lag it by a flush interval. The figures are printed for docs/insights.md."""
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -19,6 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from services.common import codec
 from services.common.events import SearchPerformed
 from services.common.kafka_admin import create_topics
+from services.common.topic_reader import read_topic
 from services.common.topics import Topics
 from services.infra import process
 from tests.conftest import FIGURES
@@ -59,12 +63,20 @@ async def produce(bootstrap: str, topic: str) -> None:
         await producer.stop()
 
 
-async def committed(bootstrap: str, group: str) -> int:
+def in_changelog(bootstrap: str, topic: str) -> int:
+    """The searches the worker's table had counted, as its changelog holds them (what a restart restores)."""
+    latest = {json.loads(record.key or b'""'): record.value for record in asyncio.run(read_topic(bootstrap, topic))}
+    return sum(int(value) for key, value in latest.items()  # faust's table serialises keys and values as JSON
+               if value is not None and key.startswith("day|") and key.endswith("|*|searches"))
+
+
+async def committed(bootstrap: str, group: str) -> tuple[int, int]:
+    """The searches below the committed offsets, and the partitions with a committed offset."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        offsets = await admin.list_consumer_group_offsets(group)
-        return sum(max(meta.offset, 0) for meta in offsets.values())
+        offsets = [max(meta.offset, 0) for meta in (await admin.list_consumer_group_offsets(group)).values()]
+        return sum(offsets), sum(1 for offset in offsets if offset > 0)
     finally:
         await admin.close()
 
@@ -85,8 +97,16 @@ def test_sigkill_mid_stream_loses_no_search_and_over_counts_at_most_what_was_not
         assert wait_for(lambda: counted() >= SEARCHES // 3, timeout=120), counted()
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
-        at_kill = counted()
-        safe = asyncio.run(committed(kafka_bootstrap, f"{worker_env['BUURT_TOPIC_PREFIX']}buurt-insights"))
+        changelog = f"{worker_env['BUURT_TOPIC_PREFIX']}buurt-insights-demand-counts-changelog"
+        held: list[int] = []
+
+        def stopped_growing() -> bool:  # what the killed worker's socket still held reaches the broker after it
+            held.append(in_changelog(kafka_bootstrap, changelog))
+            return len(held) >= 3 and len(set(held[-3:])) == 1
+
+        assert wait_for(stopped_growing, timeout=30), held
+        at_kill = held[-1]
+        safe, partitions = asyncio.run(committed(kafka_bootstrap, f"{worker_env['BUURT_TOPIC_PREFIX']}buurt-insights"))
         worker = start(worker_env, tmp_path / "insights.log")
         assert wait_for(lambda: counted() >= SEARCHES, timeout=180), (counted(), SEARCHES)
         readings: list[int] = []
@@ -101,5 +121,6 @@ def test_sigkill_mid_stream_loses_no_search_and_over_counts_at_most_what_was_not
         worker.wait(30)
     over = counted() - SEARCHES
     FIGURES.append(f"insights SIGKILL: {SEARCHES} searches, {at_kill} counted at the kill, {safe} committed, "
-                   f"over-count after restart {over}")
-    assert 0 <= over <= at_kill - safe, (over, at_kill, safe)
+                   f"over-count after restart {over} (bound {at_kill - safe + partitions})")
+    # faust reads each partition's last committed search once more after a restart (measured: one per partition)
+    assert 0 <= over <= at_kill - safe + partitions, (over, at_kill, safe, partitions)

@@ -168,3 +168,17 @@ async def test_a_hit_names_its_categories_with_their_labels_whether_the_vocabula
         got = {h.enterprise_number: [(c.code, c.labels["nl"], c.labels["fr"]) for c in h.categories]
                for h in hits if h is not None}
         assert got == expected
+
+
+async def test_listings_are_counted_per_municipality_and_category(index: ListingIndex) -> None:
+    await seed(index)
+    amandsberg = "0417497106"  # Sint-Amandsberg (9040) is a postal locality of Gent (44021)
+    await index.apply([(amandsberg, listing(amandsberg, 51.0650, 3.7490, "Kaashandel Oost", ("kaas-zuivel",),
+                                            municipality="Sint-Amandsberg", postcode="9040"))])
+    cells = [("44021", "kaas-zuivel"), ("44021", "hoeveproducten"), ("44021", "bakker"), ("11002", "bakker"),
+             ("11002", "kaas-zuivel"), ("21004", "bakker")]
+    assert await index.listings_in(cells) == {("44021", "kaas-zuivel"): 2, ("44021", "hoeveproducten"): 1,
+                                              ("44021", "bakker"): 0, ("11002", "bakker"): 1,
+                                              ("11002", "kaas-zuivel"): 0, ("21004", "bakker"): 0}
+    await index.apply([(KORENMARKT, None)])
+    assert await index.listings_in([("44021", "kaas-zuivel")]) == {("44021", "kaas-zuivel"): 1}
