@@ -40,6 +40,7 @@ def create_app(settings: Settings) -> faust.App:
     app = faust.App(settings.faust_id, broker=f"kafka://{settings.kafka_bootstrap_servers}", store="memory://",
                     processing_guarantee="at_least_once", broker_commit_interval=settings.commit_interval_s,
                     broker_commit_every=settings.commit_every,
+                    producer_linger=settings.producer_linger_s,
                     topic_partitions=PARTITIONS, topic_replication_factor=1, web_host=settings.host,
                     web_port=settings.web_port, datadir=str(settings.data_dir / settings.faust_id))
     searches = app.topic(settings.topics.searches, key_serializer="raw", value_serializer="raw")

@@ -19,6 +19,9 @@ class Settings(CommonSettings):
     commit_interval_s: float = Field(1.0, gt=0, description=(
         "how often the consumed offsets are committed: a restart re-counts at most this long's searches"))
     commit_every: int = Field(100, ge=1, description="… or every this many searches, whichever comes first")
+    producer_linger_s: float = Field(0.05, ge=0, description=(
+        "how long the changelog and insights.demand records wait to leave together (faust's default, 0, sends a "
+        "request per record)"))
     flush_interval_s: float = Field(0.5, gt=0, description="how often the changed counts are written to Redis and "
                                                           "insights.demand")
     grace_s: int = Field(3600, ge=0, description=(
