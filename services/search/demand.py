@@ -1,9 +1,11 @@
 """Anonymous search events (``search.performed``) for the demand insights: where shoppers look, for what, and
 whether they found anything — never who.
 
-Fire-and-forget: a search only puts its query and result count in a bounded buffer (``record``, no waiting); a
-supervised task turns them into events and hands them to a Kafka producer. When the buffer is full (Kafka slow or
-down) the search's event is dropped and counted: a search never waits for its event.
+Fire-and-forget: a search hands its event to librdkafka's bounded queue (``record``: ~25 µs, no waiting); the
+library's own threads send the events in batches, outside the GIL and this event loop; a supervised task counts the
+producer's delivery reports. When the queue is full (Kafka slow or down) the search's event is dropped
+and counted: a search never waits for its event. (aiokafka, which sends from the event loop, was measured to add
+to the searches' p99; docs/insights.md.)
 
 Privacy: the place is the municipality (NIS code) and postcode searched around (a position becomes its nearest
 postal locality), never the position itself, the IP address or the user agent; a query that holds what looks like
@@ -15,10 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaTimeoutError
-from aiokafka.partitioner import DefaultPartitioner
-from aiokafka.producer.message_accumulator import BatchBuilder
+from confluent_kafka import KafkaError, Message, Producer
 from prometheus_client import Counter
 
 from services.common import codec, places
@@ -28,8 +27,9 @@ from services.search.query import SearchQuery
 
 logger = logging.getLogger(__name__)
 TASK = "search-events"
-LINGER_S = 0.1  # an event leaves at most this long after its search (plus the time to send those before it)
-YIELD_EVERY = 16  # events built between two returns to the event loop (~1 ms of work)
+# A request to the broker per second at most: its threads then hardly compete with searches for the CPU.
+LINGER_MS = 1000
+REPORTS_S = 0.5  # how often delivery reports are collected (and counted)
 EVENTS = Counter("buurt_search_events_total", "Anonymous search events, by what became of them", ["outcome"])
 
 @dataclass(frozen=True)
@@ -54,81 +54,41 @@ def event_of(searched: Searched) -> SearchPerformed | None:
 
 
 class SearchEvents:
-    def __init__(self, capacity: int) -> None:
-        self.buffer: asyncio.Queue[Searched] = asyncio.Queue(capacity)
+    def __init__(self, bootstrap: str, topic: str, capacity: int) -> None:
+        """``capacity``: events waiting to be sent, beyond which they are dropped."""
+        self.topic = topic
+        self.producer = Producer({
+            "bootstrap.servers": bootstrap, "acks": 1, "linger.ms": LINGER_MS, "message.timeout.ms": 10_000,
+            "partitioner": "murmur2_random",  # where the Java and aiokafka clients put a key: the insights rely on it
+            "queue.buffering.max.messages": capacity, "enable.idempotence": False,
+        }, logger=logger)
         for outcome in ("sent", "dropped", "failed", "outside"):
             EVENTS.labels(outcome)  # every series exists from the start
 
     def record(self, query: SearchQuery, results: int, at: datetime) -> None:
-        """Keep a search for its event, or drop it (counted) when the buffer is full."""
+        """Hand a search's event to the producer's queue, or drop it (counted) when the queue is full (Kafka slow
+        or down)."""
+        event = event_of(Searched(query, results, at))
+        if event is None:
+            EVENTS.labels("outside").inc()
+            return
         try:
-            self.buffer.put_nowait(Searched(query, results, at))
-        except asyncio.QueueFull:
+            self.producer.produce(self.topic, codec.encode(event), key=event.municipality_nis.encode(),
+                                  on_delivery=_delivered)
+        except BufferError:
             EVENTS.labels("dropped").inc()
 
-    async def run(self, bootstrap: str, topic: str, handle: TaskHandle) -> None:
-        """Send the buffered searches' events (keyed by municipality) in batches, until cancelled."""
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks=1, request_timeout_ms=10_000)
-        await producer.start()
+    async def run(self, handle: TaskHandle) -> None:
+        """Collect the producer's delivery reports (counted), until cancelled; then send what is queued."""
         try:
-            await producer.partitions_for(topic)  # fails here, supervised, while the topic is missing
+            await asyncio.to_thread(self.producer.list_topics, self.topic, 10)  # fails, supervised, without Kafka
             handle.healthy()
             while True:
-                first = await self.buffer.get()
-                await asyncio.sleep(LINGER_S)  # the searches of the next moments leave in the same batches
-                await self._send(producer, topic, [first, *self._drain()])
+                await asyncio.sleep(REPORTS_S)
+                self.producer.poll(0)
         finally:
-            await producer.stop()
-
-    def _drain(self) -> list[Searched]:
-        return [self.buffer.get_nowait() for _ in range(self.buffer.qsize())]
-
-    async def _send(self, producer: AIOKafkaProducer, topic: str, searches: list[Searched]) -> None:
-        """One record batch per partition: a tenth of the CPU of a send per event, and the event loop is handed
-        back every few events so that a backlog never holds up a search."""
-        partitions = sorted(await producer.partitions_for(topic))
-        batches: dict[int, Batch] = {}
-        for n, searched in enumerate(searches, 1):
-            event = event_of(searched)
-            if event is None:
-                EVENTS.labels("outside").inc()
-                continue
-            key = event.municipality_nis.encode()
-            partition = DefaultPartitioner()(key, partitions, partitions)  # where a keyed send would put it
-            batch = batches.setdefault(partition, Batch(producer.create_batch()))
-            if not batch.add(key, codec.encode(event)):
-                await _send_batch(producer, topic, partition, batch)
-                batches[partition] = batch = Batch(producer.create_batch())
-                batch.add(key, codec.encode(event))
-            if n % YIELD_EVERY == 0:
-                await asyncio.sleep(0)
-        for partition, batch in batches.items():
-            await _send_batch(producer, topic, partition, batch)
+            await asyncio.to_thread(self.producer.flush, 5)
 
 
-@dataclass
-class Batch:
-    builder: BatchBuilder
-    events: int = 0
-
-    def add(self, key: bytes, value: bytes) -> bool:
-        """False when the batch is full."""
-        if self.builder.append(timestamp=None, key=key, value=value) is None:
-            return False
-        self.events += 1
-        return True
-
-
-async def _send_batch(producer: AIOKafkaProducer, topic: str, partition: int, batch: Batch) -> None:
-    batch.builder.close()
-    try:
-        delivery = await producer.send_batch(batch.builder, topic, partition=partition)
-    except KafkaTimeoutError:  # the partition's previous batch is still not delivered: Kafka is slow or down
-        EVENTS.labels("failed").inc(batch.events)
-        return
-    delivery.add_done_callback(lambda done: _counted(done, batch.events))
-
-
-def _counted(delivery: "asyncio.Future[object]", events: int) -> None:
-    failed = delivery.cancelled() or delivery.exception() is not None
-    EVENTS.labels("failed" if failed else "sent").inc(events)
+def _delivered(error: KafkaError | None, _: Message) -> None:
+    EVENTS.labels("failed" if error is not None else "sent").inc()

@@ -44,7 +44,8 @@ def components(settings: Settings, redis: Redis) -> tuple[RedisListingIndex, Sea
     index = RedisListingIndex(redis, index_prefix(settings.redis_prefix))
     stats = VisitorStats(redis, f"{settings.redis_prefix}stats:")
     cache = QueryCache(f"{settings.redis_prefix}cache:", settings.cache_ttl_s)
-    events = demand.SearchEvents(settings.events_buffer) if settings.events else None
+    events = (demand.SearchEvents(settings.kafka_bootstrap_servers, settings.topics.searches, settings.events_buffer)
+              if settings.events else None)
     return index, Searcher(index, cache, stats, events), stats
 
 
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events = searcher.events
 
         async def send_events(handle: TaskHandle) -> None:
-            await events.run(settings.kafka_bootstrap_servers, settings.topics.searches, handle)
+            await events.run(handle)
 
         supervisor.add(demand.TASK, send_events, gates_readiness=False)  # analytics never stop a search
 
