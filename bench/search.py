@@ -34,7 +34,7 @@ from tests.platform import running_platform
 from tests.search_samples import listing
 
 CONCURRENCY = 32
-ROUNDS = 3  # of the events' cost: services with and without, alternated
+ROUNDS = 3  # of the events' cost: services of each kind, in turn
 # Listing names are drawn from these, so a word filter keeps about a tenth of the listings.
 WORDS = ("bakkerij", "slagerij", "hoeve", "kaasmakerij", "brouwerij", "bloemen", "fietsen", "boekhandel",
          "koffiebar", "groenten")
@@ -117,30 +117,36 @@ def _service(url: str, work: Path, seconds: float) -> dict[str, float]:
     return figures
 
 
-def _events_cost(fresh_service: Callable[[bool], ContextManager[str]], work: Path, seconds: float, rate: float,
-                 ) -> dict[str, float]:
-    """What the anonymous search events cost a search: fresh services with events on and off, alternated (on, off,
-    off, on, ...; ROUNDS of each), each warmed then measured one at a time (p99) and open loop at ``rate`` (p99 of
-    the 200s). Reported: the median of each kind and the noise, the widest spread between runs of one kind."""
-    runs: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
-    dropped = 0.0
-    for n in range(ROUNDS * 2):
-        on = n % 4 in (0, 3)  # on, off, off, on, on, off: a drift of the machine favours neither
-        with fresh_service(on) as url:
+def _events_cost(fresh_service: Callable[[dict[str, str]], ContextManager[str]], work: Path, seconds: float,
+                 rate: float) -> dict[str, float]:
+    """What the anonymous search events cost a search: fresh services of three kinds — events on (sent to the
+    bench's broker, on the same two cores), off, and *queued*: built and queued as when on, but towards a broker
+    that is not there (the service's own cost, without the broker's) — in turn (on, off, queued, queued, off, on,
+    ...; ROUNDS of each), each warmed then measured one at a time (p99) and open loop at ``rate`` (p99 of the 200s).
+    Reported: each run, the median of each kind, and the noise: the widest spread between runs of one kind."""
+    kinds = {"on": {}, "off": {"SEARCH_EVENTS": "false"}, "queued": {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9"}}
+    order = [*kinds, *reversed(kinds)] * ROUNDS
+    runs: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
+    unsent = 0.0
+    figures: dict[str, float] = {"events_cost_rate_per_s": round(rate)}
+    for n, kind in enumerate(order[:ROUNDS * len(kinds)]):
+        with fresh_service(kinds[kind]) as url:
             loadtools.vegeta(targets(work / f"warm-{n}.txt", url, 2000, seed=200 + n), 2, workers=4)
             alone = loadtools.vegeta(targets(work / f"alone-{n}.txt", url, 5000, seed=300 + n), seconds, workers=1)
             at = loadtools.vegeta_outcomes(targets(work / f"at-{n}.txt", url, int(seconds * rate) + 100,
                                                    seed=400 + n), seconds, rate=rate)
-            runs[on].append((alone["p99_ms"], at["ok_p99_ms"]))
-            if on:  # events the runs with events left unsent (should be none)
-                dropped += sum(_metric(url, f'buurt_search_events_total{{outcome="{outcome}"}}')
-                               for outcome in ("dropped", "failed"))
-    figures: dict[str, float] = {"events_cost_rate_per_s": round(rate), "events_cost_unsent": dropped}
+            if kind == "on":  # events left unsent (should be none)
+                unsent += sum(_metric(url, f'buurt_search_events_total{{outcome="{outcome}"}}')
+                              for outcome in ("dropped", "failed"))
+        runs[kind].append((alone["p99_ms"], at["ok_p99_ms"]))
+        figures[f"events_run{n}_{kind}_alone_p99_ms"] = round(alone["p99_ms"], 3)
+        figures[f"events_run{n}_{kind}_at_rate_p99_ms"] = round(at["ok_p99_ms"], 3)
+    figures["events_cost_unsent"] = unsent
     for index, measure in enumerate(("alone_p99_ms", "at_rate_p99_ms")):
-        for on, kind in ((True, "on"), (False, "off")):
-            figures[f"events_{kind}_{measure}"] = round(statistics.median(r[index] for r in runs[on]), 3)
-        figures[f"events_noise_{measure}"] = round(max(max(r[index] for r in runs[on]) - min(r[index] for r in runs[on])
-                                                       for on in runs), 3)
+        for kind, measured in runs.items():
+            figures[f"events_{kind}_{measure}"] = round(statistics.median(r[index] for r in measured), 3)
+        figures[f"events_noise_{measure}"] = round(max(max(r[index] for r in measured) - min(r[index] for r in measured)
+                                                       for measured in runs.values()), 3)
     return figures
 
 
@@ -223,9 +229,9 @@ def run(bootstrap: str, redis_url: str, home: Path, listings: int, seconds: floa
             figures["events_sent"] = _metric(platform.search_url, 'buurt_search_events_total{outcome="sent"}')
 
         @contextmanager
-        def fresh_service(events: bool) -> Iterator[str]:
+        def fresh_service(kind: dict[str, str]) -> Iterator[str]:
             with running_platform(bootstrap, redis_url, topics, work, names=("buurt-search",),
-                                  extra_env={**env, "SEARCH_EVENTS": str(events).lower()}) as platform:
+                                  extra_env={**env, **kind}) as platform:
                 yield platform.search_url
 
         figures |= _events_cost(fresh_service, work, seconds, figures["uncached_max_per_s"] / 2)
