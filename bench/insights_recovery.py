@@ -31,7 +31,8 @@ import httpx
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from services.common import places
-from services.common.topics import DEMAND_COUNTS_CHANGELOG_CONFIGS, PARTITIONS
+from services.common.kafka_admin import create_topics
+from services.common.topics import DEMAND_COUNTS_CHANGELOG_CONFIGS, PARTITIONS, Topics
 from services.infra import process
 from services.insights.retention import partition_of, watermark_key
 from services.insights.windows import GRANULARITIES, Granularity, cell_key, window_end, window_start
@@ -56,6 +57,7 @@ def run(bootstrap: str, redis_url: str, logs: Path, days: int) -> dict[str, Any]
 
 def _restore(bootstrap: str, redis_url: str, logs: Path, records: Iterator[Record]) -> dict[str, float]:
     prefix = f"rec{uuid.uuid4().hex[:6]}."
+    asyncio.run(create_topics(bootstrap, Topics(prefix)))  # the worker's source topic among them
     topic = f"{prefix}buurt-insights-demand-counts-changelog"
     logs.mkdir(parents=True, exist_ok=True)
     written = _write(bootstrap, topic, records, logs)
