@@ -24,7 +24,7 @@ from services.common import codec
 from services.common.events import SearchPerformed
 from services.common.topics import DEMAND_COUNTS_CHANGELOG_CONFIGS, PARTITIONS
 from services.insights.config import Settings
-from services.insights.retention import Closing, is_open, is_watermark, next_watermark, watermark_key
+from services.insights.retention import Closing, is_open, is_watermark, next_watermark, partition_of, watermark_key
 from services.insights.sink import DemandSink
 from services.insights.windows import contributions, count_of
 
@@ -53,9 +53,13 @@ def create_app(settings: Settings) -> faust.App:
     @app.on_rebalance_complete.connect  # type: ignore[arg-type]  # faust's stub wants a positional-only sender
     async def recovered(sender: Any, **_: Any) -> None:
         # The table as restored: its open cells to close in time, and every count written again, since a worker
-        # killed before writing the sinks left some behind.
-        closing.rebuild(counts.keys())
-        dirty.update((key, count) for key, count in counts.items() if not is_watermark(key))
+        # killed before writing the sinks left some behind. Only the partitions this worker now holds: faust's
+        # memory store keeps those another worker took over, and their counts here may be old.
+        held = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == searches.get_topic_name()}
+        cells = {key: count for key, count in counts.items()
+                 if not is_watermark(key) and partition_of(key, PARTITIONS) in held}
+        closing.rebuild(cells)
+        dirty.update(cells)
 
     @app.agent(searches)
     async def aggregate(stream: Any) -> None:
@@ -65,9 +69,10 @@ def create_app(settings: Settings) -> faust.App:
                 continue
             partition = message.message.partition
             watermark = counts[watermark_key(partition)]
+            late = False
             for key in contributions(event):
                 if not is_open(key, watermark, settings.grace_s):
-                    COUNTED.labels("late").inc()  # its window is closed: counting it would restart it at 1
+                    late = True  # its window is closed: counting it would restart it at 1
                     continue
                 counts[key] += 1
                 dirty[key] = counts[key]
@@ -77,7 +82,7 @@ def create_app(settings: Settings) -> faust.App:
                 counts[watermark_key(partition)] = moved
                 for key in closing.closed(partition, moved):
                     del counts[key]  # its final count stays in the sinks (dirty until written)
-            COUNTED.labels("counted").inc()
+            COUNTED.labels("late" if late else "counted").inc()  # late: left out of the windows already closed
 
     @app.timer(settings.flush_interval_s)  # type: ignore[untyped-decorator]
     async def flush() -> None:

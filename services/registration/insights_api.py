@@ -119,7 +119,7 @@ def _json(cell: Cell) -> dict[str, object]:
 
 def _opportunity(found: Opportunity) -> dict[str, object]:
     return {"municipality": {"nis": found.municipality_nis, "name": places.municipality_name(found.municipality_nis)},
-            "category": {"code": found.category, "labels": dict(CATEGORIES[found.category])},
+            "category": {"code": found.category, "labels": dict(CATEGORIES.get(found.category, {}))},  # retired: none
             "searches": found.searches, "zero_result_searches": found.zero_result_searches,
             "listings": found.listings, "score": round(found.score, 2)}
 
