@@ -24,7 +24,7 @@ from services.common import codec
 from services.common.events import SearchPerformed
 from services.common.topics import DEMAND_COUNTS_CHANGELOG_CONFIGS, PARTITIONS
 from services.insights.config import Settings
-from services.insights.retention import Closing, is_open, is_watermark, next_watermark, partition_of, watermark_key
+from services.insights.retention import Closing, is_open, next_watermark, watermark_key
 from services.insights.sink import DemandSink
 from services.insights.windows import contributions, count_of
 
@@ -56,10 +56,7 @@ def create_app(settings: Settings) -> faust.App:
         # killed before writing the sinks left some behind. Only the partitions this worker now holds: faust's
         # memory store keeps those another worker took over, and their counts here may be old.
         held = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == searches.get_topic_name()}
-        cells = {key: count for key, count in counts.items()
-                 if not is_watermark(key) and partition_of(key, PARTITIONS) in held}
-        closing.rebuild(cells)
-        dirty.update(cells)
+        dirty.update((key, counts[key]) for key in closing.rebuild(list(counts.keys()), held))
 
     @app.agent(searches)
     async def aggregate(stream: Any) -> None:

@@ -9,7 +9,7 @@ The watermark of each partition lives in the table (key ``~watermark|<partition>
 worker closes the same windows; it moves in steps of at least a minute (a changelog record per step, not per search).
 """
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from datetime import datetime
 from functools import lru_cache
 from typing import cast
@@ -55,11 +55,18 @@ class Closing:
         self.grace_s, self.partitions = grace_s, partitions
         self.cells: dict[int, dict[int, set[str]]] = {}
 
-    def rebuild(self, keys: Iterable[str]) -> None:
+    def rebuild(self, keys: Iterable[str], held: Container[int] | None = None) -> list[str]:
+        """Index the table's cells (of the ``held`` partitions only, when given); the cells indexed."""
         self.cells = {}
+        indexed = []
         for key in keys:
-            if not is_watermark(key):
-                self.add(partition_of(key, self.partitions), key)
+            if is_watermark(key):
+                continue
+            partition = partition_of(key, self.partitions)
+            if held is None or partition in held:
+                self.add(partition, key)
+                indexed.append(key)
+        return indexed
 
     def add(self, partition: int, key: str) -> None:
         self.cells.setdefault(partition, {}).setdefault(closes_at(key, self.grace_s), set()).add(key)

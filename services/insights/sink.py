@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from redis.asyncio import Redis
+from redis.typing import EncodableT, FieldT
 
 
 class DemandSink:
@@ -18,10 +19,13 @@ class DemandSink:
 
     async def write(self, counts: Mapping[str, int]) -> None:
         """Absolute counts by cell key (windows.cell_key)."""
-        pipe = self.redis.pipeline(transaction=False)
+        by_window: dict[tuple[str, str], dict[FieldT, EncodableT]] = {}
         for key, count in counts.items():
             granularity, start, field = key.split("|", 2)
-            pipe.hset(f"{self.prefix}insights:{granularity}:{start}", field, count)
+            by_window.setdefault((granularity, start), {})[field] = count
+        pipe = self.redis.pipeline(transaction=False)
+        for (granularity, start), fields in by_window.items():  # a flush holds many cells of few windows
+            pipe.hset(f"{self.prefix}insights:{granularity}:{start}", mapping=fields)
             starts = {start: datetime.fromisoformat(start).timestamp()}
             pipe.zadd(f"{self.prefix}insights:windows:{granularity}", starts)
         await pipe.execute()
