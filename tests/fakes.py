@@ -7,8 +7,9 @@ from typing import Any
 from limits.aio.storage import MemoryStorage
 
 from services.common.categories import CATEGORIES
-from services.common.events import Listing
+from services.common.events import Business, KboCheck, KboEnterprise, KboSnapshot, Listing
 from services.common.supervisor import TaskFactory
+from services.kbo import verify
 from services.registration.errors import BrokerUnavailable, StoreUnavailable
 from services.registration.store import Rates, Status
 from services.search.index import Found, Rendered, Rendering, current_codes, listing_flags
@@ -231,3 +232,14 @@ def _matches(listing: Listing, own: set[str], found: Iterable[Term]) -> bool:
     category of the listing."""
     return all(any(word.startswith(prefix) for prefix in term.prefixes for word in own)
                or bool(set(term.codes) & set(listing.categories)) for term in found)
+
+
+class KboSnapshotOf:
+    """The intake's KBO check against a snapshot held in memory (``records`` by enterprise number; no snapshot:
+    every registration is unverified)."""
+
+    def __init__(self, records: dict[str, KboEnterprise] | None = None, snapshot: KboSnapshot | None = None) -> None:
+        self.records, self.snapshot = records or {}, snapshot
+
+    def check(self, business: Business) -> KboCheck:
+        return verify.check(business, self.records.get(business.enterprise_number), self.snapshot)

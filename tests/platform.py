@@ -48,7 +48,7 @@ def running_platform(kafka_bootstrap: str, redis_url: str, topics: Topics, logs:
            "CONSENT_WEB_PORT": str(ports.consent), "INSIGHTS_WEB_PORT": str(ports.insights),
            "INSIGHTS_DATA_DIR": str(logs / "insights"), "INSIGHTS_REDIS_PREFIX": f"{topics.prefix}buurt:",
            "REGISTRATION_INSIGHTS_REDIS_PREFIX": f"{topics.prefix}buurt:",
-           "REGISTRATION_SEARCH_REDIS_PREFIX": f"{topics.prefix}buurt:",
+           "REGISTRATION_SEARCH_REDIS_PREFIX": f"{topics.prefix}buurt:", "REGISTRATION_KBO_DIR": str(logs / "kbo"),
            **(extra_env or {})}
     procs = stack.start_services(env, logs, names)
     urls = {"buurt-search": f"http://127.0.0.1:{ports.search}", "buurt-consent": f"http://127.0.0.1:{ports.consent}",

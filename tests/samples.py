@@ -5,11 +5,13 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.common.events import RegistrationSubmitted
+from services.common.events import KboCheck, RegistrationSubmitted
 from services.demo.cli import kafka_export_event
 from services.demo.data import DemoRegistration, enterprise_number
 from services.registration.client import signed_headers
 
+# What the intake stamps on a registration the KBO snapshot confirms (active, at its address, of its categories).
+KBO_CONFIRMED = KboCheck(extract_number=140, snapshot_date=datetime(2026, 11, 1).date(), findings=())
 GENT = {"lat": 51.0543, "lon": 3.7174}
 # How partners spell one enterprise number (0428759497): every endpoint that takes a number accepts them all.
 SPELLINGS = ("0428759497", "428759497", "BE0428759497", "BE 0428.759.497", "be 0428 759 497", "0428.759.497",
@@ -64,5 +66,6 @@ def signed(method: str, path: str, body: bytes, partner: str = PARTNER, content_
 
 def wire_registration(number: str | None = None, *, consent: bool = True,
                       partner: str = "vlam-rechtvanbijdeboer") -> RegistrationSubmitted:
-    """A canonical event as a partner puts it on Kafka (bypassing the HTTP intake)."""
-    return kafka_export_event(DemoRegistration(partner, registration_body(number, consent=consent), withdraw=False))
+    """A canonical event as the intake publishes it for a business the KBO confirms (bypassing the HTTP intake)."""
+    event = kafka_export_event(DemoRegistration(partner, registration_body(number, consent=consent), withdraw=False))
+    return event.model_copy(update={"kbo": KBO_CONFIRMED})

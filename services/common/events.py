@@ -4,7 +4,7 @@ Consumers ignore unknown fields (``extra="ignore"``) so producers can add fields
 post over HTTP is validated by the stricter input models of the registration service.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -115,6 +115,28 @@ class AboutBusiness(Submitted):
     enterprise_number: EnterpriseNumber
 
 
+class KboSnapshot(WireModel):
+    """Which KBO/BCE Open Data extract is in force (``kbo.snapshots``, key ``snapshot``), written in the Kafka
+    transaction that publishes it."""
+
+    schema_version: Literal[1] = 1
+    extract_number: int
+    snapshot_date: date
+    extract_timestamp: datetime
+    extract_type: Literal["full", "update"]
+    loaded_at: datetime
+
+
+class KboCheck(WireModel):
+    """What the intake found in the KBO snapshot about a registered business (stamped on the event it publishes):
+    ``findings`` empty means active, at the claimed address, with an activity of a claimed category."""
+
+    extract_number: int | None = Field(description="the snapshot checked against; None: none was loaded")
+    snapshot_date: date | None
+    findings: tuple[Reason, ...]
+    juridical_situation: str | None = Field(None, description="the enterprise's KBO code, when it is refused")
+
+
 class RegistrationSubmitted(Submitted):
     """A partner forwarded a business registration; consent decides whether it is listed."""
 
@@ -122,6 +144,7 @@ class RegistrationSubmitted(Submitted):
     business: Business
     consent: ConsentEvidence | None = None
     verification: Verification | None = None
+    kbo: KboCheck | None = Field(None, description="the intake's KBO check (absent before 2026-11-28)")
 
 
 class ConsentWithdrawn(AboutBusiness):
@@ -172,6 +195,7 @@ class Decision(WireModel):
     policy_version: str
     decided_at: datetime
     event_type: EventType | None = Field(None, description="the type of the event decided (absent before 2026-11-27)")
+    kbo: KboCheck | None = Field(None, description="a registration's KBO check, as the intake stamped it")
 
 
 class Listing(WireModel):
@@ -223,7 +247,7 @@ class AuditRecord(WireModel):
     """One entry of the hash-chained consent log; never holds personal data in clear. A record's hash covers the
     fields of its own schema version (``AUDIT_FIELDS_SINCE``), so records written before a field was added verify."""
 
-    schema_version: Literal[1, 2] = 2
+    schema_version: Literal[1, 2, 3] = 3
     record_id: UUID
     partition: int
     sequence: int
@@ -246,9 +270,12 @@ class AuditRecord(WireModel):
     controller: str = "buurt"
     subject_pii: str | None = Field(None, description="the consenting person, AES-GCM encrypted with the subject key")
     evidence_ref: str | None = Field(None, description="the partner's own reference to its evidence of the consent")
+    kbo_extract: int | None = Field(None, description="the KBO snapshot a registration was checked against")
+    kbo_snapshot_date: date | None = None
 
 
-AUDIT_FIELDS_SINCE = {2: frozenset({"evidence_ref"})}  # schema version -> the fields it added to AuditRecord
+# schema version -> the fields it added to AuditRecord
+AUDIT_FIELDS_SINCE = {2: frozenset({"evidence_ref"}), 3: frozenset({"kbo_extract", "kbo_snapshot_date"})}
 
 
 class AuditCheckpoint(WireModel):
@@ -265,6 +292,45 @@ class AuditCheckpoint(WireModel):
 
 def checkpoint_message(partition: int, sequence: int, chain_hash: str) -> bytes:
     return f"buurt-audit-checkpoint\n{partition}\n{sequence}\n{chain_hash}".encode()
+
+
+class KboAddress(WireModel):
+    """An address of the enterprise (its seat) or of one of its establishments, as the KBO publishes it."""
+
+    entity: str = Field(description="the enterprise or establishment number, 10 digits")
+    type: str = Field(description="REGO (seat), BAET (establishment), ABBR (branch)")
+    zipcode: str
+    municipality_nl: str = ""
+    municipality_fr: str = ""
+    street_nl: str = ""
+    street_fr: str = ""
+    house_number: str = ""
+    box: str = ""
+    struck_off: date | None = None
+
+
+class KboActivity(WireModel):
+    entity: str
+    group: str
+    nace_version: str
+    nace_code: str
+    classification: str = Field(description="MAIN, SECO or ANCI")
+
+
+class KboEnterprise(WireModel):
+    """One enterprise of the KBO snapshot (``kbo.enterprises``, compacted, keyed by its normalised number; a tombstone:
+    it left the open data). Only what the intake checks: no names, contacts or persons (purpose limitation)."""
+
+    schema_version: Literal[1] = 1
+    number: EnterpriseNumber
+    status: str
+    juridical_situation: str
+    type_of_enterprise: str
+    juridical_form: str = ""
+    start_date: date | None = None
+    establishments: tuple[str, ...] = Field((), description="its establishment unit numbers, 10 digits")
+    addresses: tuple[KboAddress, ...] = ()
+    activities: tuple[KboActivity, ...] = ()
 
 
 class DeadLetter(WireModel):

@@ -55,8 +55,13 @@ DEMAND = TopicSpec("insights.demand", {"cleanup.policy": "compact", "min.cleanab
 DEMAND_COUNTS_CHANGELOG_CONFIGS = {"cleanup.policy": "compact", "segment.ms": str(3600 * 1000),
                                    "min.cleanable.dirty.ratio": "0.1", "delete.retention.ms": str(DAY_MS)}
 
+# The KBO/BCE open data the intake checks registrations against (services/kbo): one record per enterprise, and the
+# snapshot in force, both written in the one Kafka transaction of a load (read_committed readers switch at once).
+KBO_ENTERPRISES = TopicSpec("kbo.enterprises", {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"})
+KBO_SNAPSHOTS = TopicSpec("kbo.snapshots", {"cleanup.policy": "compact"}, partitions=1)
+
 ALL = (SUBMITTED, DECISIONS, LISTINGS, AUDIT, CHECKPOINTS, DLQ, CONSENT_STATE, SUBJECT_KEYS, FORWARDERS, SEARCHES,
-       DEMAND)
+       DEMAND, KBO_ENTERPRISES, KBO_SNAPSHOTS)
 
 
 def ingress(partner_id: str) -> TopicSpec:
@@ -123,3 +128,11 @@ class Topics:
     @property
     def demand(self) -> str:
         return self.name(DEMAND)
+
+    @property
+    def kbo_enterprises(self) -> str:
+        return self.name(KBO_ENTERPRISES)
+
+    @property
+    def kbo_snapshots(self) -> str:
+        return self.name(KBO_SNAPSHOTS)

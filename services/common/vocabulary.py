@@ -92,6 +92,15 @@ class Reason(StrEnum):
     ERASURE_REQUESTED = "erasure_requested"
     PARTNER_NOT_ALLOWED = "partner_not_allowed"  # the partner may not send this event type at all
     PARTNER_NOT_ENTITLED = "partner_not_entitled"  # it may, but never forwarded this business
+    # What the KBO/BCE open data says of a registered business (services/kbo/verify.py; policy: docs/kbo.md)
+    KBO_NOT_ACTIVE = "kbo_not_active"  # not in the loaded snapshot (only active entities are), or not trading
+    ADDRESS_UNVERIFIED = "address_unverified"  # no establishment (or seat) of the enterprise at the claimed address
+    ACTIVITY_UNCONFIRMED = "activity_unconfirmed"  # none of its NACE activities suggests a claimed category
+    KBO_UNVERIFIED = "kbo_unverified"  # no KBO snapshot was loaded when the registration arrived
+
+
+KBO_ADVISORY = frozenset({Reason.ADDRESS_UNVERIFIED, Reason.ACTIVITY_UNCONFIRMED, Reason.KBO_UNVERIFIED})
+"""The KBO findings a listing carries (shown to its partner) without being refused."""
 
 
 class SubmissionStatus(StrEnum):

@@ -70,6 +70,8 @@ def record_for(event: AnyPartnerEvent, verdict: Verdict, partition: int, sequenc
         evidence = {"purposes": consent.purposes, "notice_version": consent.notice_version,
                     "collection_method": consent.method, "given_at": consent.given_at, "language": consent.language,
                     "evidence_ref": consent.evidence_ref}
+    if isinstance(event, RegistrationSubmitted) and event.kbo is not None:
+        evidence |= {"kbo_extract": event.kbo.extract_number, "kbo_snapshot_date": event.kbo.snapshot_date}
     return seal(AuditRecord(
         record_id=uuid.uuid5(_RECORD_NAMESPACE, f"{event.event_id}"),
         partition=partition, sequence=sequence, prev_hash=prev_hash, hash="", recorded_at=now,

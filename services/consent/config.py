@@ -3,6 +3,7 @@
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -33,6 +34,8 @@ class Settings(CommonSettings):
     # A poll whose transactions are still open after this restarts the worker. Below the consumer's poll interval,
     # past which aiokafka leaves the group and never rejoins an idle consumer.
     transaction_deadline_s: float = Field(60.0, gt=0, lt=MAX_POLL_INTERVAL_S)
+    # A registration the intake could check against no KBO snapshot: "list" (with kbo_unverified) or "reject".
+    kbo_unverified: Literal["list", "reject"] = "list"
 
     @property
     def group_id(self) -> str:

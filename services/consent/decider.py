@@ -55,6 +55,7 @@ class Decider:
     master_key: bytes
     signing_key: Ed25519PrivateKey
     checkpoint_every: int
+    unverified_lists: bool = True  # a registration no KBO snapshot was checked against is listed (kbo_unverified)
 
     def handle(self, part: PartitionState, record: "InputRecord", now: datetime) -> list[Out]:
         try:
@@ -66,7 +67,7 @@ class Decider:
             return [Out(self.topics.dlq, record.key or b"", codec.encode(letter))]
         number = events.enterprise_number_of(event)
         verdict = decide(event, part.states.get(number), now, self.allowed_events, self.validity,
-                         part.forwarders.get(number, frozenset()))
+                         part.forwarders.get(number, frozenset()), self.unverified_lists)
         if isinstance(event, events.ExpiryCheck) and verdict.outcome is Outcome.UNCHANGED:
             return []  # a routine check that found nothing to do is not a decision
         DECISIONS.labels(verdict.outcome).inc()
@@ -189,7 +190,7 @@ def _decision(event: events.AnyPartnerEvent, number: str, verdict: Verdict, now:
         event_id=uuid.uuid5(_DECISION_NAMESPACE, str(event.event_id)), source_event_id=event.event_id,
         partner_id=event.partner_id, enterprise_number=number,
         outcome=verdict.outcome, reasons=verdict.reasons, policy_version=POLICY_VERSION, decided_at=now,
-        event_type=event.event_type)
+        event_type=event.event_type, kbo=event.kbo if isinstance(event, events.RegistrationSubmitted) else None)
 
 
 def _listing(event: events.RegistrationSubmitted, now: datetime) -> events.Listing:

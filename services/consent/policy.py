@@ -18,9 +18,9 @@ from services.common.events import (
     RegistrationSubmitted,
     RequestRefused,
 )
-from services.common.vocabulary import PLATFORM_ADMIN, EventType, Outcome, Reason
+from services.common.vocabulary import KBO_ADVISORY, PLATFORM_ADMIN, EventType, Outcome, Reason
 
-POLICY_VERSION = "2026-11.4"  # the versions and what each changed: docs/auditors.md
+POLICY_VERSION = "2026-11.5"  # the versions and what each changed: docs/auditors.md
 
 
 @dataclass(frozen=True, slots=True)  # one per business in the worker's memory: no per-instance __dict__
@@ -45,9 +45,10 @@ class Verdict:
 
 def decide(event: AnyPartnerEvent, state: ConsentState | None, now: datetime,
            allowed_events: Mapping[str, frozenset[EventType]], validity: timedelta,
-           forwarders: frozenset[str] = frozenset()) -> Verdict:
+           forwarders: frozenset[str] = frozenset(), unverified_lists: bool = True) -> Verdict:
     """``forwarders``: the partners that forwarded a registration of this business, the only ones (with the
-    platform's operator) who may end its listing."""
+    platform's operator) who may end its listing. ``unverified_lists``: whether a registration checked against no
+    KBO snapshot is listed (with ``kbo_unverified``) or rejected."""
     if isinstance(event, ExpiryCheck):
         return _expiry(state, now, validity)
     if isinstance(event, RequestRefused):  # refused by the intake: recorded, nothing else
@@ -61,7 +62,7 @@ def decide(event: AnyPartnerEvent, state: ConsentState | None, now: datetime,
     if isinstance(event, ErasureRequested):
         return Verdict(Outcome.ERASED, (Reason.ERASURE_REQUESTED,),
                        ConsentState("unlisted", max(event.requested_at, now)))
-    return _registration(event, state, now, validity)
+    return _registration(event, state, now, validity, unverified_lists)
 
 
 def _allowed(event: AnyPartnerEvent, allowed_events: Mapping[str, frozenset[EventType]]) -> bool:
@@ -75,8 +76,9 @@ def _entitled(partner_id: str, forwarders: frozenset[str]) -> bool:
 
 
 def _registration(event: RegistrationSubmitted, state: ConsentState | None, now: datetime,
-                  validity: timedelta) -> Verdict:
-    """Approve only explicit consent for the purpose 'listing' with complete, current evidence."""
+                  validity: timedelta, unverified_lists: bool) -> Verdict:
+    """Approve only explicit consent for the purpose 'listing' with complete, current evidence, of an enterprise the
+    KBO knows as active; what the KBO could not confirm is listed with its reasons (the partners check, as in 2020)."""
     if event.consent is None:
         return Verdict(Outcome.REJECTED, (Reason.CONSENT_MISSING,), None)
     findings = consent_findings(event.consent, now)
@@ -87,7 +89,12 @@ def _registration(event: RegistrationSubmitted, state: ConsentState | None, now:
         return Verdict(Outcome.REJECTED, (Reason.SUPERSEDED_BY_LATER_WITHDRAWAL,), None)
     if given_at + validity <= now:
         return Verdict(Outcome.REJECTED, (Reason.CONSENT_EXPIRED,), None)
-    return Verdict(Outcome.APPROVED, (Reason.EXPLICIT_CONSENT_LISTING,), ConsentState("listed", given_at, given_at))
+    kbo = event.kbo.findings if event.kbo is not None else (Reason.KBO_UNVERIFIED,)
+    refused = [f for f in kbo if f not in KBO_ADVISORY or (f is Reason.KBO_UNVERIFIED and not unverified_lists)]
+    if refused:
+        return Verdict(Outcome.REJECTED, tuple(refused), None)
+    return Verdict(Outcome.APPROVED, (Reason.EXPLICIT_CONSENT_LISTING, *kbo),
+                   ConsentState("listed", given_at, given_at))
 
 
 def _unlist(outcome: Outcome, reason: Reason, at: datetime, state: ConsentState | None) -> Verdict:

@@ -45,7 +45,8 @@ class ConsentWorker:
         self.decider = Decider(
             self.topics, allowed_events(settings.partners_file), settings.validity,
             crypto.unb64(settings.master_key.get_secret_value()),
-            crypto.signing_key(settings.signing_key.get_secret_value()), settings.checkpoint_every)
+            crypto.signing_key(settings.signing_key.get_secret_value()), settings.checkpoint_every,
+            unverified_lists=settings.kbo_unverified == "list")
         self.partitions: dict[int, PartitionState] = {}
         self.producers: dict[int, AIOKafkaProducer] = {}
         self.broken: Exception | None = None  # set when taking over an assignment failed

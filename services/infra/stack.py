@@ -61,7 +61,8 @@ def service_env(broker: kafka.KafkaNode, redis_node: redis_server.RedisNode, dat
     return {"SEARCH_OPS_TOKEN_SHA256": ops_token_hash, **os.environ, **secrets,
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "REDIS_URL": redis_node.url, "SEARCH_PORT": str(ports.search),
             "REGISTRATION_PORT": str(ports.registration), "CONSENT_WEB_PORT": str(ports.consent),
-            "INSIGHTS_WEB_PORT": str(ports.insights), "INSIGHTS_DATA_DIR": str(data / "insights")}
+            "INSIGHTS_WEB_PORT": str(ports.insights), "INSIGHTS_DATA_DIR": str(data / "insights"),
+            "REGISTRATION_KBO_DIR": str(data / "kbo")}
 
 
 OPS_TOKEN = "BUURT_LOCAL_OPS_TOKEN"  # noqa: S105 - the name of the variable, not a token

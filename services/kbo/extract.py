@@ -62,7 +62,13 @@ class Extract:
 
     def rows(self, member: str, layout: FileLayout) -> Iterator[dict[str, str]]:
         """A file's rows as column → value, checked against the layout (a delete file has the key column only)."""
-        expected = (layout.key,) if member.endswith("_delete.csv") else layout.columns
+        columns = _columns(member, layout)
+        for _, row in self.lines(member, layout):
+            yield dict(zip(columns, row, strict=True))
+
+    def lines(self, member: str, layout: FileLayout) -> Iterator[tuple[int, list[str]]]:
+        """A file's rows as (line number, fields in the layout's order), checked against the layout."""
+        expected = _columns(member, layout)
         try:
             raw = self.archive.open(member)
         except KeyError:
@@ -89,14 +95,19 @@ def _lines(raw: IO[bytes], member: str) -> Iterator[str]:
             raise ExtractError(member, number, "not UTF-8 (the extracts are published in UTF-8)") from None
 
 
-def _checked(reader: "_csv.Reader", member: str, expected: tuple[str, ...]) -> Iterator[dict[str, str]]:
+def _columns(member: str, layout: FileLayout) -> tuple[str, ...]:
+    return (layout.key,) if member.endswith("_delete.csv") else layout.columns
+
+
+def _checked(reader: "_csv.Reader", member: str, expected: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:
     header = next(reader, None)
     if header is None or tuple(header) != expected:
         raise ExtractError(member, 1, f"columns {header} are not the published {list(expected)}")
+    width = len(expected)
     for row in reader:
-        if len(row) != len(expected):
+        if len(row) != width:
             raise ExtractError(member, reader.line_num, f"{len(row)} fields, {len(expected)} expected")
-        yield dict(zip(expected, row, strict=True))
+        yield reader.line_num, row
 
 
 def read_meta(extract: Extract) -> Meta:

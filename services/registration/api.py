@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import Counter
 
 from services.common import events
+from services.common.explanations import sentence
 from services.common.problems import PROBLEM_JSON, problem
 from services.common.schemas import schema_of
 from services.common.vocabulary import PLATFORM_ADMIN, EventType
@@ -29,10 +30,13 @@ from services.registration.deps import (
     authenticated_partner,
 )
 from services.registration.errors import NotFound, RegistrationError
+from services.registration.kbo_check import Verifier
 from services.registration.models import (
     Accepted,
     BusinessSubmissionsOut,
     ErasureIn,
+    FindingOut,
+    KboSnapshotOut,
     RegistrationIn,
     SubmissionOut,
     WithdrawalIn,
@@ -60,8 +64,8 @@ WRITE_PROBLEMS = problems(401, 403, 409, 413, 415, 422, 429, 503)
 
 
 async def accept(event: events.AnyPartnerEvent, publisher: PublisherDep, topics: TopicsDep,
-                 store: StoreDep) -> tuple[int, dict[str, Any]]:
-    await service.publish(event, publisher, topics, store)
+                 store: StoreDep, kbo: Verifier) -> tuple[int, dict[str, Any]]:
+    await service.publish(event, publisher, topics, store, kbo)
     return 202, Accepted(id=str(event.event_id), received_at=event.submitted_at).model_dump(mode="json")
 
 
@@ -71,7 +75,7 @@ async def accept_once(request: Request, partner: Partner, key: str | None, store
     body = await request.body()
 
     async def produce() -> tuple[int, dict[str, Any]]:
-        return await accept(build(), publisher, topics, store)
+        return await accept(build(), publisher, topics, store, request.app.state.kbo)
 
     status, payload = await service.idempotent(
         store, partner.id, key, service.fingerprint(request.method, request.url.path, body), produce)
@@ -139,7 +143,7 @@ async def _end_listing(request: Request, requester: str, key: str | None, publis
     body = await request.body()
 
     async def produce() -> tuple[int, dict[str, Any]]:
-        return await accept(build(), publisher, topics, store)
+        return await accept(build(), publisher, topics, store, request.app.state.kbo)
 
     status, payload = await service.idempotent(
         store, requester, key, service.fingerprint(request.method, request.url.path, body), produce)
@@ -169,8 +173,12 @@ async def business_submissions(enterprise_number: str, partner: PartnerDep, stor
 
 
 def _submission(event_id: str, status: Status) -> SubmissionOut:
+    snapshot = None
+    if status.kbo_extract is not None:
+        snapshot = KboSnapshotOut(extract_number=status.kbo_extract, snapshot_date=status.kbo_snapshot_date)
     return SubmissionOut(id=event_id, status=status.status, reasons=list(status.reasons),
-                         enterprise_number=status.enterprise_number,
+                         findings=[FindingOut(reason=r, sentence=sentence(r)) for r in status.reasons],
+                         kbo_snapshot=snapshot, enterprise_number=status.enterprise_number,
                          updated_at=datetime.fromtimestamp(status.updated_at, UTC))
 
 

@@ -8,6 +8,7 @@ from pydantic_settings import SettingsConfigDict
 
 from services.common.partners import SEEDED_PARTNERS
 from services.common.settings import CommonSettings
+from services.kbo.verify import TRADING_SITUATIONS
 
 
 class Settings(CommonSettings):
@@ -34,6 +35,10 @@ class Settings(CommonSettings):
     insights_redis_prefix: str = Field("buurt:", description="where buurt-insights writes the demand counts")
     search_redis_prefix: str = Field("buurt:", description="where buurt-search keeps its index (listings counted "
                                                            "for the recruit-here view)")
+    kbo_dir: Path = Field(Path(".data/kbo"), description="where each process keeps its KBO lookup store")
+    follow_kbo: bool = Field(True, description="follow kbo.enterprises (off: no snapshot, kbo_unverified)")
+    kbo_situations: tuple[str, ...] = Field(tuple(sorted(TRADING_SITUATIONS)),
+                                            description="KBO juridical situations of enterprises that may be listed")
     k_anonymity: int = Field(5, ge=1, description="demand cells and words counted fewer times are never served")
 
     def group_id(self, role: str) -> str:

@@ -12,8 +12,9 @@ from services.common.observability import configure_logging, health_router, serv
 from services.common.problems import install_problem_handlers
 from services.common.supervisor import Supervisor, TaskFactory, TaskHandle
 from services.insights.reader import DemandReader
-from services.registration import api, bulk, forwarders, ingress, insights_api, status
+from services.registration import api, bulk, forwarders, ingress, insights_api, kbo_check, status
 from services.registration.config import Settings, get_settings
+from services.registration.kbo_check import Verifier
 from services.registration.limits import BodyLimit
 from services.registration.partners import Partner, PartnerRegistry
 from services.registration.publisher import KafkaPublisher, Publisher
@@ -24,7 +25,7 @@ BULK_PATHS = ("/v1/registrations:batch", "/v1/events", "/v1/partners/")
 
 
 def create_app(settings: Settings | None = None, publisher: Publisher | None = None,
-               store: RequestStore | None = None) -> FastAPI:
+               store: RequestStore | None = None, kbo: Verifier | None = None) -> FastAPI:
     settings = settings or get_settings()
     publisher = publisher or KafkaPublisher(settings.kafka_bootstrap_servers, settings.publish_timeout_s)
     redis = None
@@ -49,9 +50,11 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
                                                settings.group_id("forwarders"), request_store, handle)
 
         supervisor.add(forwarders.TASK, follow_forwarders)
+    verifier = kbo or kbo_check.from_settings(settings, supervisor)
     registry = PartnerRegistry.from_file(settings.partners_file)
     for partner in registry.with_kafka_ingress() if settings.consume_ingress else []:
-        supervisor.add(ingress.task_name(partner), _ingress_task(partner, settings, publisher, request_store))
+        supervisor.add(ingress.task_name(partner), _ingress_task(partner, settings, publisher, request_store,
+                                                                 verifier))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     app.state.partners = registry
     app.state.publisher = publisher
     app.state.store = request_store
+    app.state.kbo = verifier
     app.state.topics = settings.topics
     reads = redis or Redis.from_url(settings.redis_url, socket_timeout=2)
     app.state.demand = DemandReader(reads, settings.insights_redis_prefix, settings.k_anonymity)
@@ -88,11 +92,12 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     return app
 
 
-def _ingress_task(partner: Partner, settings: Settings, publisher: Publisher, store: RequestStore) -> TaskFactory:
+def _ingress_task(partner: Partner, settings: Settings, publisher: Publisher, store: RequestStore,
+                  kbo: Verifier) -> TaskFactory:
     async def take(handle: TaskHandle) -> None:
         await ingress.follow_ingress(partner, settings.kafka_bootstrap_servers, settings.topics,
                                      settings.group_id("ingress"), publisher, store, settings.max_km_from_postcode,
-                                     handle)
+                                     kbo, handle)
 
     return take
 

@@ -1,6 +1,6 @@
 """What partners post: strict input models (unknown fields rejected, lengths bounded), apart from wire events."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, UrlConstraints
@@ -125,12 +125,25 @@ class Accepted(BaseModel):
     received_at: datetime
 
 
+class FindingOut(BaseModel):
+    reason: Reason
+    sentence: str
+
+
+class KboSnapshotOut(BaseModel):
+    extract_number: int
+    snapshot_date: date | None
+
+
 class SubmissionOut(BaseModel):
     """The status of one of the partner's own submissions."""
 
     id: str
     status: SubmissionStatus
     reasons: list[Reason]
+    findings: list[FindingOut] = Field(description="each reason with a sentence saying what it means")
+    kbo_snapshot: KboSnapshotOut | None = Field(None, description="the KBO extract a registration was checked "
+                                                                  "against")
     enterprise_number: str
     updated_at: datetime
 

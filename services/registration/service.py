@@ -20,6 +20,7 @@ from services.registration.errors import (
     RegistrationError,
     StoreUnavailable,
 )
+from services.registration.kbo_check import KboRestoring, Verifier, stamped
 from services.registration.publisher import Publisher
 from services.registration.store import RequestStore, Status
 
@@ -50,10 +51,12 @@ class ItemResult:
         return body
 
 
-async def publish(event: events.AnyPartnerEvent, publisher: Publisher, topics: Topics, store: RequestStore) -> None:
-    """Check the partner's authority, durably publish (raises BrokerUnavailable), then record the submission as
-    received for its partner."""
+async def publish(event: events.AnyPartnerEvent, publisher: Publisher, topics: Topics, store: RequestStore,
+                  kbo: Verifier) -> None:
+    """Check the partner's authority, stamp a registration's KBO check (raises KboRestoring), durably publish (raises
+    BrokerUnavailable), then record the submission as received for its partner."""
     await authorize(event, publisher, topics, store)
+    event = stamped(event, kbo)
     await _publish_only(event, publisher, topics)
     await _record_received(store, [event])
 
@@ -96,7 +99,7 @@ async def _record_received(store: RequestStore, accepted: list[events.AnyPartner
 
 
 async def publish_items(built: list[events.AnyPartnerEvent | list[FieldError]], publisher: Publisher,
-                        topics: Topics, store: RequestStore) -> list[ItemResult]:
+                        topics: Topics, store: RequestStore, kbo: Verifier) -> list[ItemResult]:
     """Publish every valid item concurrently (the publisher commits them in as few transactions as it can);
     the result list keeps the input order."""
 
@@ -105,9 +108,11 @@ async def publish_items(built: list[events.AnyPartnerEvent | list[FieldError]], 
             return ItemResult(index, ItemStatus.REJECTED, errors=item)
         try:
             await authorize(item, publisher, topics, store)
-            await _publish_only(item, publisher, topics)
+            await _publish_only(stamped(item, kbo), publisher, topics)
         except NotEntitled as refused:
             return ItemResult(index, ItemStatus.REJECTED, errors=refused.errors)
+        except KboRestoring as restoring:
+            return ItemResult(index, ItemStatus.UNAVAILABLE, errors=[FieldError("", restoring.detail)])
         except BrokerUnavailable:
             return ItemResult(index, ItemStatus.UNAVAILABLE,
                               errors=[FieldError("", "the event log is unavailable; retry")])

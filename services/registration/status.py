@@ -37,8 +37,10 @@ def status_of(outcome: Outcome) -> SubmissionStatus:
 
 async def apply_decision(store: RequestStore, decision: events.Decision) -> None:
     """The event's own status; an unlisting also ends the status of the business's listed registration."""
+    kbo = decision.kbo
     status = Status(decision.partner_id, decision.enterprise_number, status_of(decision.outcome), decision.reasons,
-                    time.time())
+                    time.time(), kbo.extract_number if kbo else None,
+                    kbo.snapshot_date.isoformat() if kbo and kbo.snapshot_date else None)
     own_id = str(decision.source_event_id)
     match decision.outcome:
         case Outcome.APPROVED:
@@ -60,7 +62,8 @@ async def _end_listing(store: RequestStore, status: Status) -> None:
     earlier = await store.get_status(latest) if latest else None
     if latest and earlier:
         await store.put_status(latest, Status(earlier.partner_id, earlier.enterprise_number, status.status,
-                                              status.reasons, status.updated_at))
+                                              status.reasons, status.updated_at, earlier.kbo_extract,
+                                              earlier.kbo_snapshot_date))
 
 
 async def follow_decisions(bootstrap: str, topic: str, group_id: str, store: RequestStore,

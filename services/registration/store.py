@@ -32,6 +32,8 @@ class Status:
     status: SubmissionStatus
     reasons: tuple[Reason, ...] = ()
     updated_at: float = 0.0
+    kbo_extract: int | None = None  # the KBO snapshot a registration was checked against
+    kbo_snapshot_date: str | None = None
 
 
 class RequestStore(Protocol):

@@ -50,7 +50,7 @@ def test_consenting_business_is_found_and_one_without_consent_never_is(
     records = asyncio.run(read_all(kafka_bootstrap, platform.topics.decisions, expect=2))
     decisions = {str(d.source_event_id): d for d in (codec.decode(events.Decision, r.value) for r in records)}
     assert decisions[listed_id].outcome == "approved"
-    assert decisions[listed_id].reasons == ("explicit_consent_listing",)
+    assert decisions[listed_id].reasons == ("explicit_consent_listing", "kbo_unverified")  # no KBO snapshot here
     assert decisions[refused_id].outcome == "rejected"
     assert decisions[refused_id].reasons == ("purpose_listing_missing",)
     assert all(hit["enterprise_number"] != refused for hit in search_near_gent(platform))

@@ -10,7 +10,7 @@ from services.consent import crypto
 from services.consent.decider import Decider, InputRecord, Out, PartitionState
 from services.registration.intake import build_submitted
 from services.registration.models import RegistrationIn
-from tests.samples import registration_body
+from tests.samples import KBO_CONFIRMED, registration_body
 
 NOW = datetime.now(UTC)
 DAY = timedelta(days=1)
@@ -31,7 +31,7 @@ def grant(given_at: datetime = NOW - 3 * DAY, purposes: tuple[str, ...] = ("list
     """A registration as it arrives on Kafka (past the intake's checks: any method, any evidence)."""
     event = build_submitted(RegistrationIn.model_validate(registration_body(number)), PARTNER, uuid.uuid4(), NOW)
     assert event.consent is not None
-    return event.model_copy(update={"consent": event.consent.model_copy(
+    return event.model_copy(update={"kbo": KBO_CONFIRMED, "consent": event.consent.model_copy(
         update={"given_at": given_at, "purposes": purposes, **consent})})
 
 

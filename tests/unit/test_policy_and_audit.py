@@ -9,7 +9,7 @@ from services.consent import audit, crypto
 from services.consent.policy import ConsentState, decide
 from services.registration.intake import build_submitted
 from services.registration.models import RegistrationIn
-from tests.samples import registration_body
+from tests.samples import KBO_CONFIRMED, registration_body
 
 NOW = datetime.now(UTC)
 DAY = timedelta(days=1)
@@ -25,7 +25,7 @@ def grant(given_at: datetime = NOW - 3 * DAY, partner: str = "unizo-winkelhier",
     event = build_submitted(RegistrationIn.model_validate(registration_body(NUMBER)), partner, uuid.uuid4(), NOW)
     assert event.consent is not None
     consent = event.consent.model_copy(update={"given_at": given_at, **consent_changes})
-    return event.model_copy(update={"consent": consent})
+    return event.model_copy(update={"consent": consent, "kbo": KBO_CONFIRMED})
 
 
 def withdrawal(at: datetime, partner: str = "unizo-winkelhier") -> events.ConsentWithdrawn:

@@ -15,7 +15,7 @@ from services.registration import examples
 from services.registration.config import Settings
 from services.registration.errors import StoreUnavailable
 from services.registration.main import create_app
-from tests.fakes import InMemoryPublisher, InMemoryRequestStore
+from tests.fakes import InMemoryPublisher, InMemoryRequestStore, KboSnapshotOf
 from tests.samples import SPELLINGS, fresh_enterprise_number, registration_body, signed
 
 ADMIN_TOKEN = "dpo-admin-token"
@@ -42,7 +42,7 @@ def store() -> InMemoryRequestStore:
 def client(publisher: InMemoryPublisher, store: InMemoryRequestStore) -> Iterator[TestClient]:
     settings = Settings(topic_prefix="unit.", consume_decisions=False, consume_ingress=False, rate_limit_per_minute=50,
                         admin_token_sha256=hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest())
-    with TestClient(create_app(settings, publisher, store)) as test_client:
+    with TestClient(create_app(settings, publisher, store, KboSnapshotOf())) as test_client:
         yield test_client
 
 
@@ -263,7 +263,7 @@ def test_a_registration_whose_receipt_the_store_lost_can_be_withdrawn_at_once(pu
     store = LosesOneWrite()
     number = fresh_enterprise_number()
     with TestClient(create_app(Settings(topic_prefix="unit.", consume_decisions=False, consume_ingress=False),
-                               publisher, store)) as client:
+                               publisher, store, KboSnapshotOf())) as client:
         assert post(client, "/v1/registrations", registration_body(number)).status_code == 202  # durable in Kafka
         assert store.lost
         withdrawal = {"enterprise_number": number, "withdrawn_at": "2026-11-27T10:00:00+01:00"}

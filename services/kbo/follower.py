@@ -1,0 +1,90 @@
+"""Keeps a KBO store current (task ``kbo-follower``): reads ``kbo.enterprises`` and ``kbo.snapshots`` with librdkafka
+(``read_committed``, partitions assigned by hand, offsets from the store itself) in short rounds off the event loop,
+and commits the store once every partition is read to its end, so a load's records switch in at once."""
+
+import asyncio
+import logging
+import uuid
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
+from prometheus_client import Counter, Gauge
+
+from services.common.supervisor import TaskHandle
+from services.kbo.store import Change, KboStore
+
+logger = logging.getLogger(__name__)
+TASK = "kbo-follower"
+APPLIED = Counter("buurt_kbo_records_applied_total", "KBO topic records applied to the lookup store")
+EXTRACT = Gauge("buurt_kbo_extract_number", "The KBO extract in force in this process (0: none)")
+BATCH = 5000
+
+
+class KboFollower:
+    def __init__(self, store: KboStore, bootstrap: str) -> None:
+        self.store = store
+        self.bootstrap = bootstrap
+        self.caught_up = asyncio.Event()  # set once the store has read both topics to their end
+        self._consumer: Consumer | None = None
+        self._at_end: set[tuple[str, int]] = set()
+        self._assigned: set[tuple[str, int]] = set()
+
+    async def run(self, handle: TaskHandle) -> None:
+        """Follow until cancelled; an error ends it for the supervisor to restart (the store resumes)."""
+        try:
+            await asyncio.to_thread(self._start)
+            while True:
+                if await asyncio.to_thread(self.round):
+                    self.caught_up.set()
+                    snapshot = self.store.snapshot()
+                    EXTRACT.set(snapshot.extract_number if snapshot else 0)
+                if self.caught_up.is_set():  # ready only once the store holds what the topics held at start
+                    handle.healthy()
+        finally:
+            await asyncio.to_thread(self._stop)
+
+    def _start(self) -> None:
+        consumer = Consumer({
+            "bootstrap.servers": self.bootstrap, "group.id": f"buurt-kbo-{uuid.uuid4()}",  # never joins: assigns
+            "enable.auto.commit": False, "isolation.level": "read_committed", "enable.partition.eof": True,
+            "auto.offset.reset": "earliest", "fetch.max.bytes": 64 * 1024 * 1024, "logger": logger,
+        })
+        self._consumer = consumer
+        stored = self.store.offsets()
+        metadata = consumer.list_topics(timeout=10)
+        assignment = []
+        for topic in (self.store.enterprises_topic, self.store.snapshots_topic):
+            found = metadata.topics.get(topic)
+            if found is None or found.error is not None:
+                raise KafkaException(found.error if found else KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART))
+            for partition in found.partitions:
+                assignment.append(TopicPartition(topic, partition, stored.get((topic, partition), OFFSET_BEGINNING)))
+        self._assigned = {(tp.topic, tp.partition) for tp in assignment}
+        self._at_end = set()
+        consumer.assign(assignment)
+
+    def round(self) -> bool:
+        """Read for up to half a second; True when the store just committed, having reached every partition's end."""
+        assert self._consumer is not None
+        changes = []
+        for message in self._consumer.consume(BATCH, timeout=0.5):
+            error = message.error()
+            where = (str(message.topic()), int(message.partition() or 0))
+            if error is not None:
+                if error.code() != KafkaError._PARTITION_EOF:
+                    raise KafkaException(error)
+                self._at_end.add(where)
+                continue
+            self._at_end.discard(where)
+            changes.append(Change(where[0], where[1], int(message.offset() or 0), message.key(), message.value()))
+        if changes:
+            self.store.apply(changes)
+            APPLIED.inc(len(changes))
+        if self._at_end >= self._assigned:
+            committed = self.store.commit()
+            return committed or not self.caught_up.is_set()
+        return False
+
+    def _stop(self) -> None:
+        if self._consumer is not None:
+            self._consumer.close()
+            self._consumer = None
