@@ -1,5 +1,5 @@
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -100,6 +100,35 @@ def test_only_a_forwarding_partner_or_the_operator_may_end_a_listing(
     verdict = decide(event, LISTED, NOW, ALLOWED, VALIDITY, forwarders)
     assert (verdict.outcome, verdict.reasons) == (outcome, reasons)
     assert (verdict.state is None) is (outcome == "rejected")
+
+
+def kbo(*findings: Reason, extract: int | None = 140) -> events.KboCheck:
+    return events.KboCheck(extract_number=extract, snapshot_date=date(2026, 11, 1) if extract else None,
+                           findings=findings)
+
+
+@pytest.mark.parametrize(("check", "unverified_lists", "outcome", "reasons"), [
+    (kbo(), True, "approved", ("explicit_consent_listing",)),
+    (kbo(Reason.KBO_NOT_ACTIVE), True, "rejected", ("kbo_not_active",)),
+    (kbo(Reason.ADDRESS_UNVERIFIED, Reason.ACTIVITY_UNCONFIRMED), True, "approved",
+     ("explicit_consent_listing", "address_unverified", "activity_unconfirmed")),
+    (kbo(Reason.KBO_UNVERIFIED, extract=None), True, "approved", ("explicit_consent_listing", "kbo_unverified")),
+    (kbo(Reason.KBO_UNVERIFIED, extract=None), False, "rejected", ("kbo_unverified",)),
+    (None, True, "approved", ("explicit_consent_listing", "kbo_unverified")),  # published before the check existed
+])
+def test_the_kbo_findings_decide_with_the_consent(check: events.KboCheck | None, unverified_lists: bool,
+                                                  outcome: str, reasons: tuple[str, ...]) -> None:
+    event = grant().model_copy(update={"kbo": check})
+    verdict = decide(event, None, NOW, ALLOWED, VALIDITY, unverified_lists=unverified_lists)
+    assert (verdict.outcome, verdict.reasons) == (outcome, reasons)
+
+
+def test_the_audit_record_names_the_kbo_snapshot_and_its_hash_covers_it() -> None:
+    event = grant().model_copy(update={"kbo": kbo(Reason.ADDRESS_UNVERIFIED)})
+    record = audit.record_for(event, decide(event, None, NOW, ALLOWED, VALIDITY), 0, 0, audit.GENESIS_HASH, NOW)
+    assert (record.schema_version, record.kbo_extract, record.kbo_snapshot_date) == (3, 140, date(2026, 11, 1))
+    assert audit.chain_hash(record) == record.hash
+    assert audit.chain_hash(record.model_copy(update={"kbo_extract": 141})) != record.hash
 
 
 def test_audit_record_chains_and_holds_personal_data_only_encrypted() -> None:
