@@ -20,9 +20,12 @@ from rich.console import Console
 
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
+from services.demo import kbo as demo_kbo
 from services.demo.cli import load, summary
 from services.infra import kafka, paths, process, redis_server, stack
 from services.infra.kafka import InfraError
+from services.kbo import loader
+from services.kbo.extract import Extract
 
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 console = Console()
@@ -79,6 +82,7 @@ def run(demo: bool = typer.Option(True, help="load demo data on first start")) -
     broker, redis_node = stack.start_infra(data, ports)
     procs: list[subprocess.Popen[bytes]] = []
     try:
+        _load_kbo(demo, data, broker)  # before the services: their first registrations are checked against it
         env = stack.service_env(broker, redis_node, data, ports)
         procs = stack.start_services(env, data / "logs")
         stack.wait_healthy([f"http://127.0.0.1:{p}/readyz"
@@ -98,6 +102,26 @@ def run(demo: bool = typer.Option(True, help="load demo data on first start")) -
         kafka.stop(broker)
         redis_server.stop(redis_node)
     console.print("stopped")
+
+
+def _load_kbo(demo: bool, data: Path, broker: kafka.KafkaNode) -> None:
+    marker = data / "kbo-loaded"
+    if not demo or marker.exists():
+        return
+    extract = data / "kbo" / "KboOpenData_demo_Full.zip"
+    extract.parent.mkdir(parents=True, exist_ok=True)
+    demo_kbo.write_extract(extract)
+    store = loader.open_store(data / "kbo" / "loader.sqlite", Topics(), broker.bootstrap)
+    opened = Extract(extract)
+    try:
+        result = loader.load_full(opened, store, broker.bootstrap, Topics(), lambda step, rows: None)
+    finally:
+        opened.close()
+        store.close()
+    done = (f"KBO demo snapshot: extract {result.snapshot.extract_number}, {result.published:,} enterprises "
+            f"(buurt-kbo status; docs/kbo.md)")
+    marker.write_text(done + "\n")
+    console.print(done)
 
 
 def _load_demo(demo: bool, data: Path, ports: stack.Ports, broker: kafka.KafkaNode) -> None:

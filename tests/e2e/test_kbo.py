@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import httpx
 import pytest
@@ -56,7 +57,7 @@ def platform(kafka_bootstrap: str, redis_url: str, tmp_path_factory: pytest.Temp
         yield running
 
 
-def decided(platform: Platform, event_id: str) -> dict[str, object]:
+def decided(platform: Platform, event_id: str) -> dict[str, Any]:
     assert wait_for(lambda: submission(platform, event_id)["status"] != "received", timeout=60)
     return submission(platform, event_id)
 
@@ -69,7 +70,7 @@ def test_an_enterprise_the_kbo_does_not_know_is_rejected_and_a_known_one_listed(
     assert (rejected["status"], rejected["reasons"]) == ("rejected", ["kbo_not_active"])
     assert rejected["kbo_snapshot"] == {"extract_number": 140, "snapshot_date": "2026-11-01"}
     [finding] = rejected["findings"]
-    assert "no active enterprise with this number" in finding["sentence"]  # type: ignore[index]
+    assert "no active enterprise with this number" in finding["sentence"]
 
     listed = decided(platform, confirmed)
     assert (listed["status"], listed["reasons"]) == ("listed", ["explicit_consent_listing"])
@@ -89,7 +90,7 @@ def test_a_registration_in_a_town_without_an_establishment_is_listed_as_unverifi
 
     listed = decided(platform, event_id)
     assert (listed["status"], listed["reasons"]) == ("listed", ["explicit_consent_listing", "address_unverified"])
-    sentences = {f["reason"]: f["sentence"] for f in listed["findings"]}  # type: ignore[attr-defined]
+    sentences = {f["reason"]: f["sentence"] for f in listed["findings"]}
     assert "please check the address" in sentences["address_unverified"]
     assert wait_for(lambda: any(hit["enterprise_number"] == ELSEWHERE for hit in search_near_gent(platform)))
 
