@@ -111,6 +111,7 @@ def _load_kbo(demo: bool, data: Path, broker: kafka.KafkaNode) -> None:
     extract = data / "kbo" / "KboOpenData_demo_Full.zip"
     extract.parent.mkdir(parents=True, exist_ok=True)
     demo_kbo.write_extract(extract)
+    logging.getLogger(loader.__name__).setLevel(logging.ERROR)  # librdkafka's retries while the broker starts
     store = loader.open_store(data / "kbo" / "loader.sqlite", Topics(), broker.bootstrap)
     opened = Extract(extract)
     try:

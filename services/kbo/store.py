@@ -8,6 +8,7 @@ where the file left off.
 """
 
 import fcntl
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -120,7 +121,7 @@ class KboStore:
                 db.execute("DELETE FROM enterprises WHERE number = ?", (number,))
             else:
                 db.execute("INSERT OR REPLACE INTO enterprises (number, record) VALUES (?, ?)", (number, change.value))
-                units = codec.decode(KboEnterprise, change.value).establishments
+                units = json.loads(change.value)["establishments"]  # a full decode cost 3x the rest of a restore
                 db.executemany("INSERT OR REPLACE INTO establishments (number, enterprise) VALUES (?, ?)",
                                [(unit, number) for unit in units])
         db.execute("INSERT OR REPLACE INTO offsets (topic, partition, next) VALUES (?, ?, ?)",
