@@ -4,7 +4,9 @@ and commits the store once every partition is read to its end, so a load's recor
 
 import asyncio
 import logging
+import time
 import uuid
+from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 from prometheus_client import Counter, Gauge
@@ -50,17 +52,26 @@ class KboFollower:
         })
         self._consumer = consumer
         stored = self.store.offsets()
-        metadata = consumer.list_topics(timeout=10)
         assignment = []
-        for topic in (self.store.enterprises_topic, self.store.snapshots_topic):
-            found = metadata.topics.get(topic)
-            if found is None or found.error is not None:
-                raise KafkaException(found.error if found else KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART))
+        for topic, found in self._topics(consumer).items():
             for partition in found.partitions:
                 assignment.append(TopicPartition(topic, partition, stored.get((topic, partition), OFFSET_BEGINNING)))
         self._assigned = {(tp.topic, tp.partition) for tp in assignment}
         self._at_end = set()
         consumer.assign(assignment)
+
+    def _topics(self, consumer: Consumer) -> dict[str, Any]:
+        """Both topics' metadata; a topic just created may take a moment to show (then asked again, up to 30 s)."""
+        names = (self.store.enterprises_topic, self.store.snapshots_topic)
+        deadline = time.monotonic() + 30
+        while True:
+            metadata = consumer.list_topics(timeout=10).topics
+            missing = [n for n in names if n not in metadata or metadata[n].error is not None]
+            if not missing:
+                return {name: metadata[name] for name in names}
+            if time.monotonic() > deadline:
+                raise KafkaException(KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART, f"no topic {', '.join(missing)}"))
+            time.sleep(0.5)
 
     def round(self) -> bool:
         """Read for up to half a second; True when the store just committed, having reached every partition's end."""

@@ -66,6 +66,11 @@ class KboStore:
         return (codec.decode(KboEnterprise, row[0]) if row else None,
                 codec.decode(KboSnapshot, snap[0]) if snap else None)
 
+    def raw(self, number: str) -> bytes | None:
+        """The stored record as it came from the topic, undecoded."""
+        row = self._reader.execute("SELECT record FROM enterprises WHERE number = ?", (number,)).fetchone()
+        return bytes(row[0]) if row else None
+
     def snapshot(self) -> KboSnapshot | None:
         row = self._reader.execute("SELECT record FROM snapshot WHERE id = 0").fetchone()
         return codec.decode(KboSnapshot, row[0]) if row else None
