@@ -70,6 +70,7 @@ def current(code: str) -> str:
     return RENAMED.get(code, code)
 
 
+@lru_cache(maxsize=4096)  # a few hundred NACE-BEL codes occur; the intake asks for them per registration
 def for_activity(nace_bel: str) -> tuple[str, ...]:
     """The categories a KBO activity (NACE-BEL 2008, '47.241' or '47241') suggests."""
     digits = nace_bel.replace(".", "").strip()

@@ -10,6 +10,7 @@ abbreviations written out ('Kerkstr.' = 'Kerkstraat', 'Av.' = 'Avenue'); the hou
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from services.common import places
 from services.common.categories import for_activity
@@ -48,7 +49,8 @@ def check(business: Business, record: KboEnterprise | None, snapshot: KboSnapsho
         return KboCheck(**stamp, findings=(Reason.KBO_NOT_ACTIVE,), juridical_situation=record.juridical_situation)
     entities = _entities(business, record)
     findings = []
-    if not any(address_matches(business, a) for a in record.addresses if a.entity in entities and _usable(a, record)):
+    claimed = _Claimed.of(business)
+    if not any(claimed.matches(a) for a in record.addresses if a.entity in entities and _usable(a, record)):
         findings.append(Reason.ADDRESS_UNVERIFIED)
     if not _activity_confirms(business.categories, (a.nace_code for a in record.activities if a.entity in entities)):
         findings.append(Reason.ACTIVITY_UNCONFIRMED)
@@ -70,27 +72,52 @@ def _usable(address: KboAddress, record: KboEnterprise) -> bool:
     return address.type == ESTABLISHMENT
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """The claimed address in the forms it is compared in (computed once per registration)."""
+
+    postcode: str
+    name: str  # the locality (or municipality) the address names
+    municipality: str | None  # its NIS code
+    street: str
+    number: tuple[str, frozenset[str]] | None
+
+    @classmethod
+    def of(cls, business: Business) -> "_Claimed":
+        address = business.address
+        name = address.locality or address.municipality
+        return cls(address.postcode, name, _municipality_in(address.postcode, name), street_key(address.street),
+                   _number(address.number))
+
+    def matches(self, kbo: KboAddress) -> bool:
+        return (self.postcode == kbo.zipcode.strip() and self.street != ""
+                and self.street in (street_key(kbo.street_nl), street_key(kbo.street_fr))
+                and _same_number(self.number, _number(f"{kbo.house_number} bus {kbo.box}" if kbo.box.strip()
+                                                      else kbo.house_number))
+                and self._same_municipality(kbo))
+
+    def _same_municipality(self, kbo: KboAddress) -> bool:
+        for name in (kbo.municipality_nl, kbo.municipality_fr):
+            if not name:
+                continue
+            found = _municipality_in(self.postcode, name)
+            if (found is not None and found == self.municipality) or places.key(name) == places.key(self.name):
+                return True
+        return False
+
+
 def address_matches(business: Business, kbo: KboAddress) -> bool:
-    claimed = business.address
-    return (claimed.postcode == kbo.zipcode.strip()
-            and _same_municipality(claimed.postcode, claimed.locality or claimed.municipality, kbo)
-            and street_key(claimed.street) in {street_key(kbo.street_nl), street_key(kbo.street_fr)} - {""}
-            and _same_number(claimed.number, kbo.house_number, kbo.box))
+    return _Claimed.of(business).matches(kbo)
 
 
-def _same_municipality(postcode: str, claimed_name: str, kbo: KboAddress) -> bool:
-    claimed = places.in_postcode(postcode, claimed_name)
-    for name in (kbo.municipality_nl, kbo.municipality_fr):
-        if not name:
-            continue
-        found = places.in_postcode(postcode, name)
-        if found is not None and claimed is not None and found.municipality == claimed.municipality:
-            return True
-        if places.key(name) == places.key(claimed_name):
-            return True
-    return False
+@lru_cache(maxsize=65536)
+def _municipality_in(postcode: str, name: str) -> str | None:
+    """The NIS code of the municipality a name designates within a postcode (a locality's or its own name)."""
+    found = places.in_postcode(postcode, name)
+    return found.municipality.nis if found is not None else None
 
 
+@lru_cache(maxsize=262144)  # street names repeat across Belgium: the cache holds the common ones
 def street_key(street: str) -> str:
     """'Kerkstr. ' -> 'kerkstraat'; 'Av. Louise' -> 'avenuelouise'; "Onze-Lieve-Vrouw" -> 'onzelievevrouw'."""
     words = places.key(street).split()
@@ -105,14 +132,14 @@ def street_key(street: str) -> str:
     return "".join(words)
 
 
-def _same_number(claimed: str, house_number: str, box: str) -> bool:
-    mine, theirs = _number(claimed), _number(f"{house_number} {('bus ' + box) if box.strip() else ''}")
+def _same_number(mine: tuple[str, frozenset[str]] | None, theirs: tuple[str, frozenset[str]] | None) -> bool:
     if mine is None or theirs is None or mine[0] != theirs[0]:
         return False
     mine_extra, their_extra = mine[1], theirs[1]
     return not mine_extra or not their_extra or bool(mine_extra & their_extra)
 
 
+@lru_cache(maxsize=65536)
 def _number(written: str) -> tuple[str, frozenset[str]] | None:
     """('12', {'a', '3'}) from '12A bus 3': the house number and what tells apart units at it (letter, box)."""
     tokens = re.findall(r"\d+|[a-z]+", fold(written))
