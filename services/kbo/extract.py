@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal, cast
 
-from services.kbo.layout import DATA_FILES, META, FileLayout
+from services.kbo.layout import DATA_FILES, META, UPDATE_FILES, FileLayout
 
 if TYPE_CHECKING:
     import _csv
@@ -55,10 +55,18 @@ class Extract:
             raise
 
     def members(self) -> list[str]:
-        """The files an extract of its type holds besides meta.csv."""
+        """The files an extract of its type must hold besides meta.csv: every file of a full extract; the delete and
+        insert files of what the platform reads, for an update (the others are checked when present)."""
         if self.meta.extract_type == "full":
             return [f"{layout.name}.csv" for layout in DATA_FILES]
-        return [f"{layout.name}_{part}.csv" for layout in DATA_FILES for part in ("delete", "insert")]
+        return [f"{layout.name}_{part}.csv" for layout in UPDATE_FILES for part in ("delete", "insert")]
+
+    def present(self) -> list[tuple[str, FileLayout]]:
+        """Every data file the archive holds, with its layout."""
+        names = set(self.archive.namelist())
+        suffixes = ("",) if self.meta.extract_type == "full" else ("_delete", "_insert")
+        return [(f"{layout.name}{suffix}.csv", layout) for layout in DATA_FILES for suffix in suffixes
+                if f"{layout.name}{suffix}.csv" in names]
 
     def rows(self, member: str, layout: FileLayout) -> Iterator[dict[str, str]]:
         """A file's rows as column → value, checked against the layout (a delete file has the key column only)."""

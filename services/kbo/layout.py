@@ -30,3 +30,5 @@ ACTIVITY = FileLayout("activity", ("EntityNumber", "ActivityGroup", "NaceVersion
 BRANCH = FileLayout("branch", ("Id", "StartDate", "EnterpriseNumber"), "Id")
 
 DATA_FILES = (CODE, ENTERPRISE, ESTABLISHMENT, DENOMINATION, ADDRESS, CONTACT, ACTIVITY, BRANCH)
+UPDATE_FILES = (ENTERPRISE, ESTABLISHMENT, ADDRESS, ACTIVITY)  # what the platform reads of an update
+SUPERSEDED_NACE = "2003"  # NACE-BEL 2003 activities: superseded by 2008 (and 2025) rows of the same entities

@@ -23,7 +23,7 @@ from services.common.topics import Topics
 from services.kbo import records
 from services.kbo.extract import Extract, Meta
 from services.kbo.follower import KboFollower
-from services.kbo.layout import ACTIVITY, ADDRESS, DATA_FILES, ENTERPRISE, ESTABLISHMENT, FileLayout
+from services.kbo.layout import ACTIVITY, ADDRESS, ENTERPRISE, ESTABLISHMENT, SUPERSEDED_NACE, FileLayout
 from services.kbo.staging import Progress, Staged
 from services.kbo.store import SNAPSHOT_KEY, KboStore
 
@@ -150,9 +150,8 @@ def _snapshot(meta: Meta) -> KboSnapshot:
 
 def _check_headers(extract: Extract) -> None:
     """Every file's columns are the published ones, including the files the platform does not use."""
-    for member in extract.members():
-        layout = next(layout for layout in DATA_FILES if member.startswith(f"{layout.name}"))
-        next(iter(extract.rows(member, layout)), None)
+    for member, layout in extract.present():
+        next(iter(extract.lines(member, layout)), None)
 
 
 def _apply_update(extract: Extract, store: KboStore) -> dict[str, records.Draft]:
@@ -202,7 +201,7 @@ def _apply_update(extract: Extract, store: KboStore) -> dict[str, records.Draft]
                 continue  # of an entity the snapshot does not know (a branch, an establishment not published)
             if name == "address":
                 draft(number).addresses.append(records.address(entity, row, member, line))
-            else:
+            elif row["NaceVersion"] != SUPERSEDED_NACE:
                 draft(number).activities.append(records.activity(entity, row))
     return drafts
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from services.kbo import records
 from services.kbo.extract import Extract
-from services.kbo.layout import ACTIVITY, ADDRESS, ENTERPRISE, ESTABLISHMENT, FileLayout
+from services.kbo.layout import ACTIVITY, ADDRESS, ENTERPRISE, ESTABLISHMENT, SUPERSEDED_NACE, FileLayout
 
 CHUNK = 50_000
 _SCHEMA = """
@@ -61,13 +61,15 @@ class Staged:
             self.db.executescript(_OWNED.format(table=table))
         progress("indexing", -1)
 
-    def _stage(self, extract: Extract, layout: FileLayout, sql: str, convert: Callable[[list[str], str, int], Row],
-               progress: Progress) -> None:
+    def _stage(self, extract: Extract, layout: FileLayout, sql: str,
+               convert: Callable[[list[str], str, int], Row | None], progress: Progress) -> None:
         member = f"{layout.name}.csv"
         self.db.execute("BEGIN")
         chunk: list[Row] = []
         for line, row in extract.lines(member, layout):
-            chunk.append(convert(row, member, line))
+            converted = convert(row, member, line)
+            if converted is not None:
+                chunk.append(converted)
             if len(chunk) == CHUNK:
                 self.db.executemany(sql, chunk)
                 progress(member, line - 1)
@@ -107,6 +109,8 @@ def _address(row: list[str], member: str, line: int) -> Row:
             iso_day(struck, member, line))
 
 
-def _activity(row: list[str], member: str, line: int) -> Row:
+def _activity(row: list[str], member: str, line: int) -> Row | None:
     entity, group, version, code, classification = row
+    if version == SUPERSEDED_NACE:
+        return None  # a sixth of the real activity.csv, which the 2008 and 2025 rows of the same entities replace
     return records.digits(entity, member, line), group, version, code, classification

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from services.common.events import KboEnterprise
 from services.kbo.extract import Extract, ExtractError
 from services.kbo.layout import ADDRESS, ENTERPRISE
+from services.kbo.staging import Staged
 from tests.kbo_samples import csv_bytes, write_extract
 
 ENTERPRISES = [["0403.019.261", "AC", "000", "2", "014", "", "09-08-1960"],
@@ -81,3 +83,39 @@ def test_a_meta_without_its_extract_number_is_refused(tmp_path: Path) -> None:
             changed.writestr(name, meta if name == "meta.csv" else archive.read(name))
     with pytest.raises(ExtractError, match=r"meta\.csv: without ExtractTimestamp, ExtractNumber, Version"):
         Extract(tmp_path / "meta.zip")
+
+
+def test_an_update_needs_only_the_files_the_platform_reads(tmp_path: Path) -> None:
+    path = write_extract(tmp_path / "update.zip", {}, kind="update", number=141)
+    with zipfile.ZipFile(path) as archive:
+        kept = {name: archive.read(name) for name in archive.namelist()
+                if not name.startswith(("code_", "branch_", "denomination_", "contact_"))}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in kept.items():
+            archive.writestr(name, data)
+    extract = Extract(path)
+    assert {member for member, _ in extract.present()} == {
+        f"{name}_{part}.csv" for name in ("enterprise", "establishment", "address", "activity")
+        for part in ("delete", "insert")}
+    extract.close()
+    without = tmp_path / "without-activity.zip"
+    with zipfile.ZipFile(without, "w") as archive:
+        for name, data in kept.items():
+            if name != "activity_insert.csv":
+                archive.writestr(name, data)
+    with pytest.raises(ExtractError, match=r"update extract without activity_insert\.csv"):
+        Extract(without)
+
+
+def test_superseded_nace_2003_activities_are_not_staged(tmp_path: Path) -> None:
+    activities = [["0403.019.261", "001", "2003", "52241", "MAIN"], ["0403.019.261", "001", "2008", "47241", "MAIN"],
+                  ["0403.019.261", "001", "2025", "47241", "MAIN"]]
+    extract = Extract(write_extract(tmp_path / "full.zip", {"enterprise.csv": ENTERPRISES,
+                                                            "activity.csv": activities}))
+    staged = Staged(extract, tmp_path / "staged.sqlite", lambda step, rows: None)
+    records = {number: KboEnterprise.model_validate_json(raw) for number, raw in staged.records()}
+    staged.close()
+    extract.close()
+    assert [(a.nace_version, a.nace_code) for a in records["0403019261"].activities] == [("2008", "47241"),
+                                                                                         ("2025", "47241")]
+    assert records["0417497106"].activities == ()
