@@ -33,7 +33,7 @@ class KboFollower:
     async def run(self, handle: TaskHandle) -> None:
         """Follow until cancelled; an error ends it for the supervisor to restart (the store resumes)."""
         try:
-            await asyncio.to_thread(self._start)
+            await asyncio.to_thread(self.start)
             while True:
                 if await asyncio.to_thread(self.round):
                     self.caught_up.set()
@@ -42,9 +42,18 @@ class KboFollower:
                 if self.caught_up.is_set():  # ready only once the store holds what the topics held at start
                     handle.healthy()
         finally:
-            await asyncio.to_thread(self._stop)
+            await asyncio.to_thread(self.stop)
 
-    def _start(self) -> None:
+    def catch_up(self) -> None:
+        """Read both topics to their end once, here and now (the loader's own store)."""
+        self.start()
+        try:
+            while not self.round():
+                pass
+        finally:
+            self.stop()
+
+    def start(self) -> None:
         consumer = Consumer({
             "bootstrap.servers": self.bootstrap, "group.id": f"buurt-kbo-{uuid.uuid4()}",  # never joins: assigns
             "enable.auto.commit": False, "isolation.level": "read_committed", "enable.partition.eof": True,
@@ -95,7 +104,7 @@ class KboFollower:
             return committed or not self.caught_up.is_set()
         return False
 
-    def _stop(self) -> None:
+    def stop(self) -> None:
         if self._consumer is not None:
             self._consumer.close()
             self._consumer = None

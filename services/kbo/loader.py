@@ -9,7 +9,7 @@ the snapshot in force (an update must follow it) and the current records an upda
 
 import contextlib
 import logging
-import tempfile
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,13 +49,7 @@ def open_store(path: Path, topics: Topics, bootstrap: str) -> KboStore:
     """The loader's store, read up to the topics' end (only what changed since its last run)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     store = KboStore(path, topics.kbo_enterprises, topics.kbo_snapshots)
-    follower = KboFollower(store, bootstrap)
-    follower._start()
-    try:
-        while not follower.round():
-            pass
-    finally:
-        follower._stop()
+    KboFollower(store, bootstrap).catch_up()
     return store
 
 
@@ -69,10 +63,10 @@ def load_full(extract: Extract, store: KboStore, bootstrap: str, topics: Topics,
         raise LoadRefused(f"extract {meta.extract_number} of {meta.snapshot_date} is older than the loaded "
                           f"{current.extract_number} of {current.snapshot_date} (--allow-older to load it anyway)")
     _check_headers(extract)
-    with tempfile.TemporaryDirectory(prefix="buurt-kbo-") as work:
-        staged = Staged(extract, Path(work) / "staged.sqlite", progress)
+    with _staging_dir(store) as work:
+        staged = Staged(extract, work / "staged.sqlite", progress)
         try:
-            staged.db.execute("ATTACH DATABASE ? AS loaded", (f"file:{store.path}?mode=ro",))
+            staged.db.execute("ATTACH DATABASE ? AS loaded", (str(store.path),))
             gone = [row[0] for row in staged.db.execute(
                 "SELECT number FROM loaded.enterprises WHERE number NOT IN (SELECT number FROM enterprise)")]
             snapshot = _snapshot(meta)
@@ -140,6 +134,18 @@ def _produce(producer: Producer, topic: str, key: bytes, value: bytes | str | No
             return
         except BufferError:
             producer.poll(0.1)  # the local queue is full: let librdkafka send
+
+
+@contextlib.contextmanager
+def _staging_dir(store: KboStore) -> Iterator[Path]:
+    """Beside the loader's store (several GB for the whole of Belgium), emptied first: a killed run's is removed."""
+    work = store.path.with_name(f"{store.path.stem}-staging")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _snapshot(meta: Meta) -> KboSnapshot:

@@ -52,19 +52,23 @@ class KboStore:
         self._reader = _connect(path)
         self._lock = threading.Lock()  # the follower's thread changes, the loop's thread may close
         self._open = False
+        self._last_snapshot: tuple[bytes, KboSnapshot] | None = None
 
     # -- reading -----------------------------------------------------------------------------------------------
     def lookup(self, number: str) -> tuple[KboEnterprise | None, KboSnapshot | None]:
-        """The enterprise (None: not in the snapshot) and the snapshot in force, read in one transaction."""
-        cursor = self._reader.cursor()
-        cursor.execute("BEGIN")
-        try:
-            row = cursor.execute("SELECT record FROM enterprises WHERE number = ?", (number,)).fetchone()
-            snap = cursor.execute("SELECT record FROM snapshot WHERE id = 0").fetchone()
-        finally:
-            cursor.execute("COMMIT")
-        return (codec.decode(KboEnterprise, row[0]) if row else None,
-                codec.decode(KboSnapshot, snap[0]) if snap else None)
+        """The enterprise (None: not in the snapshot) and the snapshot in force, read by one statement (so from one
+        state of the file)."""
+        record, snap = self._reader.execute(
+            "SELECT (SELECT record FROM enterprises WHERE number = ?), (SELECT record FROM snapshot WHERE id = 0)",
+            (number,)).fetchone()
+        return (codec.decode(KboEnterprise, record) if record is not None else None,
+                self._snapshot_of(snap) if snap is not None else None)
+
+    def _snapshot_of(self, raw: bytes) -> KboSnapshot:
+        """Decoded once per snapshot (it changes once a day), not once per lookup."""
+        if self._last_snapshot is None or self._last_snapshot[0] != raw:
+            self._last_snapshot = (raw, codec.decode(KboSnapshot, raw))
+        return self._last_snapshot[1]
 
     def raw(self, number: str) -> bytes | None:
         """The stored record as it came from the topic, undecoded."""
@@ -73,7 +77,7 @@ class KboStore:
 
     def snapshot(self) -> KboSnapshot | None:
         row = self._reader.execute("SELECT record FROM snapshot WHERE id = 0").fetchone()
-        return codec.decode(KboSnapshot, row[0]) if row else None
+        return self._snapshot_of(row[0]) if row else None
 
     def enterprise_of(self, establishment: str) -> str | None:
         row = self._reader.execute("SELECT enterprise FROM establishments WHERE number = ?",
@@ -138,6 +142,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")  # the topics are the record: a lost last commit is read again
     db.execute("PRAGMA cache_size = -32768")  # 32 MiB per connection; the OS page cache holds the rest
+    db.execute("PRAGMA journal_size_limit = 67108864")  # a load's WAL (GBs) is cut back to 64 MiB once checkpointed
     return db
 
 

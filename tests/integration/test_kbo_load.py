@@ -113,6 +113,19 @@ def test_a_full_load_then_an_update_replace_and_remove_enterprises(
     replica.close()
 
 
+def test_a_new_full_extract_removes_the_enterprises_it_no_longer_holds(
+        kafka_bootstrap: str, topics: Topics, tmp_path: Path) -> None:
+    population = list(synthetic.population(35))
+    load(synthetic_full(tmp_path / "full.zip", population[:30]), tmp_path, topics, kafka_bootstrap)
+    result = load(synthetic_full(tmp_path / "next.zip", population[5:], 145, date(2026, 12, 1)), tmp_path, topics,
+                  kafka_bootstrap)
+    assert (result.published, result.removed) == (30, 5)
+    replica = follow(tmp_path / "replica.sqlite", topics, kafka_bootstrap)
+    assert replica.count() == 30
+    assert all(replica.lookup(e.number)[0] is None for e in population[:5])
+    assert all(replica.lookup(e.number)[0] is not None for e in population[5:])
+
+
 def test_an_update_that_does_not_follow_the_loaded_extract_is_refused(
         kafka_bootstrap: str, topics: Topics, tmp_path: Path) -> None:
     population = list(synthetic.population(20))
