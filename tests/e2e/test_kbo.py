@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,7 +26,10 @@ from tests.kafka_tools import read_all
 from tests.platform import Platform, post, running_platform, search_near_gent, submission, wait_for
 from tests.samples import fresh_enterprise_number, registration_body, signed
 
-CONFIRMED, ELSEWHERE, UNKNOWN = (fresh_enterprise_number() for _ in range(3))
+CONFIRMED, ELSEWHERE, UNKNOWN, STOPPING = (fresh_enterprise_number() for _ in range(4))
+# the full extract the module loads, and the update one test applies (the tests run in any order)
+SNAPSHOTS = ({"extract_number": 140, "snapshot_date": "2026-11-01"},
+             {"extract_number": 141, "snapshot_date": "2026-11-02"})
 
 
 def farm(number: str, place: places.Locality, street: str, house: str) -> synthetic.Enterprise:
@@ -46,14 +50,16 @@ def platform(kafka_bootstrap: str, redis_url: str, tmp_path_factory: pytest.Temp
     assert brugge is not None
     dump = work / "KboOpenData_0140_2026_11_Full.zip"
     population = [*synthetic.population(200), farm(CONFIRMED, gent, "Kortrijksesteenweg", "12"),
-                  farm(ELSEWHERE, brugge, "Steenstraat", "5")]  # UNKNOWN is not in it
+                  farm(ELSEWHERE, brugge, "Steenstraat", "5"),
+                  farm(STOPPING, gent, "Kortrijksesteenweg", "12")]  # UNKNOWN is not in it
     synthetic.write_full(dump, population, 140, date(2026, 11, 1))
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "BUURT_TOPIC_PREFIX": topics.prefix}
     loaded = subprocess.run([sys.executable, "-m", "services.kbo", "load", str(dump), "--store",
                              str(work / "loader.sqlite")], env=env, capture_output=True, text=True, timeout=120,
                             check=False)
     assert loaded.returncode == 0, loaded.stderr
-    with running_platform(kafka_bootstrap, redis_url, topics, work / "logs") as running:
+    with running_platform(kafka_bootstrap, redis_url, topics, work / "logs",
+                          extra_env={"KBO_LOADER_STORE": str(work / "loader.sqlite")}) as running:
         yield running
 
 
@@ -68,7 +74,7 @@ def test_an_enterprise_the_kbo_does_not_know_is_rejected_and_a_known_one_listed(
 
     rejected = decided(platform, unknown)
     assert (rejected["status"], rejected["reasons"]) == ("rejected", ["kbo_not_active"])
-    assert rejected["kbo_snapshot"] == {"extract_number": 140, "snapshot_date": "2026-11-01"}
+    assert rejected["kbo_snapshot"] in SNAPSHOTS
     [finding] = rejected["findings"]
     assert "no active enterprise with this number" in finding["sentence"]
 
@@ -97,6 +103,27 @@ def test_a_registration_in_a_town_without_an_establishment_is_listed_as_unverifi
     audit = [codec.decode(events.AuditRecord, r.value)
              for r in asyncio.run(read_all(kafka_bootstrap, platform.topics.audit, expect=3, timeout=30))]
     record = next(r for r in audit if str(r.source_event_id) == event_id)
-    assert (record.kbo_extract, record.kbo_snapshot_date, record.policy_version) == (140, date(2026, 11, 1),
-                                                                                    "2026-11.5")
+    assert {"extract_number": record.kbo_extract, "snapshot_date": str(record.kbo_snapshot_date)} in SNAPSHOTS
+    assert record.policy_version == "2026-11.5"
     assert record.reasons == ("explicit_consent_listing", "address_unverified")
+
+
+def test_an_enterprise_an_update_removes_is_rejected_from_then_on(platform: Platform, tmp_path: Path) -> None:
+    listed = post(platform, "/v1/registrations", registration_body(STOPPING, name="Hoeve Stopt"))
+    assert decided(platform, listed)["status"] == "listed"
+
+    gent = places.in_postcode("9000", "Gent")
+    assert gent is not None
+    update = tmp_path / "KboOpenData_0141_2026_11_Update.zip"
+    synthetic.write_update(update, [], [farm(STOPPING, gent, "Kortrijksesteenweg", "12")], 141, date(2026, 11, 2))
+    applied = subprocess.run([sys.executable, "-m", "services.kbo", "update", str(update)], env=platform.env,
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert applied.returncode == 0, applied.stderr
+    assert "extract 141 (update) of 2026-11-02 in force: 0 enterprises published, 1 removed" in applied.stdout
+    assert wait_for(lambda: "buurt_kbo_extract_number 141.0" in httpx.get(
+        f"{platform.registration_url}/metrics", timeout=10).text, timeout=30)
+
+    again = post(platform, "/v1/registrations", registration_body(STOPPING, name="Hoeve Stopt"))
+    rejected = decided(platform, again)
+    assert (rejected["status"], rejected["reasons"]) == ("rejected", ["kbo_not_active"])
+    assert rejected["kbo_snapshot"] == {"extract_number": 141, "snapshot_date": "2026-11-02"}

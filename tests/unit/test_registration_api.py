@@ -10,10 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.common import codec, events
+from services.common.events import Business, KboCheck
 from services.demo.data import as_vlam
 from services.registration import examples
 from services.registration.config import Settings
 from services.registration.errors import StoreUnavailable
+from services.registration.kbo_check import KboRestoring
 from services.registration.main import create_app
 from tests.fakes import InMemoryPublisher, InMemoryRequestStore, KboSnapshotOf
 from tests.samples import SPELLINGS, fresh_enterprise_number, registration_body, signed
@@ -245,6 +247,29 @@ def test_request_store_down_fails_closed_with_503(client: TestClient, store: InM
     store.down = True
     assert_problem(post(client, "/v1/registrations", registration_body()), 503)
     assert publisher.records == []
+
+
+class StillRestoring:
+    """A KBO store still being restored from its topics on this replica."""
+
+    def check(self, business: Business) -> KboCheck:
+        raise KboRestoring
+
+
+def test_a_replica_whose_kbo_store_is_restoring_answers_503_and_publishes_nothing(
+        publisher: InMemoryPublisher, store: InMemoryRequestStore) -> None:
+    settings = Settings(topic_prefix="unit.", consume_decisions=False, consume_ingress=False)
+    with TestClient(create_app(settings, publisher, store, StillRestoring())) as client:
+        response = post(client, "/v1/registrations", registration_body())
+        body = assert_problem(response, 503)
+        assert (response.headers["retry-after"], body["title"]) == ("5", "KBO lookup store restoring")
+        batch = post(client, "/v1/registrations:batch", {"registrations": [registration_body()]},
+                     partner="nsz-koopvanuitjekot")
+        assert batch.status_code == 503
+        assert batch.json()["results"][0]["status"] == "unavailable"
+        assert publisher.records == []
+        withdrawal = {"enterprise_number": fresh_enterprise_number(), "withdrawn_at": "2026-11-27T10:00:00+01:00"}
+        assert post(client, "/v1/withdrawals", withdrawal).status_code == 403  # only registrations are checked
 
 
 class LosesOneWrite(InMemoryRequestStore):
