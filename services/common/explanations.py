@@ -54,6 +54,6 @@ def sentence(reason: Reason) -> str:
             return ("None of the enterprise's activities in the KBO/BCE suggests the categories claimed: listed; "
                     "please check the categories.")
         case Reason.KBO_UNVERIFIED:
-            return "No KBO/BCE snapshot was loaded when the registration arrived: listed without that check."
+            return "No KBO/BCE snapshot was loaded when the registration arrived: it was not checked against the KBO."
         case _:
             assert_never(reason)
