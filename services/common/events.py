@@ -55,6 +55,14 @@ class ConsentingPerson(WireModel):
     role: str | None = None
 
 
+class SealedPerson(WireModel):
+    """The consenting person sealed at intake to the consent worker's intake key (services/common/sealing.py)."""
+
+    key_id: str = Field(description="which intake key it is sealed to (8 hex digits)")
+    ephemeral: str = Field(description="base64 ephemeral X25519 public key")
+    ciphertext: str = Field(description="base64 nonce and AES-256-GCM ciphertext of the ConsentingPerson JSON")
+
+
 class ConsentEvidence(WireModel):
     """What demonstrates a consent (GDPR art. 7(1)): for which purposes, when, under which notice, how it was given
     (a ``vocabulary.ConsentMethod``; text on the wire so that an older value is decided, not dead-lettered), where the
@@ -65,7 +73,8 @@ class ConsentEvidence(WireModel):
     notice_version: str
     method: str
     language: str
-    person: ConsentingPerson
+    person: ConsentingPerson | None = Field(None, description="in clear: only in events from before 2026-11-28")
+    person_sealed: SealedPerson | None = Field(None, description="the person, sealed at intake (never in clear)")
     evidence_ref: str | None = Field(None, description="the partner's own reference to its evidence (opaque)")
 
 

@@ -17,7 +17,7 @@ SUBMITTED = TopicSpec("registrations.submitted", {"cleanup.policy": "delete", "r
 DECISIONS = TopicSpec("registrations.decisions", {"cleanup.policy": "delete", "retention.ms": str(90 * DAY_MS)})
 LISTINGS = TopicSpec("listings", {
     "cleanup.policy": "compact",
-    # Bound how long an old value or a tombstone outlives a withdrawal (docs/auditors.md, retention bounds).
+    # Bound how long an old value or a tombstone outlives a withdrawal (docs/auditors.md, where the person is).
     "min.cleanable.dirty.ratio": "0.1",
     "segment.ms": str(3600 * 1000),
     "delete.retention.ms": str(DAY_MS),
@@ -29,7 +29,7 @@ DLQ = TopicSpec("registrations.dlq", {"cleanup.policy": "delete", "retention.ms"
 
 # The consent worker's own state, changelogged in compacted topics written in the same transactions as its outputs
 # (partition = the input partition). Erasure deletes a subject key with a tombstone; these settings bound how long the
-# deleted key survives compaction (docs/auditors.md, retention bounds).
+# deleted key survives compaction (docs/auditors.md, where the person is).
 CONSENT_STATE = TopicSpec("consent.state", {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"})
 SUBJECT_KEYS = TopicSpec("consent.subject-keys", {
     "cleanup.policy": "compact",

@@ -6,11 +6,14 @@ canonical JSON without the ``hash`` field (ciphertext of personal data included,
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import assert_never
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from services.common import sealing
 from services.common.events import (
     AUDIT_FIELDS_SINCE,
     AnyPartnerEvent,
@@ -53,12 +56,20 @@ def seal(record: AuditRecord) -> AuditRecord:
     return record.model_copy(update={"hash": chain_hash(record)})
 
 
-def sealed_person(event: AnyPartnerEvent, data_key: bytes | None) -> str | None:
-    """The consenting person's data, encrypted with the subject's key; None when there is none to record."""
-    if not isinstance(event, RegistrationSubmitted) or event.consent is None or data_key is None:
+def person_of(event: AnyPartnerEvent, intake_keys: Mapping[str, X25519PrivateKey]) -> bytes | None:
+    """The consenting person's JSON: opened from its intake seal (raises SealError), or as an older event held it."""
+    if not isinstance(event, RegistrationSubmitted) or event.consent is None:
         return None
-    person = event.consent.person.model_dump_json().encode()
-    return crypto.seal(data_key, event.business.enterprise_number, person)
+    if event.consent.person_sealed is not None:
+        return sealing.open_sealed(intake_keys, event.business.enterprise_number, event.consent.person_sealed)
+    return event.consent.person.model_dump_json().encode() if event.consent.person is not None else None
+
+
+def sealed_person(event: AnyPartnerEvent, person: bytes | None, data_key: bytes | None) -> str | None:
+    """The consenting person's data, encrypted with the subject's key; None when there is none to record."""
+    if person is None or data_key is None:
+        return None
+    return crypto.seal(data_key, enterprise_number_of(event), person)
 
 
 def record_for(event: AnyPartnerEvent, verdict: Verdict, partition: int, sequence: int, prev_hash: str,

@@ -34,6 +34,8 @@ class Settings(CommonSettings):
     # A poll whose transactions are still open after this restarts the worker. Below the consumer's poll interval,
     # past which aiokafka leaves the group and never rejoins an idle consumer.
     transaction_deadline_s: float = Field(60.0, gt=0, lt=MAX_POLL_INTERVAL_S)
+    intake_keys: SecretStr = Field(description="base64 X25519 private keys the intake seals the consenting person to, "
+                                               "newest first, comma-separated (rotation: docs/operations.md)")
     # A registration the intake could check against no KBO snapshot: "list" (with kbo_unverified) or "reject".
     kbo_unverified: Literal["list", "reject"] = "list"
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from prometheus_client import Counter
 
 from services.common import codec, events
 from services.common.codec import DecodeError
 from services.common.dead_letters import dead_letter
+from services.common.sealing import SealError
 from services.common.topics import Topics
 from services.common.vocabulary import EventType, Outcome
 from services.consent import audit, crypto
@@ -56,14 +58,17 @@ class Decider:
     signing_key: Ed25519PrivateKey
     checkpoint_every: int
     unverified_lists: bool = True  # a registration no KBO snapshot was checked against is listed (kbo_unverified)
+    intake_keys: Mapping[str, X25519PrivateKey] = field(default_factory=dict)  # opens persons sealed at intake
 
     def handle(self, part: PartitionState, record: "InputRecord", now: datetime) -> list[Out]:
         try:
             event = codec.decode_partner_event(record.value)
-        except DecodeError as exc:
+            person = audit.person_of(event, self.intake_keys)
+        except (DecodeError, SealError) as exc:
             DEAD_LETTERS.inc()
+            reason = exc.reason if isinstance(exc, DecodeError) else str(exc)
             letter = dead_letter(record.topic, record.partition, record.offset, record.value, record.headers,
-                                 exc.reason, now)
+                                 reason, now)
             return [Out(self.topics.dlq, record.key or b"", codec.encode(letter))]
         number = events.enterprise_number_of(event)
         verdict = decide(event, part.states.get(number), now, self.allowed_events, self.validity,
@@ -75,7 +80,7 @@ class Decider:
         outs = [Out(self.topics.decisions, key, codec.encode(_decision(event, number, verdict, now)))]
         outs += self._state_changes(part, event, number, verdict, now)
         outs += self._forwarder(part, event, number)
-        outs += self._audit(part, event, number, verdict, now)
+        outs += self._audit(part, event, number, verdict, now, person)
         return outs
 
     def _forwarder(self, part: PartitionState, event: events.AnyPartnerEvent, number: str) -> list[Out]:
@@ -103,14 +108,14 @@ class Decider:
         return outs
 
     def _audit(self, part: PartitionState, event: events.AnyPartnerEvent, number: str, verdict: Verdict,
-               now: datetime) -> list[Out]:
+               now: datetime, person: bytes | None) -> list[Out]:
         outs, sealed = [], None
         if isinstance(event, events.RegistrationSubmitted) and event.consent is not None:
             data_key, new_wrapped = self._data_key(part, number)
             if new_wrapped is not None:
                 outs.append(Out(self.topics.subject_keys, codec.key(number), new_wrapped.encode(),
                                 part.partition))
-            sealed = audit.sealed_person(event, data_key)
+            sealed = audit.sealed_person(event, person, data_key)
         sequence, prev_hash = part.head
         record = audit.record_for(event, verdict, part.partition, sequence + 1, prev_hash, now, sealed)
         part.head = (record.sequence, record.hash)

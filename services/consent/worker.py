@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from services.common import codec, events
+from services.common import codec, events, sealing
 from services.common.partners import allowed_events
 from services.common.supervisor import TaskHandle
 from services.consent import crypto
@@ -46,7 +46,8 @@ class ConsentWorker:
             self.topics, allowed_events(settings.partners_file), settings.validity,
             crypto.unb64(settings.master_key.get_secret_value()),
             crypto.signing_key(settings.signing_key.get_secret_value()), settings.checkpoint_every,
-            unverified_lists=settings.kbo_unverified == "list")
+            unverified_lists=settings.kbo_unverified == "list",
+            intake_keys=sealing.private_keys(settings.intake_keys.get_secret_value()))
         self.partitions: dict[int, PartitionState] = {}
         self.producers: dict[int, AIOKafkaProducer] = {}
         self.broken: Exception | None = None  # set when taking over an assignment failed

@@ -13,6 +13,7 @@ from secrets import token_urlsafe
 import httpx
 from dotenv import dotenv_values
 
+from services.common import sealing
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
 from services.consent.crypto import generate_secrets
@@ -65,11 +66,13 @@ def service_env(broker: kafka.KafkaNode, redis_node: redis_server.RedisNode, dat
             "REGISTRATION_KBO_DIR": str(data / "kbo")}
 
 
+INTAKE_PRIVATE, INTAKE_PUBLIC = "CONSENT_INTAKE_KEYS", "REGISTRATION_INTAKE_PUBLIC_KEY"
 OPS_TOKEN = "BUURT_LOCAL_OPS_TOKEN"  # noqa: S105 - the name of the variable, not a token
 
 
 def local_secrets(data: Path) -> dict[str, str]:
-    """This installation's consent master and signing keys, and a local ops token, generated once (file mode 0600).
+    """This installation's consent master and signing keys, the intake key pair (the person is sealed to it at intake),
+    and a local ops token, generated once (file mode 0600).
 
     Losing the keys makes the encrypted audit data unreadable and the checkpoints unverifiable: back the file up.
     The ops token opens /ops and the statistics API of `make run` (production sets SEARCH_OPS_TOKEN_SHA256).
@@ -85,6 +88,10 @@ def local_secrets(data: Path) -> dict[str, str]:
         secrets[OPS_TOKEN] = token_urlsafe(24)
         with path.open("a") as file:
             file.write(f"{OPS_TOKEN}={secrets[OPS_TOKEN]}\n")
+    if INTAKE_PRIVATE not in secrets:  # an installation from before the intake seal
+        secrets[INTAKE_PRIVATE], secrets[INTAKE_PUBLIC] = sealing.generate()
+        with path.open("a") as file:
+            file.write(f"{INTAKE_PRIVATE}={secrets[INTAKE_PRIVATE]}\n{INTAKE_PUBLIC}={secrets[INTAKE_PUBLIC]}\n")
     return secrets
 
 

@@ -30,7 +30,7 @@ from services.registration.deps import (
     authenticated_partner,
 )
 from services.registration.errors import NotFound, RegistrationError
-from services.registration.kbo_check import Verifier
+from services.registration.finishing import Finisher
 from services.registration.models import (
     Accepted,
     BusinessSubmissionsOut,
@@ -64,8 +64,8 @@ WRITE_PROBLEMS = problems(401, 403, 409, 413, 415, 422, 429, 503)
 
 
 async def accept(event: events.AnyPartnerEvent, publisher: PublisherDep, topics: TopicsDep,
-                 store: StoreDep, kbo: Verifier) -> tuple[int, dict[str, Any]]:
-    await service.publish(event, publisher, topics, store, kbo)
+                 store: StoreDep, intake: Finisher) -> tuple[int, dict[str, Any]]:
+    await service.publish(event, publisher, topics, store, intake)
     return 202, Accepted(id=str(event.event_id), received_at=event.submitted_at).model_dump(mode="json")
 
 
@@ -75,7 +75,7 @@ async def accept_once(request: Request, partner: Partner, key: str | None, store
     body = await request.body()
 
     async def produce() -> tuple[int, dict[str, Any]]:
-        return await accept(build(), publisher, topics, store, request.app.state.kbo)
+        return await accept(build(), publisher, topics, store, request.app.state.intake)
 
     status, payload = await service.idempotent(
         store, partner.id, key, service.fingerprint(request.method, request.url.path, body), produce)
@@ -143,7 +143,7 @@ async def _end_listing(request: Request, requester: str, key: str | None, publis
     body = await request.body()
 
     async def produce() -> tuple[int, dict[str, Any]]:
-        return await accept(build(), publisher, topics, store, request.app.state.kbo)
+        return await accept(build(), publisher, topics, store, request.app.state.intake)
 
     status, payload = await service.idempotent(
         store, requester, key, service.fingerprint(request.method, request.url.path, body), produce)

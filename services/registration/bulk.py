@@ -36,7 +36,7 @@ from services.registration.errors import (
     NotEntitled,
     UnsupportedMedia,
 )
-from services.registration.kbo_check import Verifier
+from services.registration.finishing import Finisher
 from services.registration.models import Accepted
 from services.registration.partners import Partner
 
@@ -61,7 +61,7 @@ async def _publish_all(request: Request, partner: Partner, key: str | None, buil
 
     async def produce() -> tuple[int, dict[str, Any]]:
         built = [service.build_or_errors(build) for build in builders]
-        return _summary(await service.publish_items(built, publisher, topics, store, request.app.state.kbo))
+        return _summary(await service.publish_items(built, publisher, topics, store, request.app.state.intake))
 
     status, payload = await service.idempotent(
         store, partner.id, key, service.fingerprint(request.method, request.url.path, body), produce)
@@ -123,7 +123,7 @@ async def submit_cloudevents(request: Request, partner: PartnerDep, publisher: P
     else:
         raise UnsupportedMedia(f"send {STRUCTURED} or {BATCH}")
     results = [await _one_cloudevent(i, element, partner, publisher, topics, store, settings.max_km_from_postcode,
-                                       request.app.state.kbo)
+                                       request.app.state.intake)
                for i, element in enumerate(elements)]
     if media == STRUCTURED:
         return _single_outcome(results[0])
@@ -144,14 +144,14 @@ def _single_outcome(result: service.ItemResult) -> JSONResponse:
 
 
 async def _one_cloudevent(index: int, element: Any, partner: Partner, publisher: PublisherDep, topics: TopicsDep,
-                          store: StoreDep, max_km: float, kbo: Verifier) -> service.ItemResult:
+                          store: StoreDep, max_km: float, intake: Finisher) -> service.ItemResult:
     try:
         cloud = for_partner(parse_structured(element if isinstance(element, bytes) else json.dumps(element)), partner)
     except Forbidden:
         raise
     except InvalidField as exc:
         return service.ItemResult(index, ItemStatus.REJECTED, errors=exc.errors)
-    return await accept_cloudevent(index, cloud, partner, publisher, topics, store, max_km, kbo)
+    return await accept_cloudevent(index, cloud, partner, publisher, topics, store, max_km, intake)
 
 
 CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"},

@@ -14,7 +14,7 @@ from services.common.vocabulary import EventType, ItemStatus
 from services.registration import intake, parsing, service
 from services.registration.cloudevents_in import PartnerCloudEvent
 from services.registration.errors import FieldError, Forbidden
-from services.registration.kbo_check import Verifier
+from services.registration.finishing import Finisher
 from services.registration.models import ErasureIn, WithdrawalIn
 from services.registration.partners import Partner
 from services.registration.publisher import Publisher
@@ -22,13 +22,13 @@ from services.registration.store import RequestStore
 
 
 async def accept_cloudevent(index: int, cloud: PartnerCloudEvent, partner: Partner, publisher: Publisher,
-                            topics: Topics, store: RequestStore, max_km: float, kbo: Verifier) -> service.ItemResult:
+                            topics: Topics, store: RequestStore, max_km: float, intake: Finisher) -> service.ItemResult:
     """Accepted, rejected (with field errors) or unavailable (retry); a CloudEvent id seen before answers as then."""
     build = _builder(cloud, partner, max_km)
 
     async def produce() -> tuple[int, dict[str, Any]]:
         built = service.build_or_errors(build)
-        [result] = await service.publish_items([built], publisher, topics, store, kbo)
+        [result] = await service.publish_items([built], publisher, topics, store, intake)
         return (503 if result.status is ItemStatus.UNAVAILABLE else 200), result.as_json()
 
     print_ = service.fingerprint("CE", cloud.event_type, json.dumps(cloud.data, sort_keys=True, default=str).encode())

@@ -3,9 +3,11 @@
 from functools import lru_cache
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.common import sealing
 from services.common.partners import SEEDED_PARTNERS
 from services.common.settings import CommonSettings
 from services.kbo.verify import TRADING_SITUATIONS
@@ -35,11 +37,17 @@ class Settings(CommonSettings):
     insights_redis_prefix: str = Field("buurt:", description="where buurt-insights writes the demand counts")
     search_redis_prefix: str = Field("buurt:", description="where buurt-search keeps its index (listings counted "
                                                            "for the recruit-here view)")
+    intake_public_key: str | None = Field(None, description="base64 X25519 public key of the consent worker's intake "
+                                                            "key: the consenting person is sealed to it (required "
+                                                            "to start the service; docs/operations.md)")
     kbo_dir: Path = Field(Path(".data/kbo"), description="where each process keeps its KBO lookup store")
     follow_kbo: bool = Field(True, description="follow kbo.enterprises (off: no snapshot, kbo_unverified)")
     kbo_situations: tuple[str, ...] = Field(tuple(sorted(TRADING_SITUATIONS)),
                                             description="KBO juridical situations of enterprises that may be listed")
     k_anonymity: int = Field(5, ge=1, description="demand cells and words counted fewer times are never served")
+
+    def intake_key(self) -> X25519PublicKey | None:
+        return sealing.public_key(self.intake_public_key) if self.intake_public_key else None
 
     def group_id(self, role: str) -> str:
         """The consumer group of one of the service's followers ('status', 'forwarders', 'ingress')."""

@@ -26,7 +26,7 @@ from services.common.vocabulary import ItemStatus
 from services.registration.cloudevents_in import for_partner, parse_kafka
 from services.registration.cloudevents_intake import accept_cloudevent
 from services.registration.errors import BrokerUnavailable, RegistrationError
-from services.registration.kbo_check import Verifier
+from services.registration.finishing import Finisher
 from services.registration.partners import Partner
 from services.registration.publisher import Publisher
 from services.registration.store import RequestStore
@@ -39,14 +39,14 @@ def task_name(partner: Partner) -> str:
 
 
 async def follow_ingress(partner: Partner, bootstrap: str, topics: Topics, group_id: str, publisher: Publisher,
-                         store: RequestStore, max_km: float, kbo: Verifier, handle: TaskHandle) -> None:
+                         store: RequestStore, max_km: float, intake: Finisher, handle: TaskHandle) -> None:
     """Take the partner's ingress topic until cancelled (its two topics are created when missing)."""
     await create_topics(bootstrap, topics, specs=(ingress(partner.id), ingress_dlq(partner.id)))
     dlq = topics.name(ingress_dlq(partner.id))
 
     async def apply(records: list[ConsumerRecord[bytes, bytes]]) -> None:
         for record in records:
-            reason = await _take(record, partner, publisher, topics, store, max_km, kbo)
+            reason = await _take(record, partner, publisher, topics, store, max_km, intake)
             if reason is not None:
                 await _dead_letter(record, reason, dlq, publisher)
 
@@ -54,14 +54,14 @@ async def follow_ingress(partner: Partner, bootstrap: str, topics: Topics, group
 
 
 async def _take(record: ConsumerRecord[bytes, bytes], partner: Partner, publisher: Publisher, topics: Topics,
-                store: RequestStore, max_km: float, kbo: Verifier) -> str | None:
+                store: RequestStore, max_km: float, intake: Finisher) -> str | None:
     """None when the record was accepted (now or before), else why it was refused."""
     try:
         cloud = for_partner(parse_kafka(record.headers or (), record.key, record.value), partner)
     except RegistrationError as exc:
         return _reason([f"{e.pointer}: {e.detail}" for e in exc.errors] if exc.errors else [exc.detail])
     try:
-        result = await accept_cloudevent(0, cloud, partner, publisher, topics, store, max_km, kbo)
+        result = await accept_cloudevent(0, cloud, partner, publisher, topics, store, max_km, intake)
     except BrokerUnavailable as exc:
         raise RecordFailed(record.topic, record.partition, record.offset) from exc
     match result.status:

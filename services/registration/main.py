@@ -14,6 +14,7 @@ from services.common.supervisor import Supervisor, TaskFactory, TaskHandle
 from services.insights.reader import DemandReader
 from services.registration import api, bulk, forwarders, ingress, insights_api, kbo_check, status
 from services.registration.config import Settings, get_settings
+from services.registration.finishing import Finisher
 from services.registration.kbo_check import Verifier
 from services.registration.limits import BodyLimit
 from services.registration.partners import Partner, PartnerRegistry
@@ -50,11 +51,11 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
                                                settings.group_id("forwarders"), request_store, handle)
 
         supervisor.add(forwarders.TASK, follow_forwarders)
-    verifier = kbo or kbo_check.from_settings(settings, supervisor)
+    intake = Finisher(kbo or kbo_check.from_settings(settings, supervisor), settings.intake_key())
     registry = PartnerRegistry.from_file(settings.partners_file)
     for partner in registry.with_kafka_ingress() if settings.consume_ingress else []:
         supervisor.add(ingress.task_name(partner), _ingress_task(partner, settings, publisher, request_store,
-                                                                 verifier))
+                                                                 intake))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     app.state.partners = registry
     app.state.publisher = publisher
     app.state.store = request_store
-    app.state.kbo = verifier
+    app.state.intake = intake
     app.state.topics = settings.topics
     reads = redis or Redis.from_url(settings.redis_url, socket_timeout=2)
     app.state.demand = DemandReader(reads, settings.insights_redis_prefix, settings.k_anonymity)
@@ -93,11 +94,11 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
 
 
 def _ingress_task(partner: Partner, settings: Settings, publisher: Publisher, store: RequestStore,
-                  kbo: Verifier) -> TaskFactory:
+                  intake: Finisher) -> TaskFactory:
     async def take(handle: TaskHandle) -> None:
         await ingress.follow_ingress(partner, settings.kafka_bootstrap_servers, settings.topics,
                                      settings.group_id("ingress"), publisher, store, settings.max_km_from_postcode,
-                                     kbo, handle)
+                                     intake, handle)
 
     return take
 
@@ -113,6 +114,9 @@ def worker_app() -> FastAPI:
 def run() -> None:
     settings = get_settings()
     configure_logging("registration", settings.log_level)
+    if settings.intake_key() is None:
+        raise SystemExit("REGISTRATION_INTAKE_PUBLIC_KEY is not set: the consenting person would be published in clear "
+                         "(docs/operations.md, intake key)")
     if settings.workers > 1:
         serve_workers("services.registration.main:worker_app", settings.workers, settings.host, settings.port)
     else:

@@ -20,7 +20,8 @@ from services.registration.errors import (
     RegistrationError,
     StoreUnavailable,
 )
-from services.registration.kbo_check import KboRestoring, Verifier, stamped
+from services.registration.finishing import Finisher
+from services.registration.kbo_check import KboRestoring
 from services.registration.publisher import Publisher
 from services.registration.store import RequestStore, Status
 
@@ -52,11 +53,12 @@ class ItemResult:
 
 
 async def publish(event: events.AnyPartnerEvent, publisher: Publisher, topics: Topics, store: RequestStore,
-                  kbo: Verifier) -> None:
-    """Check the partner's authority, stamp a registration's KBO check (raises KboRestoring), durably publish (raises
-    BrokerUnavailable), then record the submission as received for its partner."""
+                  intake: Finisher) -> None:
+    """Check the partner's authority, finish the event (a registration's KBO check, its person sealed; raises
+    KboRestoring), durably publish (raises BrokerUnavailable), then record the submission as received for its
+    partner."""
     await authorize(event, publisher, topics, store)
-    event = stamped(event, kbo)
+    event = intake.finish(event)
     await _publish_only(event, publisher, topics)
     await _record_received(store, [event])
 
@@ -99,7 +101,7 @@ async def _record_received(store: RequestStore, accepted: list[events.AnyPartner
 
 
 async def publish_items(built: list[events.AnyPartnerEvent | list[FieldError]], publisher: Publisher,
-                        topics: Topics, store: RequestStore, kbo: Verifier) -> list[ItemResult]:
+                        topics: Topics, store: RequestStore, intake: Finisher) -> list[ItemResult]:
     """Publish every valid item concurrently (the publisher commits them in as few transactions as it can);
     the result list keeps the input order."""
 
@@ -108,7 +110,7 @@ async def publish_items(built: list[events.AnyPartnerEvent | list[FieldError]], 
             return ItemResult(index, ItemStatus.REJECTED, errors=item)
         try:
             await authorize(item, publisher, topics, store)
-            await _publish_only(stamped(item, kbo), publisher, topics)
+            await _publish_only(intake.finish(item), publisher, topics)
         except NotEntitled as refused:
             return ItemResult(index, ItemStatus.REJECTED, errors=refused.errors)
         except KboRestoring as restoring:

@@ -3,9 +3,11 @@ configured bound (shortened here), the chain still verifies, and `state --at` re
 
 import asyncio
 import json
+import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +18,7 @@ from services.common import codec, events
 from services.common.kafka_admin import create_topics
 from services.common.topic_reader import read_topic
 from services.common.topics import ALL, Topics
+from services.infra import apt
 from tests.kafka_tools import produce
 from tests.platform import Platform, post, running_platform, search_near_gent, status_of, wait_for
 from tests.samples import fresh_enterprise_number, registration_body
@@ -126,3 +129,47 @@ def test_a_damaged_record_on_the_checkpoints_topic_fails_verify_naming_where(pla
     verified = platform.audit("verify", "--prefix", damaged.prefix)
     assert verified.returncode == 1, verified.stderr
     assert "offset 0: in the checkpoints' topic: not a signed checkpoint" in verified.stderr
+
+
+def raw_topics_holding(kafka_bootstrap: str, prefix: str, needles: list[bytes]) -> dict[str, list[bytes]]:
+    """Every topic of the platform read byte for byte by kcat (keys, values and headers, aborted transactions
+    included): which of them hold which needle."""
+    kcat = apt.ensure("kcat", ["kcat"])
+    listing = subprocess.run([kcat, "-b", kafka_bootstrap, "-L", "-J"], capture_output=True, timeout=60, check=True)
+    names = [t["topic"] for t in json.loads(listing.stdout)["topics"] if t["topic"].startswith(prefix)]
+    holding = {}
+    for name in names:
+        dump = subprocess.run([kcat, "-b", kafka_bootstrap, "-C", "-t", name, "-e", "-q", "-f", "%k %s %h\n"],
+                              capture_output=True, timeout=60, check=True).stdout
+        found = [needle for needle in needles if needle in dump]
+        if found:
+            holding[name] = found
+    return holding
+
+
+def logs_holding(logs: Path, needles: list[bytes]) -> list[str]:
+    return [str(path) for path in logs.rglob("*.log") if any(n in path.read_bytes() for n in needles)]
+
+
+def test_the_consenting_person_is_never_in_clear_in_a_topic_redis_or_a_log(
+        platform: Platform, kafka_bootstrap: str, redis_url: str) -> None:
+    number, mark = fresh_enterprise_number(), uuid.uuid4().hex[:8]
+    name, email = f"Anneke Verhulst-{mark}", f"anneke.{mark}@example.be"
+    body = registration_body(number)
+    body["consent"]["person"] = {"name": name, "email": email, "role": "zaakvoerder"}
+    event_id = post(platform, "/v1/registrations", body)
+    assert wait_for(lambda: status_of(platform, event_id) == "listed")
+    needles = [name.encode(), email.encode(), mark.encode()]
+
+    assert raw_topics_holding(kafka_bootstrap, platform.topics.prefix, needles) == {}
+    assert not any(redis_holds(redis_url, needle) for needle in needles)
+    assert logs_holding(platform.logs, needles) == []
+    exported = [json.loads(line) for line in platform.audit("export", "--decrypt").stdout.splitlines()]
+    assert any(name in (row["subject_pii"] or "") for row in exported if row["enterprise_number"] == number)
+
+    post(platform, "/v1/erasure-requests", {"enterprise_number": number, "requested_at": datetime.now(UTC).isoformat()})
+    assert wait_for(lambda: status_of(platform, event_id) == "erased")
+    exported = [json.loads(line) for line in platform.audit("export", "--decrypt").stdout.splitlines()]
+    assert {row["subject_pii"] for row in exported if row["enterprise_number"] == number and row["subject_pii"]} == {
+        "[erased]"}
+    assert raw_topics_holding(kafka_bootstrap, platform.topics.prefix, needles) == {}  # at once: no retention wait

@@ -17,6 +17,7 @@ from services.common.topics import Topics
 from services.infra import kafka, process
 from services.registration.config import Settings
 from services.registration.main import create_app
+from tests.fakes import KboSnapshotOf
 from tests.kafka_tools import read_all
 from tests.samples import registration_body, signed
 
@@ -25,7 +26,7 @@ def client_for(bootstrap: str, redis_url: str, topics: Topics, **overrides: Any)
     settings = Settings(kafka_bootstrap_servers=bootstrap, redis_url=redis_url, topic_prefix=topics.prefix,
                         redis_prefix=f"{topics.prefix}reg:", consume_decisions=False, consume_ingress=False,
                         rate_limit_per_minute=100_000, **overrides)
-    return TestClient(create_app(settings))
+    return TestClient(create_app(settings, kbo=KboSnapshotOf()))  # the KBO check is tested in test_kbo_load.py
 
 
 def post(client: TestClient, path: str, body: Any, timestamp: int | None = None,

@@ -33,4 +33,5 @@ def test_topics_are_created_once_with_their_partitions_and_configs(kafka_bootstr
         finally:
             await admin.close()
 
-    assert set(asyncio.run(partitions()).values()) == {PARTITIONS}
+    assert asyncio.run(partitions()) == {topics.name(spec): spec.partitions for spec in ALL}
+    assert {spec.partitions for spec in ALL} == {PARTITIONS, 1}  # kbo.snapshots: one record, one partition

@@ -2,8 +2,9 @@
 
 import base64
 import json
+from dataclasses import replace
 
-from services.common import codec, events
+from services.common import codec, events, sealing
 from services.common.dead_letters import MAX_ORIGINAL
 from services.consent import audit, crypto
 from services.consent.decider import PartitionState
@@ -89,3 +90,26 @@ def test_checkpoints_are_signed_every_n_records_and_for_an_idle_head() -> None:
     assert idle is not None
     assert codec.decode(events.AuditCheckpoint, idle.value).sequence == 2
     assert worker.idle_checkpoint(part, NOW) is None  # nothing new since
+
+
+def test_a_person_sealed_at_intake_is_opened_and_sealed_again_under_the_subjects_key_only() -> None:
+    private, public = sealing.generate()
+    worker = replace(decider(), intake_keys=sealing.private_keys(private))
+    event = grant()
+    assert event.consent is not None
+    assert event.consent.person is not None
+    person = sealing.seal(sealing.public_key(public), NUMBER, event.consent.person.model_dump_json().encode())
+    sealed_event = event.model_copy(update={"consent": event.consent.model_copy(
+        update={"person": None, "person_sealed": person})})
+    part = PartitionState(0)
+    outs = handle(worker, part, sealed_event)
+    [record] = [codec.decode(events.AuditRecord, out.value) for out in on(outs, TOPICS.audit)]
+    assert record.decision == "approved"
+    assert record.subject_pii is not None
+    opened = crypto.open_sealed(crypto.unwrap(worker.master_key, part.keys[NUMBER]), NUMBER, record.subject_pii)
+    assert json.loads(opened)["name"] == "Griet Vermeulen"
+
+    other, _ = sealing.generate()  # a worker without that intake key: a dead letter naming the key, no decision
+    outs = handle(replace(worker, intake_keys=sealing.private_keys(other)), PartitionState(0), sealed_event)
+    [letter] = [codec.decode(events.DeadLetter, out.value) for out in outs]
+    assert f"sealed to intake key {person.key_id}, which this worker does not hold" in letter.reason

@@ -135,7 +135,8 @@ def test_audit_record_chains_and_holds_personal_data_only_encrypted() -> None:
     event = grant()
     key = crypto.new_data_key()
     verdict = decide(event, None, NOW, ALLOWED, VALIDITY)
-    first = audit.record_for(event, verdict, 3, 0, audit.GENESIS_HASH, NOW, audit.sealed_person(event, key))
+    sealed = audit.sealed_person(event, audit.person_of(event, {}), key)
+    first = audit.record_for(event, verdict, 3, 0, audit.GENESIS_HASH, NOW, sealed)
     second = audit.record_for(event, verdict, 3, 1, first.hash, NOW)
     assert second.prev_hash == first.hash
     assert audit.chain_hash(first) == first.hash

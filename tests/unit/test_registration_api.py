@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from services.common import codec, events
+from services.common import codec, events, sealing
 from services.common.events import Business, KboCheck
 from services.demo.data import as_vlam
 from services.registration import examples
@@ -30,6 +30,8 @@ def retry_time() -> int:
 
 
 
+INTAKE_PRIVATE, INTAKE_PUBLIC = sealing.generate()
+
 @pytest.fixture
 def publisher() -> InMemoryPublisher:
     return InMemoryPublisher()
@@ -43,6 +45,7 @@ def store() -> InMemoryRequestStore:
 @pytest.fixture
 def client(publisher: InMemoryPublisher, store: InMemoryRequestStore) -> Iterator[TestClient]:
     settings = Settings(topic_prefix="unit.", consume_decisions=False, consume_ingress=False, rate_limit_per_minute=50,
+                        intake_public_key=INTAKE_PUBLIC,
                         admin_token_sha256=hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest())
     with TestClient(create_app(settings, publisher, store, KboSnapshotOf())) as test_client:
         yield test_client
@@ -78,6 +81,14 @@ def test_accepted_registration_is_published_keyed_by_enterprise_number(
     assert str(event.event_id) == response.json()["id"]
     assert event.partner_id == "unizo-winkelhier"
     assert event.business.contact.phone == "+3292234567"
+    # the consenting person only sealed to the consent worker's intake key, never in clear
+    assert b"Griet" not in value
+    assert b"griet.vermeulen@example.be" not in value
+    assert event.consent is not None
+    assert event.consent.person is None
+    assert event.consent.person_sealed is not None
+    opened = sealing.open_sealed(sealing.private_keys(INTAKE_PRIVATE), "0428759497", event.consent.person_sealed)
+    assert json.loads(opened)["email"] == "griet.vermeulen@example.be"
 
 
 def test_position_is_derived_from_the_postcode_when_absent(client: TestClient, publisher: InMemoryPublisher) -> None:
