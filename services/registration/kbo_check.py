@@ -1,5 +1,5 @@
-"""The intake's KBO check (services/kbo/verify.py) against this process's lookup store, stamped on every
-registration whichever way it came (HTTP, batch, CSV, CloudEvents, Kafka ingress), before it is published."""
+"""The intake's KBO check (services/kbo/verify.py) against this process's lookup store; finishing.py stamps it on
+every registration whichever way it came (HTTP, batch, CSV, CloudEvents, Kafka ingress), before it is published."""
 
 from pathlib import Path
 from typing import IO, Protocol
@@ -39,12 +39,6 @@ class StoreVerifier:
             raise KboRestoring
         record, snapshot = self.store.lookup(business.enterprise_number)
         return verify.check(business, record, snapshot, self.policy)
-
-
-def stamped(event: events.AnyPartnerEvent, verifier: Verifier) -> events.AnyPartnerEvent:
-    if not isinstance(event, events.RegistrationSubmitted):
-        return event
-    return event.model_copy(update={"kbo": verifier.check(event.business)})
 
 
 def from_settings(settings: Settings, supervisor: Supervisor) -> StoreVerifier:
