@@ -107,6 +107,10 @@ def _check(raw: RawRecord, head: tuple[int, str]) -> tuple[str | None, events.Au
         return "altered: the record's content does not match its hash", record
     if record.partition != raw.partition:
         return f"moved: record of partition {record.partition} found in partition {raw.partition}", record
+    if expected_sequence == 0 and record.sequence > 0:
+        missing = "record 0 is" if record.sequence == 1 else f"records 0 to {record.sequence - 1} are"
+        return (f"a prefix is gone: the partition starts at sequence {record.sequence}, {missing} missing (removed "
+                "with DeleteRecords, or by a retention the audit log must never have)"), record
     if record.prev_hash != expected_prev or record.sequence != expected_sequence:
         what = "dropped, inserted or reordered"
         return (f"{what}: expected sequence {expected_sequence} after hash {expected_prev[:12]}…, found sequence "

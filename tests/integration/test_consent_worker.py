@@ -8,6 +8,9 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
+from aiokafka.structs import TopicPartition
+
 from services.common import codec, events
 from services.common.topics import Topics
 from tests.kafka_tools import produce, read_all
@@ -82,3 +85,29 @@ def test_consent_expires_without_renewal_and_the_listing_is_withdrawn(
     assert [(d.outcome, d.reasons) for d in outcomes] == [("approved", ("explicit_consent_listing",)),
                                                           ("expired", ("consent_expired",))]
     assert listings[-1].value is None
+
+
+def test_a_prefix_of_the_audit_log_removed_with_delete_records_is_found(
+        kafka_bootstrap: str, redis_url: str, topics: Topics, tmp_path: Path) -> None:
+    first = wire_registration()
+    again = wire_registration(first.business.enterprise_number)  # the same business: the same audit partition
+    with running_platform(kafka_bootstrap, redis_url, topics, tmp_path, names=("buurt-consent",)) as platform:
+        asyncio.run(produce(kafka_bootstrap, topics.submitted,
+                            [(codec.key(e.business.enterprise_number), codec.encode(e)) for e in (first, again)]))
+        audit = asyncio.run(read_all(kafka_bootstrap, topics.audit, expect=2, timeout=60))
+        assert platform.audit("verify").returncode == 0
+        second = next(r for r in audit if codec.decode(events.AuditRecord, r.value).sequence == 1)
+
+        async def delete_before(offset: int) -> None:  # what an operator (or an attacker) with admin rights can do
+            admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+            await admin.start()
+            try:
+                await admin.delete_records({TopicPartition(topics.audit, second.partition): RecordsToDelete(offset)})
+            finally:
+                await admin.close()
+
+        asyncio.run(delete_before(second.offset))
+        verified = platform.audit("verify")
+    assert verified.returncode == 1
+    assert (f"partition {second.partition} offset {second.offset}: a prefix is gone: the partition starts at "
+            "sequence 1, record 0 is missing") in verified.stderr

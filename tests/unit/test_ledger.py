@@ -127,3 +127,11 @@ def test_records_stored_in_another_json_layout_verify_by_their_content() -> None
     relaid = [RawRecord(r.partition, r.offset, json.dumps(json.loads(r.value or b""), indent=1).encode())
               for r in records]
     assert findings(relaid, checkpoints, key) == []
+
+
+def test_a_removed_prefix_is_named_as_such() -> None:
+    records, checkpoints, key = written()
+    found = findings(records[2:], checkpoints, key)
+    assert found[0] == ("2/2: a prefix is gone: the partition starts at sequence 2, records 0 to 1 are missing "
+                        "(removed with DeleteRecords, or by a retention the audit log must never have)")
+    assert "starts at sequence 1, record 0 is missing" in findings(records[1:], checkpoints, key)[0]
