@@ -17,13 +17,13 @@ from typing import Any
 import httpx
 
 from services.common import places
-from services.common.events import Address, Business, Position
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
 from services.infra import process
 from services.kbo import loader, synthetic, verify
 from services.kbo.extract import Extract
 from services.kbo.store import KboStore
+from tests.kbo_samples import claim_at_first_site
 from tests.platform import running_platform
 from tests.samples import registration_body, signed
 
@@ -56,13 +56,10 @@ def run(bootstrap: str, redis_url: str, home: Path, enterprises: int, updated: i
 
 
 def _full_load(full: Path, store_path: Path, bootstrap: str, topics: Topics) -> dict[str, Any]:
-    store = loader.open_store(store_path, topics, bootstrap)
-    extract = Extract(full)
-    started = time.perf_counter()
-    result = loader.load_full(extract, store, bootstrap, topics, lambda step, rows: None)
-    elapsed = _since(started)
-    extract.close()
-    store.close()
+    with loader.open_store(store_path, topics, bootstrap) as store, Extract(full) as extract:
+        started = time.perf_counter()
+        result = loader.load_full(extract, store, bootstrap, topics, lambda step, rows: None)
+        elapsed = _since(started)
     return {"full_load_s": elapsed, "full_load_per_s": round(result.published / elapsed)}
 
 
@@ -78,21 +75,18 @@ def _update(home: Path, bootstrap: str, topics: Topics, enterprises: int, update
     synthetic.write_update(path, changed, [], 141, date(2026, 11, 2))
     # the loader's store as a daily cron leaves it: current, the full load's records read once
     started = time.perf_counter()
-    store = loader.open_store(home / "loader.sqlite", topics, bootstrap)
-    catch_up = _since(started)
-    extract = Extract(path)
-    started = time.perf_counter()
-    result = loader.load_update(extract, store, bootstrap, topics, lambda step, rows: None)
-    elapsed = _since(started)
-    extract.close()
-    store.close()
+    with loader.open_store(home / "loader.sqlite", topics, bootstrap) as store, Extract(path) as extract:
+        catch_up = _since(started)
+        started = time.perf_counter()
+        result = loader.load_update(extract, store, bootstrap, topics, lambda step, rows: None)
+        elapsed = _since(started)
     return {"loader_store_first_read_s": catch_up, "update_enterprises": result.published, "update_s": elapsed}
 
 
 def _lookups(store: KboStore, enterprises: int) -> dict[str, Any]:
     rng = random.Random(7)  # noqa: S311 - a sample, not security
     indices = [rng.randrange(enterprises) for _ in range(LOOKUPS)]
-    businesses = [_claim(synthetic.synthetic(i)) for i in indices]
+    businesses = [claim_at_first_site(synthetic.synthetic(i)) for i in indices]
     checks, bare = [], []
     for business in businesses:
         started = time.perf_counter()
@@ -152,19 +146,8 @@ async def _post(url: str, bodies: list[bytes]) -> float:
         return time.perf_counter() - started
 
 
-def _claim(enterprise: synthetic.Enterprise) -> Business:
-    site = enterprise.establishments[0][1] if enterprise.establishments else enterprise.seat
-    assert site is not None
-    place = places.in_postcode(site.postcode, site.municipality_nl)
-    assert place is not None
-    return Business(enterprise_number=enterprise.number, name=enterprise.name, categories=("speciaalzaak",),
-                    address=Address(street=site.street_nl, number=site.number, postcode=site.postcode,
-                                    municipality=place.municipality.name, locality=place.name),
-                    position=Position(lat=place.lat, lon=place.lon))
-
-
 def _body(enterprise: synthetic.Enterprise) -> dict[str, Any]:
-    business = _claim(enterprise)
+    business = claim_at_first_site(enterprise)
     body = registration_body(enterprise.number)
     body["address"] = {"street": business.address.street, "number": business.address.number,
                        "postcode": business.address.postcode, "municipality": business.address.locality}

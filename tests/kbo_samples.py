@@ -6,6 +6,9 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from services.common import places
+from services.common.events import Address, Business, Position
+from services.kbo import synthetic
 from services.kbo.layout import DATA_FILES, META
 
 
@@ -35,3 +38,15 @@ def write_extract(path: Path, files: Mapping[str, Sequence[Sequence[str]]], kind
         for name, data in (raw or {}).items():
             archive.writestr(name, data)
     return path
+
+
+def claim_at_first_site(enterprise: synthetic.Enterprise) -> Business:
+    """A registration of a synthetic enterprise at its first establishment (or its seat), as a partner sends it."""
+    site = enterprise.establishments[0][1] if enterprise.establishments else enterprise.seat
+    assert site is not None
+    place = places.in_postcode(site.postcode, site.municipality_nl)
+    assert place is not None
+    return Business(enterprise_number=enterprise.number, name=enterprise.name, categories=("speciaalzaak",),
+                    address=Address(street=site.street_nl, number=site.number, postcode=site.postcode,
+                                    municipality=place.municipality.name, locality=place.name),
+                    position=Position(lat=place.lat, lon=place.lon))

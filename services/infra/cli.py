@@ -112,13 +112,9 @@ def _load_kbo(demo: bool, data: Path, broker: kafka.KafkaNode) -> None:
     extract.parent.mkdir(parents=True, exist_ok=True)
     demo_kbo.write_extract(extract)
     logging.getLogger(loader.__name__).setLevel(logging.ERROR)  # librdkafka's retries while the broker starts
-    store = loader.open_store(data / "kbo" / "loader.sqlite", Topics(), broker.bootstrap)
-    opened = Extract(extract)
-    try:
+    with (loader.open_store(data / "kbo" / "loader.sqlite", Topics(), broker.bootstrap) as store,
+          Extract(extract) as opened):
         result = loader.load_full(opened, store, broker.bootstrap, Topics(), lambda step, rows: None)
-    finally:
-        opened.close()
-        store.close()
     done = (f"KBO demo snapshot: extract {result.snapshot.extract_number}, {result.published:,} enterprises "
             f"(buurt-kbo status; docs/kbo.md)")
     marker.write_text(done + "\n")

@@ -93,6 +93,12 @@ class Extract:
     def close(self) -> None:
         self.archive.close()
 
+    def __enter__(self) -> "Extract":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def _lines(raw: IO[bytes], member: str) -> Iterator[str]:
     """The file's lines decoded one by one, so that a byte that is not UTF-8 is found on its own line."""

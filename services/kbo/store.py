@@ -118,6 +118,12 @@ class KboStore:
             self._writer.close()
             self._reader.close()
 
+    def __enter__(self) -> "KboStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _apply_one(self, change: Change) -> None:
         db = self._writer
         if change.topic == self.snapshots_topic:

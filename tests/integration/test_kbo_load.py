@@ -16,13 +16,13 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from services.common import places
-from services.common.events import Address, Business, KboEnterprise, Position
+from services.common.events import KboEnterprise
 from services.common.topics import Topics
 from services.common.vocabulary import Reason
 from services.kbo import loader, synthetic, verify
 from services.kbo.extract import Extract, ExtractError
 from services.kbo.store import KboStore
-from tests.kbo_samples import csv_bytes
+from tests.kbo_samples import claim_at_first_site, csv_bytes
 from tests.platform import wait_for
 
 COUNT = 300
@@ -34,26 +34,9 @@ def follow(path: Path, topics: Topics, bootstrap: str) -> KboStore:
 
 
 def load(extract: Path, tmp_path: Path, topics: Topics, bootstrap: str, update: bool = False) -> loader.Result:
-    store = follow(tmp_path / "loader.sqlite", topics, bootstrap)
-    opened = Extract(extract)
-    try:
-        action = loader.load_update if update else loader.load_full
+    action = loader.load_update if update else loader.load_full
+    with follow(tmp_path / "loader.sqlite", topics, bootstrap) as store, Extract(extract) as opened:
         return action(opened, store, bootstrap, topics, lambda step, rows: None)
-    finally:
-        opened.close()
-        store.close()
-
-
-def business_at(enterprise: synthetic.Enterprise) -> Business:
-    """A registration claiming the enterprise's first establishment (or its seat)."""
-    site = enterprise.establishments[0][1] if enterprise.establishments else enterprise.seat
-    assert site is not None
-    place = places.in_postcode(site.postcode, site.municipality_nl)
-    assert place is not None
-    return Business(enterprise_number=enterprise.number, name=enterprise.name, categories=("speciaalzaak",),
-                    address=Address(street=site.street_nl, number=site.number, postcode=site.postcode,
-                                    municipality=place.municipality.name, locality=place.name),
-                    position=Position(lat=place.lat, lon=place.lon))
 
 
 def expected_addresses(enterprise: synthetic.Enterprise) -> set[tuple[str, str, str, str]]:
@@ -102,13 +85,13 @@ def test_a_full_load_then_an_update_replace_and_remove_enterprises(
     assert record is None
     assert snapshot is not None
     assert snapshot.extract_number == 141
-    assert verify.check(business_at(gone), record, snapshot).findings == (Reason.KBO_NOT_ACTIVE,)
+    assert verify.check(claim_at_first_site(gone), record, snapshot).findings == (Reason.KBO_NOT_ACTIVE,)
     moved_record, _ = replica.lookup(mover.number)
     assert moved_record is not None
     assert addresses_of(moved_record) == expected_addresses(moved)
-    claim_old = verify.check(business_at(mover), moved_record, snapshot)
+    claim_old = verify.check(claim_at_first_site(mover), moved_record, snapshot)
     assert Reason.ADDRESS_UNVERIFIED in claim_old.findings
-    assert Reason.ADDRESS_UNVERIFIED not in verify.check(business_at(moved), moved_record, snapshot).findings
+    assert Reason.ADDRESS_UNVERIFIED not in verify.check(claim_at_first_site(moved), moved_record, snapshot).findings
     assert replica.lookup(newcomer.number)[0] is not None
     replica.close()
 
