@@ -1,12 +1,15 @@
 """Merkle trees of RFC 9162 (Certificate Transparency 2.0, section 2.1) over one partition's audit records: the tree
 hash, inclusion proofs and consistency proofs, and their verification — pure, on ``hashlib``.
 
-A ``Tree`` keeps the hash of every complete subtree it has (2n hashes for n leaves), so that a root, a proof or an
-append costs O(log n) hashes, not a pass over the log.
+A ``Tree`` keeps the hash of every complete subtree it has (2n hashes for n leaves, in memory or in a ``Nodes`` store
+such as the auditors' proof index), so that a root, a proof or an append costs O(log n) hashes, not a pass over the
+log. A ``Frontier`` keeps only the right edge (at most log2(n) hashes): enough to append and to compute the root, which
+is all the consent worker needs to sign a checkpoint.
 """
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 LEAF, NODE = b"\x00", b"\x01"
 
@@ -24,31 +27,59 @@ def _split(size: int) -> int:
     return 1 << ((size - 1).bit_length() - 1)
 
 
+class Nodes(Protocol):
+    """Where a tree keeps its complete subtrees: ``get(k, i)`` is the hash of the 2**k leaves from i * 2**k."""
+
+    def get(self, level: int, index: int) -> bytes: ...
+
+    def add(self, level: int, index: int, digest: bytes) -> None: ...
+
+    def count(self) -> int:
+        """The number of leaves."""
+        ...
+
+
+class MemoryNodes:
+    def __init__(self) -> None:
+        self._levels: list[list[bytes]] = [[]]
+
+    def get(self, level: int, index: int) -> bytes:
+        return self._levels[level][index]
+
+    def add(self, level: int, index: int, digest: bytes) -> None:
+        if len(self._levels) == level:
+            self._levels.append([])
+        self._levels[level].append(digest)
+
+    def count(self) -> int:
+        return len(self._levels[0])
+
+
 class Tree:
     """The leaf hashes of a log, in order, with the hashes of their complete subtrees."""
 
-    def __init__(self, leaves: Iterable[bytes] = ()) -> None:
-        self._levels: list[list[bytes]] = [[]]  # _levels[k][i]: the subtree of 2**k leaves starting at i * 2**k
+    def __init__(self, leaves: Iterable[bytes] = (), nodes: Nodes | None = None) -> None:
+        self._nodes = MemoryNodes() if nodes is None else nodes
+        self._size = self._nodes.count()
         for leaf in leaves:
             self.append(leaf)
 
     @property
     def size(self) -> int:
-        return len(self._levels[0])
+        return self._size
 
     def append(self, leaf: bytes) -> None:
         """Add a leaf hash (``leaf_hash`` of the record)."""
-        self._levels[0].append(leaf)
-        level, index = 0, len(self._levels[0]) - 1
+        level, index, digest = 0, self._size, leaf
+        self._nodes.add(0, index, leaf)
         while index % 2 == 1:  # a right child completes its parent
-            parent = node_hash(self._levels[level][index - 1], self._levels[level][index])
+            digest = node_hash(self._nodes.get(level, index - 1), digest)
             level, index = level + 1, index // 2
-            if len(self._levels) == level:
-                self._levels.append([])
-            self._levels[level].append(parent)
+            self._nodes.add(level, index, digest)
+        self._size += 1
 
     def leaf(self, index: int) -> bytes:
-        return self._levels[0][index]
+        return self._nodes.get(0, index)
 
     def root(self, size: int | None = None) -> bytes:
         """MTH of the first ``size`` leaves (all by default); the empty tree's is SHA-256 of nothing."""
@@ -74,7 +105,7 @@ class Tree:
     def _hash(self, start: int, end: int) -> bytes:
         size = end - start
         if size & (size - 1) == 0 and start % size == 0:  # a complete subtree: kept
-            return self._levels[size.bit_length() - 1][start // size]
+            return self._nodes.get(size.bit_length() - 1, start // size)
         k = _split(size)
         return node_hash(self._hash(start, start + k), self._hash(start + k, end))
 
@@ -95,6 +126,34 @@ class Tree:
         if old <= k:
             return [*self._subproof(old, start, start + k, whole), self._hash(start + k, end)]
         return [*self._subproof(old - k, start + k, end, False), self._hash(start, start + k)]
+
+
+class Frontier:
+    """The right edge of a tree: the roots of its complete subtrees, largest first (one per bit of the size)."""
+
+    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
+        if len(hashes) != size.bit_count():
+            raise ValueError(f"a tree of {size} leaves has {size.bit_count()} subtrees on its right edge")
+        self.size, self.hashes = size, list(hashes)
+
+    def append(self, leaf: bytes) -> None:
+        digest, merged = leaf, self.size
+        while merged % 2 == 1:  # each trailing one bit of the size is a subtree of the new leaf's size: merge
+            digest = node_hash(self.hashes.pop(), digest)
+            merged >>= 1
+        self.hashes.append(digest)
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self.hashes:
+            return hashlib.sha256(b"").digest()
+        digest = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            digest = node_hash(left, digest)
+        return digest
+
+    def copy(self) -> "Frontier":
+        return Frontier(self.size, self.hashes)
 
 
 def root_from_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes]) -> bytes:

@@ -4,7 +4,7 @@ then every proof of every tree up to 40 leaves verified, and tampered proofs ref
 
 import pytest
 
-from services.consent.merkle import Tree, leaf_hash, root_from_inclusion, verify_consistency, verify_inclusion
+from services.consent.merkle import Frontier, Tree, leaf_hash, root_from_inclusion, verify_consistency, verify_inclusion
 
 LEAVES = [b"", b"\x00", b"\x10", b"\x20\x21", b"\x30\x31", b"\x40\x41\x42\x43", bytes(range(0x50, 0x58)),
           bytes(range(0x60, 0x70))]
@@ -89,3 +89,22 @@ def test_a_proof_for_a_leaf_outside_the_tree_is_refused() -> None:
     with pytest.raises(ValueError, match="not in a tree of 3"):
         root_from_inclusion(TREE.leaf(0), 3, 3, [])
     assert not verify_inclusion(TREE.leaf(0), 0, 8, [*TREE.inclusion(0), bytes(32)], TREE.root())
+
+
+def test_a_frontier_has_the_root_of_the_whole_tree_at_every_size() -> None:
+    """The worker's right edge agrees with the full tree (an independent computation: the subtree recursion)."""
+    frontier, tree = Frontier(), Tree()
+    for index in range(200):
+        leaf = leaf_hash(index.to_bytes(4, "big"))
+        assert frontier.root() == tree.root()
+        frontier.append(leaf)
+        tree.append(leaf)
+        assert len(frontier.hashes) == frontier.size.bit_count()
+    restored = Frontier(frontier.size, frontier.hashes)
+    assert restored.root() == tree.root(200)
+
+
+def test_a_frontier_that_does_not_fit_its_size_is_refused() -> None:
+    with pytest.raises(ValueError, match="right edge"):
+        Frontier(3, [b"\x00" * 32])
+

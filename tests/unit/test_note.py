@@ -2,12 +2,13 @@
 ``golang.org/x/mod/sumdb/note`` (its PeterNeumann key and note), and checkpoints signed and opened in turn."""
 
 import base64
+import hashlib
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.consent.merkle import Tree, leaf_hash
-from services.consent.note import Checkpoint, NoteError, Signer, Verifier, open_note
+from services.consent.note import COSIGNATURE, Checkpoint, NoteError, Signer, Verifier, cosignatures, open_note
 
 VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 SKEY_SEED = base64.b64decode("AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz")[1:]  # PRIVATE+KEY+PeterNeumann+c74f20a3+
@@ -66,3 +67,30 @@ def test_a_checkpoint_of_a_tree_round_trips_as_a_signed_note_and_a_cosignature_i
 def test_a_malformed_checkpoint_is_refused(text: str) -> None:
     with pytest.raises(NoteError):
         Checkpoint.parse(text)
+
+
+def test_a_witness_cosignature_is_the_c2sp_cosignature_v1_and_verifies_with_its_vkey() -> None:
+    """The signed message and key id built by hand from tlog-cosignature's text, checked with the raw key."""
+    log = Signer("buurt.test/consent-audit", Ed25519PrivateKey.generate())
+    witness_key = Ed25519PrivateKey.generate()
+    witness = Signer("witness.example/w1", witness_key, COSIGNATURE)
+    text = Checkpoint("buurt.test/consent-audit/3", 5, bytes(32)).text()
+    cosigned = log.sign(text) + witness.signature_line(text, 1679315147)
+    blob = base64.b64decode(cosigned.rstrip("\n").rsplit(" ", 1)[1])
+    public = witness_key.public_key().public_bytes_raw()
+    assert blob[:4] == hashlib.sha256(b"witness.example/w1\n\x04" + public).digest()[:4]
+    assert int.from_bytes(blob[4:12], "big") == 1679315147
+    witness_key.public_key().verify(blob[12:], b"cosignature/v1\ntime 1679315147\n" + text.encode())
+
+    vkey = Verifier.parse(witness.verifier.vkey())
+    assert cosignatures(cosigned, [vkey]) == {"witness.example/w1": 1679315147}
+    assert open_note(cosigned, [log.verifier])[0] == text  # the log's own signature still opens it
+    with pytest.raises(NoteError, match="does not verify"):
+        cosignatures(cosigned.replace("\n5\n", "\n6\n"), [vkey])
+    assert cosignatures(log.sign(text), [vkey]) == {}
+
+
+def test_a_vkey_whose_base64_holds_a_plus_sign_parses() -> None:
+    signers = (Signer("buurt.test", Ed25519PrivateKey.from_private_bytes(bytes([seed]) * 32)) for seed in range(256))
+    vkey = next(s.verifier.vkey() for s in signers if "+" in s.verifier.vkey().split("+", 2)[2])
+    assert Verifier.parse(vkey).vkey() == vkey
