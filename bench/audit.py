@@ -5,7 +5,7 @@ import time
 
 from services.common.topic_reader import read_topic
 from services.common.topics import Topics
-from services.consent import cli, ledger
+from services.consent import cli_support, ledger
 
 
 def run(bootstrap: str, topics: Topics) -> dict[str, float]:
@@ -13,8 +13,10 @@ def run(bootstrap: str, topics: Topics) -> dict[str, float]:
     raw = asyncio.run(read_topic(bootstrap, topics.audit))
     raw_s = time.perf_counter() - started
     started = time.perf_counter()
-    records, checkpoints = cli.read_log(bootstrap, topics)  # verify's own reading
-    report = ledger.verify(records, checkpoints, None)
+    records, checkpoints, horizon = cli_support.read_log(bootstrap, topics)  # verify's own reading
+    trusted = cli_support.own_signer_key()
+    assert trusted is not None, "the bench runs the consent worker with CONSENT_SIGNING_KEY in its environment"
+    report = ledger.verify(records, checkpoints, [trusted], horizon=horizon)
     verify_s = time.perf_counter() - started
     assert report.ok, report.findings
     verify_rate, raw_rate = len(records) / verify_s, len(raw) / raw_s

@@ -287,8 +287,21 @@ class AuditRecord(WireModel):
 AUDIT_FIELDS_SINCE = {2: frozenset({"evidence_ref"}), 3: frozenset({"kbo_extract", "kbo_snapshot_date"})}
 
 
+class LogCheckpoint(WireModel):
+    """A signed checkpoint of one partition of consent.audit (topic consent.audit.checkpoints, since 2026-11-28): the
+    C2SP tlog-checkpoint note over the partition's Merkle tree, and the tree's right edge, from which the worker goes
+    on after a restart without reading the partition again (trusted only when it hashes to the signed root)."""
+
+    schema_version: Literal[2] = 2
+    partition: int
+    size: int
+    note: str = Field(description="C2SP signed note: origin, tree size, root hash, chain head; Ed25519 signature")
+    frontier: tuple[str, ...] = Field(description="base64 roots of the complete subtrees on the right edge")
+    signed_at: datetime
+
+
 class AuditCheckpoint(WireModel):
-    """A signed statement of the chain head of one partition of consent.audit (topic consent.audit.checkpoints)."""
+    """A signed statement of the chain head of one partition of consent.audit (before 2026-11-28; still verified)."""
 
     schema_version: Literal[1] = 1
     partition: int

@@ -1,7 +1,7 @@
 """Reads a topic from offset 0 to its end, partition by partition, without a consumer group (no offsets committed):
 what auditors replay (consent.audit) and what the search index is rebuilt from (listings)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -18,8 +18,10 @@ class RawRecord:
     key: bytes | None = None
 
 
-async def read_topic(bootstrap: str, topic: str, progress: Callable[[int], None] | None = None) -> list[RawRecord]:
-    """Every committed record, in offset order per partition (read_committed: aborted transactions are skipped)."""
+async def read_topic(bootstrap: str, topic: str, progress: Callable[[int], None] | None = None,
+                     starts: Mapping[int, int] | None = None) -> list[RawRecord]:
+    """Every committed record, in offset order per partition (read_committed: aborted transactions are skipped);
+    from ``starts[partition]`` where given, else from the partition's first record."""
     assigned = [TopicPartition(topic, p) for p in await partitions(bootstrap, topic)]
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                 isolation_level="read_committed", auto_offset_reset="earliest",
@@ -28,6 +30,9 @@ async def read_topic(bootstrap: str, topic: str, progress: Callable[[int], None]
         await consumer.start()
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
+        for tp in assigned:
+            if starts and tp.partition in starts:
+                consumer.seek(tp, starts[tp.partition])
         ends = await consumer.end_offsets(assigned)
         records: list[RawRecord] = []
         for tp in assigned:
@@ -75,3 +80,28 @@ async def read_keyed(bootstrap: str, topic: str) -> list[KeyedValue]:
     """A compacted changelog (text keys and values), in order; a tombstone reads as None."""
     records = await read_topic(bootstrap, topic)
     return [KeyedValue((r.key or b"").decode(), r.value.decode() if r.value is not None else None) for r in records]
+
+
+async def read_at(bootstrap: str, topic: str, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], RawRecord]:
+    """The records at these (partition, offset) places: a handful, e.g. one business's audit records."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                                isolation_level="read_committed")
+    found: dict[tuple[int, int], RawRecord] = {}
+    try:
+        await consumer.start()
+        consumer.assign(sorted({TopicPartition(topic, partition) for partition, _ in wanted}))
+        for partition, offset in wanted:
+            tp = TopicPartition(topic, partition)
+            consumer.seek(tp, offset)
+            consumer.pause(*(p for p in consumer.assignment() if p != tp))
+            consumer.resume(tp)
+            for _ in range(20):  # a few fetches at most: the record is there, or the log lost it
+                batch = await consumer.getmany(tp, timeout_ms=500, max_records=1)
+                records = batch.get(tp, [])
+                if records:
+                    record = records[0]
+                    found[(partition, offset)] = RawRecord(partition, record.offset, record.value, record.key)
+                    break
+    finally:
+        await consumer.stop()
+    return found

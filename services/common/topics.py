@@ -23,8 +23,10 @@ LISTINGS = TopicSpec("listings", {
     "delete.retention.ms": str(DAY_MS),
 })
 AUDIT = TopicSpec("consent.audit", {"cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1"})
-CHECKPOINTS = TopicSpec("consent.audit.checkpoints",
-                        {"cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1"})
+# One signed checkpoint per transaction: compaction keeps each partition's latest (key = partition), which signs the
+# whole tree; auditors keep the ones they want (`buurt-audit checkpoint`), receipts carry their own.
+CHECKPOINTS = TopicSpec("consent.audit.checkpoints", {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1",
+                                                      "segment.ms": str(3600 * 1000)})
 DLQ = TopicSpec("registrations.dlq", {"cleanup.policy": "delete", "retention.ms": str(30 * DAY_MS)})
 
 # The consent worker's own state, changelogged in compacted topics written in the same transactions as its outputs

@@ -1,4 +1,4 @@
-"""Audit records, their hash chain and signed checkpoints.
+"""Audit records and their hash chain (the signed checkpoints over them: checkpoints.py).
 
 Every record carries the hash of its predecessor in the same partition; ``hash`` is SHA-256 over the record's
 canonical JSON without the ``hash`` field (ciphertext of personal data included, so erasure keeps the chain valid).
@@ -10,17 +10,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import assert_never
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from services.common import sealing
 from services.common.events import (
     AUDIT_FIELDS_SINCE,
     AnyPartnerEvent,
-    AuditCheckpoint,
     AuditRecord,
     RegistrationSubmitted,
-    checkpoint_message,
     enterprise_number_of,
 )
 from services.common.vocabulary import AuditEvent, Outcome
@@ -90,11 +87,3 @@ def record_for(event: AnyPartnerEvent, verdict: Verdict, partition: int, sequenc
         event_type=audit_event_of(verdict.outcome), decision=verdict.outcome, reasons=verdict.reasons,
         policy_version=POLICY_VERSION, subject_pii=subject_pii, **evidence,
     ))
-
-
-def checkpoint(partition: int, sequence: int, head_hash: str, key: Ed25519PrivateKey,
-               now: datetime) -> AuditCheckpoint:
-    """A signed statement that the chain of ``partition`` reached ``sequence`` with hash ``head_hash``."""
-    message = checkpoint_message(partition, sequence, head_hash)
-    return AuditCheckpoint(partition=partition, sequence=sequence, hash=head_hash, signed_at=now,
-                           public_key=crypto.public_key_b64(key), signature=crypto.b64(key.sign(message)))

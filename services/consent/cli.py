@@ -1,47 +1,54 @@
 """``buurt-audit``: the auditors' and DPO's tool over the consent log (reads from offset 0, commits nothing).
 
-    buurt-audit verify                      chains and checkpoint signatures; non-zero exit on any finding
+    buurt-audit verify                      chains, Merkle trees and signed checkpoints; non-zero exit on any finding
     buurt-audit history "BE 0428.759.497"   timeline of one business (any spelling of its number) [--format jsonl]
     buurt-audit state --at 2026-11-01T12:00:00+01:00
     buurt-audit export --format csv [--decrypt]
-    buurt-audit public-key                  the checkpoint public key (from CONSENT_SIGNING_KEY)
+    buurt-audit receipt 0428759497 > receipt.json       a consent receipt with its inclusion proofs
+    buurt-audit verify-receipt receipt.json --key VKEY  offline: no Kafka needed
+    buurt-audit checkpoint 3 > kept.note                a partition's latest signed checkpoint, to keep
+    buurt-audit consistency kept.note                   the log only grew since that checkpoint
+    buurt-audit public-key                  the log's verifier key (from CONSENT_SIGNING_KEY)
 
-Environment: KAFKA_BOOTSTRAP_SERVERS, BUURT_TOPIC_PREFIX; CONSENT_MASTER_KEY for --decrypt; the expected public key
-with --public-key or BUURT_AUDIT_PUBLIC_KEY. Exit status: 0 done, 1 the log failed verification or Kafka could not be
-read, 2 bad input (a message says which and why).
-"""
+Environment: KAFKA_BOOTSTRAP_SERVERS, BUURT_TOPIC_PREFIX; CONSENT_MASTER_KEY for --decrypt; the log's verifier keys
+with --key or BUURT_AUDIT_KEYS (else the installation's own, from CONSENT_SIGNING_KEY); the proof index with --index or
+BUURT_AUDIT_INDEX. Exit status: 0 done, 1 the log or a receipt failed verification or Kafka could not be read, 2 bad
+input (a message says which and why)."""
 
-import asyncio
 import csv
-import functools
 import json
 import logging
-import os
 import sys
-from collections.abc import Callable, Coroutine
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from aiokafka.errors import KafkaError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from services.common import enterprise, events
-from services.common.topic_reader import RawRecord, read_keyed, read_topic
 from services.common.topics import Topics
-from services.consent import crypto, ledger
+from services.consent import cli_proofs, crypto, ledger
+from services.consent.cli_support import (
+    SECRETS_HINT,
+    TIME_FORMATS,
+    Bootstrap,
+    Keys,
+    Prefix,
+    Unreadable,
+    console,
+    master_key,
+    own_signer_key,
+    read_log,
+    read_one,
+    subject_keys,
+    trusted_keys,
+)
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
-console = Console(stderr=True)
-Bootstrap = Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS")]
-Prefix = Annotated[str, typer.Option(envvar="BUURT_TOPIC_PREFIX")]
-SECRETS_HINT = "`make run` keeps this installation's keys in .data/secrets.env"
 HISTORY_COLUMNS = ("recorded at", "event", "decision", "reasons", "partner", "given at", "method", "evidence",
                    "notice", "policy")
-T = TypeVar("T")
 
 
 class Format(StrEnum):
@@ -55,65 +62,25 @@ class View(StrEnum):
     csv = "csv"
 
 
-class Unreadable(Exception):
-    """Kafka could not be read (not the auditor's input): exit 1 with the cause."""
-
-
-def _read(bootstrap: str, topic: str) -> list[RawRecord]:
-    [records] = _read_all(bootstrap, [topic])
-    return records
-
-
-def _read_all(bootstrap: str, topics: list[str]) -> list[list[RawRecord]]:
-    """Several topics read at once (each reader waits on the broker mostly, so they overlap), with progress."""
-    with Progress(TextColumn("reading {task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=console, transient=True) as progress:
-        tasks = [progress.add_task(topic, total=None) for topic in topics]
-
-        async def read() -> list[list[RawRecord]]:
-            return list(await asyncio.gather(*(
-                read_topic(bootstrap, topic, functools.partial(progress.advance, task))
-                for topic, task in zip(topics, tasks, strict=True))))
-
-        return _kafka(read, bootstrap)
-
-
-def _kafka(read: Callable[[], Coroutine[Any, Any, T]], bootstrap: str) -> T:
-    try:
-        return asyncio.run(read())
-    except (KafkaError, OSError, LookupError) as exc:
-        raise Unreadable(f"cannot read the consent log from Kafka at {bootstrap}: {type(exc).__name__}") from None
-
-
-def read_log(bootstrap: str, topics: Topics) -> tuple[list[RawRecord], list[RawRecord]]:
-    """What ``verify`` checks: the audit records and the signed checkpoints (raw, both), read together."""
-    records, checkpoints = _read_all(bootstrap, [topics.audit, topics.checkpoints])
-    return records, checkpoints
-
-
-def public_key_option(value: str | None) -> str | None:
-    """A pinned key must be a base64 raw Ed25519 public key: anything else would make every checkpoint look forged."""
-    if value is not None and not crypto.is_public_key(value):
-        raise typer.BadParameter("not a base64 Ed25519 public key (32 bytes); print the right one with "
-                                 "`buurt-audit public-key`")
-    return value
 
 
 @app.command()
-def verify(bootstrap: Bootstrap = "127.0.0.1:9092", prefix: Prefix = "",
-           public_key: Annotated[str | None, typer.Option(envvar="BUURT_AUDIT_PUBLIC_KEY",
-                                                          callback=public_key_option)] = None) -> None:
-    """Verify every partition's hash chain and every signed checkpoint."""
-    topics = Topics(prefix)
-    report = ledger.verify(*read_log(bootstrap, topics), public_key)
+def verify(bootstrap: Bootstrap = "127.0.0.1:9092", prefix: Prefix = "", key: Keys = None) -> None:
+    """Verify every partition's records against its hash chain and its signed Merkle-tree checkpoints."""
+    trusted = trusted_keys(key)
+    records, signed, horizon = read_log(bootstrap, Topics(prefix))
+    report = ledger.verify(records, signed, trusted, horizon=horizon)
     if report.ok:
+        covered = (f"{report.unsigned} records of a log from before tree checkpoints are newer than its last "
+                   "checkpoint" if report.unsigned else "every record is covered by a signed checkpoint")
         console.print(f"[green]OK[/green]: {report.records} records and {report.checkpoints} checkpoints verified; "
-                      f"{report.unsigned} records newer than the last checkpoint", soft_wrap=True)
+                      f"{covered}", soft_wrap=True)
         return
-    problems = report.findings or []
-    console.print(f"[red]FAILED[/red]: {len(problems)} problems in {report.records} records", soft_wrap=True)
-    for finding in problems:
-        where = f"partition {finding.partition}" + ("" if finding.offset is None else f" offset {finding.offset}")
+    console.print(f"[red]FAILED[/red]: {len(report.findings)} problems in {report.records} records", soft_wrap=True)
+    for finding in report.findings:
+        topic = "checkpoints' topic, " if finding.topic == "checkpoints" else ""
+        where = f"{topic}partition {finding.partition}" + (
+            "" if finding.offset is None else f" offset {finding.offset}")
         console.print(f"{where}: {finding.problem}", soft_wrap=True, markup=False)
     raise typer.Exit(1)
 
@@ -130,7 +97,7 @@ def history(enterprise_number: Annotated[str, typer.Argument(callback=enterprise
             bootstrap: Bootstrap = "127.0.0.1:9092", prefix: Prefix = "",
             output: Annotated[View, typer.Option("--format")] = View.table) -> None:
     """The timeline of consent events and decisions of one business, with the evidence of each consent."""
-    timeline = ledger.history(_read(bootstrap, Topics(prefix).audit), enterprise_number)
+    timeline = ledger.history(read_one(bootstrap, Topics(prefix).audit), enterprise_number)
     if output is View.table:
         table = Table(*HISTORY_COLUMNS)
         for record in timeline:
@@ -160,13 +127,11 @@ def aware(value: datetime) -> datetime:
 
 @app.command()
 def state(at: Annotated[datetime, typer.Option(help="ISO 8601 time, with offset", callback=aware,
-                                               formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z",
-                                                        "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M%z",
-                                                        "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"])],
+                                               formats=TIME_FORMATS)],
           bootstrap: Bootstrap = "127.0.0.1:9092", prefix: Prefix = "",
           output: Annotated[Format, typer.Option("--format")] = Format.jsonl) -> None:
     """Which businesses were listed at that moment, and on which consent (one line each)."""
-    listed = ledger.state_at(_read(bootstrap, Topics(prefix).audit), at)
+    listed = ledger.state_at(read_one(bootstrap, Topics(prefix).audit), at)
     rows = [{"enterprise_number": number, "listed_since": r.recorded_at.isoformat(), "partner": r.partner_id,
              "given_at": r.given_at.isoformat() if r.given_at else None, "notice_version": r.notice_version,
              "collection_method": r.collection_method, "source_event_id": str(r.source_event_id)}
@@ -181,38 +146,11 @@ def export(output: Annotated[Format, typer.Option("--format")] = Format.jsonl,
            bootstrap: Bootstrap = "127.0.0.1:9092", prefix: Prefix = "") -> None:
     """Every audit record, for the DPO; with --decrypt, the consenting person in clear ('[erased]' when shredded)."""
     topics = Topics(prefix)
-    master = _master_key() if decrypt else None
-    records = list(ledger.decoded(_read(bootstrap, topics.audit)))
-    keys = _subject_keys(bootstrap, topics, master) if master is not None else {}
+    master = master_key() if decrypt else None
+    records = list(ledger.decoded(read_one(bootstrap, topics.audit)))
+    keys = subject_keys(bootstrap, topics, master) if master is not None else {}
     rows = [_export_row(record, keys, decrypt) for record in records]
     _write(rows, output)
-
-
-def _master_key() -> bytes:
-    encoded = os.environ.get("CONSENT_MASTER_KEY", "")
-    if not encoded:
-        raise typer.BadParameter(f"--decrypt needs the master key in CONSENT_MASTER_KEY ({SECRETS_HINT})",
-                                 param_hint="--decrypt")
-    try:
-        master = crypto.unb64(encoded)
-    except ValueError:
-        master = b""
-    if len(master) != 32:
-        raise typer.BadParameter(f"CONSENT_MASTER_KEY is not a base64 AES-256 key (32 bytes) ({SECRETS_HINT})",
-                                 param_hint="--decrypt")
-    return master
-
-
-def _subject_keys(bootstrap: str, topics: Topics, master: bytes) -> dict[str, bytes]:
-    """Data keys still in the key store (a compacted changelog): erased subjects have none."""
-    latest: dict[str, str | None] = {}
-    for item in _kafka(lambda: read_keyed(bootstrap, topics.subject_keys), bootstrap):
-        latest[item.key] = item.value
-    try:
-        return {number: crypto.unwrap(master, wrapped) for number, wrapped in latest.items() if wrapped}
-    except crypto.CryptoError:
-        raise typer.BadParameter("CONSENT_MASTER_KEY does not open this installation's data keys: another "
-                                 f"installation's key? ({SECRETS_HINT})", param_hint="--decrypt") from None
 
 
 def _export_row(record: events.AuditRecord, keys: dict[str, bytes], decrypt: bool) -> dict[str, Any]:
@@ -238,15 +176,17 @@ def _write(rows: list[dict[str, Any]], output: Format) -> None:
 
 @app.command("public-key")
 def public_key() -> None:
-    """Print the checkpoint public key (base64, raw Ed25519) for auditors, from CONSENT_SIGNING_KEY."""
-    encoded = os.environ.get("CONSENT_SIGNING_KEY", "")
-    if not encoded:
+    """Print the log's verifier key (C2SP vkey: name+id+key), from CONSENT_SIGNING_KEY and CONSENT_LOG_NAME."""
+    own = own_signer_key()
+    if own is None:
         raise typer.BadParameter(f"the signing key is read from CONSENT_SIGNING_KEY ({SECRETS_HINT})")
-    try:
-        key = crypto.signing_key(encoded)
-    except ValueError:
-        raise typer.BadParameter("CONSENT_SIGNING_KEY is not a base64 Ed25519 private key (32 bytes)") from None
-    print(crypto.public_key_b64(key))
+    print(own.vkey())
+
+
+app.command()(cli_proofs.receipt)
+app.command("verify-receipt")(cli_proofs.verify_receipt)
+app.command()(cli_proofs.consistency)
+app.command()(cli_proofs.checkpoint)
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 
 Pure apart from randomness (new data keys, nonces): no I/O. The worker sends the outputs in the partition's Kafka
 transaction together with the input offset, so the decision, listing change, audit record, checkpoint and state
-changes commit atomically or not at all.
+changes commit atomically or not at all. Each transaction that added audit records ends with a signed checkpoint of
+the partition's tree (``checkpoint``): every committed record is covered by a signature the moment it is visible.
 """
 
 import json
@@ -11,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from prometheus_client import Counter
 
@@ -21,7 +21,9 @@ from services.common.dead_letters import dead_letter
 from services.common.sealing import SealError
 from services.common.topics import Topics
 from services.common.vocabulary import EventType, Outcome
-from services.consent import audit, crypto
+from services.consent import audit, checkpoints, crypto
+from services.consent.merkle import Frontier, leaf_hash
+from services.consent.note import Signer
 from services.consent.policy import POLICY_VERSION, ConsentState, Verdict, decide
 
 DECISIONS = Counter("buurt_consent_decisions_total", "Decisions taken", ["outcome"])
@@ -46,7 +48,8 @@ class PartitionState:
     keys: dict[str, str] = field(default_factory=dict)  # enterprise number -> wrapped data key
     forwarders: dict[str, frozenset[str]] = field(default_factory=dict)  # number -> partners that registered it
     head: tuple[int, str] = (-1, audit.GENESIS_HASH)  # sequence and hash of the last audit record
-    signed: int = -1  # sequence of the last signed checkpoint (after a restore: unknown, signed again)
+    tree: Frontier = field(default_factory=Frontier)  # the partition's Merkle tree (its right edge)
+    signed: int = 0  # size of the tree at the last signed checkpoint
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,7 @@ class Decider:
     allowed_events: Mapping[str, frozenset[EventType]]
     validity: timedelta
     master_key: bytes
-    signing_key: Ed25519PrivateKey
-    checkpoint_every: int
+    signer: Signer  # signs the checkpoints
     unverified_lists: bool = True  # a registration no KBO snapshot was checked against is listed (kbo_unverified)
     intake_keys: Mapping[str, X25519PrivateKey] = field(default_factory=dict)  # opens persons sealed at intake
 
@@ -118,23 +120,18 @@ class Decider:
             sealed = audit.sealed_person(event, person, data_key)
         sequence, prev_hash = part.head
         record = audit.record_for(event, verdict, part.partition, sequence + 1, prev_hash, now, sealed)
+        value = codec.encode(record)
         part.head = (record.sequence, record.hash)
-        outs.append(Out(self.topics.audit, codec.key(number), codec.encode(record), part.partition))
-        if (record.sequence + 1) % self.checkpoint_every == 0:
-            outs.append(self._checkpoint(part, now))
+        part.tree.append(leaf_hash(value))  # the leaf is the bytes Kafka will hold
+        outs.append(Out(self.topics.audit, codec.key(number), value, part.partition))
         return outs
 
-    def idle_checkpoint(self, part: PartitionState, now: datetime) -> Out | None:
-        """A checkpoint of the current head when records were added since the last one (the worker asks every
-        CONSENT_CHECKPOINT_INTERVAL_S), so the newest records never stay unsigned for long."""
-        if part.head[0] < 0 or part.head[0] == part.signed:
+    def checkpoint(self, part: PartitionState, now: datetime) -> Out | None:
+        """The signed checkpoint that ends a transaction, when it added audit records to the partition."""
+        if part.tree.size == part.signed:
             return None
-        return self._checkpoint(part, now)
-
-    def _checkpoint(self, part: PartitionState, now: datetime) -> Out:
-        sequence, head_hash = part.head
-        part.signed = sequence
-        signed = audit.checkpoint(part.partition, sequence, head_hash, self.signing_key, now)
+        part.signed = part.tree.size
+        signed = checkpoints.make(self.signer, part.partition, part.tree, part.head[1], now)
         return Out(self.topics.checkpoints, str(part.partition).encode(), codec.encode(signed), part.partition)
 
     def _data_key(self, part: PartitionState, number: str) -> tuple[bytes, str | None]:

@@ -1,14 +1,14 @@
 """Pure checks and replays over the consent log, as auditors run them (``buurt-audit``).
 
 Input: the raw records of ``consent.audit`` (partition, offset, value) in offset order per partition, and the raw
-records of the signed checkpoints' topic. Output: findings naming partition and offset, the timeline of one
-business, the listed set at a time.
+records of the signed checkpoints' topic. Output: findings naming partition and offset, the records each signed
+checkpoint covers (for the proof index), the timeline of one business, the listed set at a time.
 """
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import assert_never
 
@@ -16,8 +16,11 @@ from services.common import codec, events
 from services.common.codec import DecodeError
 from services.common.topic_reader import RawRecord
 from services.common.vocabulary import ListingEffect, listing_effect
-from services.consent import crypto
+from services.consent import crypto, merkle
 from services.consent.audit import GENESIS_HASH, chain_hash
+from services.consent.checkpoints import Signed, frontier_of, open_signed
+from services.consent.merkle import Frontier
+from services.consent.note import NoteError, Verifier
 
 
 @dataclass(frozen=True)
@@ -25,55 +28,304 @@ class Finding:
     partition: int
     offset: int | None
     problem: str
+    topic: str = "audit"  # or "checkpoints": the offset is in consent.audit.checkpoints
 
 
 @dataclass
 class VerifyReport:
     records: int = 0
     checkpoints: int = 0
-    findings: list[Finding] | None = None
-    unsigned: int = 0  # records newer than their partition's last checkpoint (signed within the interval)
+    findings: list[Finding] = field(default_factory=list)
+    unsigned: int = 0  # records of logs from before tree checkpoints, newer than their partition's last checkpoint
+    signed: dict[int, Signed] = field(default_factory=dict)  # each partition's largest verified checkpoint
+    covered: dict[int, Signed] = field(default_factory=dict)  # the checkpoint that covers each partition's records
 
     @property
     def ok(self) -> bool:
         return not self.findings
 
 
-def verify(records: Iterable[RawRecord], checkpoints: Iterable[RawRecord], public_key: str | None) -> VerifyReport:
-    """Chain per partition (altered, inserted, dropped, reordered records) and checkpoint signatures; a record of
-    the checkpoints' topic that is not a checkpoint is a finding too (a forged or damaged one must not vanish)."""
-    report = VerifyReport(findings=[])
-    findings = report.findings
-    assert findings is not None
-    heads: dict[int, tuple[int, str]] = {}  # partition -> (sequence, hash) of the last good record
-    hashes: dict[tuple[int, int], str] = {}  # (partition, sequence) -> hash, for the checkpoints
+Confirmed = Callable[[RawRecord, int, bytes], None]  # a record covered by a signed checkpoint, its index, its leaf
+
+
+Start = dict[int, tuple[Frontier, tuple[int, str]]]  # partition -> tree and chain head already verified
+
+
+def verify(records: Iterable[RawRecord], signed: Iterable[RawRecord], trusted: list[Verifier],
+           confirmed: Confirmed | None = None, start: Start | None = None,
+           horizon: dict[int, int] | None = None) -> VerifyReport:
+    """Every partition's records against its hash chain and its signed checkpoints: altered, inserted, dropped,
+    reordered and moved records, a removed prefix, records no signed checkpoint covers (another producer's), and
+    checkpoints that are forged, signed by an unknown key or that match no record sequence. ``confirmed`` receives
+    each record a signed checkpoint covers, with its index in the partition's tree (the proof index builds on it);
+    ``start`` goes on from trees verified before (the records given are then those after them). Records at or past
+    ``horizon[partition]`` were read after the checkpoints: they may match one, but none is missing theirs.
+
+    Read the checkpoints after the records: a record is committed with its checkpoint, so every record read then has
+    its checkpoint in the topic."""
+    report = VerifyReport()
+    known = _Checkpoints(report, trusted)
+    for raw in signed:
+        known.add(raw)
+    logs: dict[int, _Partition] = {}
+
+    def log_of(partition: int) -> _Partition:
+        if partition not in logs:
+            logs[partition] = _Partition(partition, known, report.findings, confirmed, (start or {}).get(partition),
+                                         (horizon or {}).get(partition))
+        return logs[partition]
+
     for raw in records:
         report.records += 1
-        head = heads.get(raw.partition, (-1, GENESIS_HASH))
-        link = _linked(raw, head)
-        if link is None:
-            problem, record = _check(raw, head)
-            if problem:
-                findings.append(Finding(raw.partition, raw.offset, problem))
-            if record is None:
-                continue
-            link = record.partition, record.sequence, record.hash
-        partition, sequence, digest = link
-        heads[raw.partition] = (sequence, digest)
-        hashes[(partition, sequence)] = digest
-    signed: dict[int, int] = {}
-    for raw_checkpoint in checkpoints:
-        report.checkpoints += 1
-        try:
-            checkpoint = codec.decode(events.AuditCheckpoint, raw_checkpoint.value)
-        except DecodeError as exc:
-            findings.append(Finding(raw_checkpoint.partition, raw_checkpoint.offset,
-                                    f"in the checkpoints' topic: not a signed checkpoint ({exc.reason})"))
-            continue
-        findings.extend(_check_checkpoint(checkpoint, hashes, public_key))
-        signed[checkpoint.partition] = max(signed.get(checkpoint.partition, -1), checkpoint.sequence)
-    report.unsigned = sum(sequence - signed.get(partition, -1) for partition, (sequence, _) in heads.items())
+        log_of(raw.partition).add(raw)
+    for partition in known.partitions():
+        log_of(partition)
+    for partition, log in logs.items():
+        report.unsigned += log.finish()
+        if log.covered is not None:
+            report.covered[partition] = log.covered
+    report.signed = known.largest
     return report
+
+
+class _Checkpoints:
+    """The checkpoints' topic, opened: tree checkpoints by partition and size, older chain checkpoints by partition
+    and sequence; whatever does not open is a finding at its offset."""
+
+    def __init__(self, report: VerifyReport, trusted: list[Verifier]) -> None:
+        self.report, self.trusted = report, trusted
+        self.trees: dict[int, dict[int, list[tuple[int, Signed]]]] = {}  # partition -> size -> (offset, )
+        self.chains: dict[tuple[int, int], list[events.AuditCheckpoint]] = {}
+        self.largest: dict[int, Signed] = {}
+        self._raw_keys = {crypto.b64(v.key.public_bytes_raw()) for v in trusted}
+
+    def partitions(self) -> set[int]:
+        return set(self.trees) | {partition for partition, _ in self.chains}
+
+    def add(self, raw: RawRecord) -> None:
+        self.report.checkpoints += 1
+        try:
+            tree = codec.decode(events.LogCheckpoint, raw.value)
+        except DecodeError:
+            self._add_chain(raw)
+            return
+        try:
+            signed = open_signed(tree, self.trusted)
+            frontier_of(tree, signed)
+        except NoteError as exc:
+            self._finding(raw, f"checkpoint of {tree.size} records of partition {tree.partition}: {exc}")
+            return
+        self.trees.setdefault(signed.partition, {}).setdefault(signed.size, []).append((raw.offset, signed))
+        if signed.size >= self.largest.get(signed.partition, signed).size:
+            self.largest[signed.partition] = signed
+
+    def _add_chain(self, raw: RawRecord) -> None:
+        try:
+            chain = codec.decode(events.AuditCheckpoint, raw.value)
+        except DecodeError as exc:
+            self._finding(raw, f"not a signed checkpoint ({exc.reason})")
+            return
+        message = events.checkpoint_message(chain.partition, chain.sequence, chain.hash)
+        if chain.public_key not in self._raw_keys:
+            self._finding(raw, f"checkpoint at sequence {chain.sequence} signed by an unknown key")
+        elif not crypto.verify_signature(chain.public_key, chain.signature, message):
+            self._finding(raw, f"checkpoint at sequence {chain.sequence}: bad signature")
+        else:
+            self.chains.setdefault((chain.partition, chain.sequence), []).append(chain)
+
+    def _finding(self, raw: RawRecord, problem: str) -> None:
+        self.report.findings.append(Finding(raw.partition, raw.offset, problem, "checkpoints"))
+
+
+@dataclass
+class _Entry:
+    raw: RawRecord
+    sequence: int
+    hash: str
+    leaf: bytes
+
+
+@dataclass
+class _Branch:
+    """A run of records that continue one another, from the last point a signed checkpoint confirmed."""
+
+    base: Frontier
+    base_head: tuple[int, str]
+    pending: list[_Entry] = field(default_factory=list)
+
+    @property
+    def head(self) -> tuple[int, str]:
+        return (self.pending[-1].sequence, self.pending[-1].hash) if self.pending else self.base_head
+
+    def tree(self) -> Frontier:
+        tree = self.base.copy()
+        for entry in self.pending:
+            tree.append(entry.leaf)
+        return tree
+
+
+class _Partition:
+    """One partition's log as it is read. Records that continue one another form a branch; a record that continues
+    an earlier record of a branch (two records claim one place) starts another, and the signed checkpoints decide
+    which branch is the log: the one whose tree has the signed root at the signed size. The worker signs every record
+    in the transaction that writes it, so a record no checkpoint covers was written by someone else."""
+
+    def __init__(self, partition: int, known: _Checkpoints, findings: list[Finding], confirmed: Confirmed | None,
+                 start: tuple[Frontier, tuple[int, str]] | None, horizon: int | None) -> None:
+        self.partition, self.known, self.findings, self.confirmed = partition, known, findings, confirmed
+        self.horizon = horizon
+        self.sizes = known.trees.get(partition, {})
+        self.last_signed = max(self.sizes, default=0)
+        self.matched: set[int] = set()  # sizes whose checkpoint a branch matched
+        self.started = start[0].size if start else 0  # checkpoints up to this size were matched before
+        self.covered: Signed | None = None
+        self.branches = [_Branch(*start) if start else _Branch(Frontier(), (-1, GENESIS_HASH))]
+        self.tree = self.branches[0].tree()  # the tree of the branch records were last added to
+        self.current = self.branches[0]
+        self.damaged: str | None = None  # a record was altered or lost: roots can no longer match
+
+    def add(self, raw: RawRecord) -> None:
+        for branch in [self.current, *self.branches]:
+            link = _linked(raw, branch.head)
+            if link is not None:
+                self._extend(branch, _Entry(raw, link[1], link[2], merkle.leaf_hash(raw.value or b"")))
+                return
+        problem, record = _check(raw, self.current.head)
+        if record is None or record.partition != raw.partition:
+            self._found(raw.offset, problem or "not an audit record")
+            return
+        entry = _Entry(raw, record.sequence, record.hash, merkle.leaf_hash(raw.value or b""))
+        if problem is None:  # continues the log, in another JSON layout than the worker's
+            self._extend(self.current, entry)
+            return
+        if problem.startswith("altered"):
+            self._found(raw.offset, problem)
+            self.damaged = self.damaged or f"the record at offset {raw.offset} was altered"
+            if (record.sequence, record.prev_hash) == (self.current.head[0] + 1, self.current.head[1]):
+                self._extend(self.current, entry)
+            return
+        if record.sequence > self.current.head[0] + 1:  # records before it are gone: go on from it
+            self._found(raw.offset, problem)
+            self.damaged = self.damaged or f"records before offset {raw.offset} are missing"
+            self._restart(entry)
+            return
+        if self._fork(record, entry):
+            return
+        head = self.current.head
+        if record.sequence == head[0] + 1:  # the chain breaks here: this record or the one before is not the log's
+            before = self.current.pending[-1].raw.offset if self.current.pending else None
+            self._found(raw.offset, f"the chain breaks: sequence {record.sequence} follows hash "
+                                    f"{record.prev_hash[:12]}…, the record before it"
+                                    f"{'' if before is None else f' (offset {before})'} has {head[1][:12]}…: one of "
+                                    "them was altered and resealed, replaced or inserted")
+            self.damaged = self.damaged or f"the chain breaks at offset {raw.offset}"
+            self._restart(entry)
+            return
+        self._found(raw.offset, f"inserted or reordered: sequence {record.sequence} after {record.prev_hash[:12]}… "
+                                f"does not continue the log (at sequence {head[0]}, hash {head[1][:12]}…)")
+
+    def _extend(self, branch: _Branch, entry: _Entry) -> None:
+        if branch is not self.current:
+            self.current, self.tree = branch, branch.tree()
+        branch.pending.append(entry)
+        self.tree.append(entry.leaf)
+        for chain in self.known.chains.get((self.partition, entry.sequence), ()):
+            if chain.hash != entry.hash:
+                self._found(None, f"checkpoint at sequence {chain.sequence} does not match the record's hash")
+        if self.damaged or not self.sizes:
+            self._confirm(branch, signed=False)
+        else:
+            self._confirm_if_signed(branch)
+
+    def _confirm_if_signed(self, branch: _Branch) -> None:
+        root = self.tree.root()
+        for _, signed in self.sizes.get(self.tree.size, ()):
+            if signed.root == root:
+                self.matched.add(self.tree.size)
+                self.covered = signed
+                self._confirm(branch, signed=True)
+                return
+
+    def _confirm(self, branch: _Branch, signed: bool) -> None:
+        """The branch is the log up to its head: its records are confirmed, the other branches' are not the log."""
+        for other in self.branches:
+            if other is not branch:
+                self._foreign(other.pending[len(_shared(other, branch)):])
+        if signed and self.confirmed is not None:
+            for entry in branch.pending:
+                self.confirmed(entry.raw, entry.sequence, entry.leaf)
+        confirmed = _Branch(self.tree.copy(), branch.head)
+        self.branches, self.current = [confirmed], confirmed
+
+    def _fork(self, record: events.AuditRecord, entry: _Entry) -> bool:
+        """A record that continues a record some branch already continued with another: a new branch."""
+        for branch in self.branches:
+            heads = [branch.base_head] + [(e.sequence, e.hash) for e in branch.pending]
+            for depth, head in enumerate(heads[:-1]):
+                if head == (record.sequence - 1, record.prev_hash):
+                    fork = _Branch(branch.base.copy(), branch.base_head, [*branch.pending[:depth], entry])
+                    self.branches.append(fork)
+                    self.current, self.tree = fork, fork.tree()
+                    self._after_fork(fork)
+                    return True
+        return False
+
+    def _after_fork(self, fork: _Branch) -> None:
+        if not self.damaged and self.sizes:
+            self._confirm_if_signed(fork)
+
+    def _restart(self, entry: _Entry) -> None:
+        """Go on after a gap: no tree can be checked any more in this partition (its leaves are missing)."""
+        branch = _Branch(Frontier(), (entry.sequence, entry.hash))
+        self.branches, self.current, self.tree = [branch], branch, Frontier()
+
+    def _foreign(self, entries: list[_Entry]) -> None:
+        for entry in entries:
+            self._found(entry.raw.offset, f"not covered by any signed checkpoint: sequence {entry.sequence} is held "
+                                          "by another record of the log; written by another producer")
+
+    def finish(self) -> int:
+        """Findings for what no checkpoint covered and for checkpoints no record sequence matched; the number of
+        records of a log without tree checkpoints that are newer than its last chain checkpoint."""
+        if not self.sizes:
+            last = max((seq for partition, seq in self.known.chains if partition == self.partition), default=-1)
+            return max(0, self.current.head[0] - last)
+        if not self.damaged:
+            reached = self.current.head[0] + 1
+            missed = [size for size in sorted(self.sizes)
+                      if self.started < size <= reached and size not in self.matched]
+            for branch in self.branches:
+                for entry in branch.pending:
+                    if self.horizon is not None and entry.raw.offset >= self.horizon:
+                        continue  # written after the checkpoints were read
+                    self._found(entry.raw.offset, self._uncovered(missed))
+            for size, found in sorted(self.sizes.items()):
+                if size not in self.matched and size > self.started:
+                    what = (f"the partition has only {reached}: records were removed" if size > reached
+                            else "a record it covers was altered or replaced")
+                    self.findings.append(Finding(self.partition, found[0][0], f"checkpoint of {size} records "
+                                                 f"matches no sequence of records: {what}", "checkpoints"))
+        return 0
+
+    def _uncovered(self, missed: list[int]) -> str:
+        if missed:
+            return (f"not covered by a signed checkpoint: the checkpoint of {missed[0]} records signs other bytes "
+                    "(this record or one before it was rewritten or replaced)")
+        return (f"not covered by any signed checkpoint (the last signs {self.last_signed} records): the worker signs "
+                "every record in the transaction that writes it, so another producer wrote this")
+
+    def _found(self, offset: int | None, problem: str) -> None:
+        self.findings.append(Finding(self.partition, offset, problem))
+
+
+def _shared(branch: _Branch, other: _Branch) -> list[_Entry]:
+    """The entries two branches share from their common base."""
+    shared = []
+    for mine, theirs in zip(branch.pending, other.pending, strict=False):
+        if mine is not theirs:
+            break
+        shared.append(mine)
+    return shared
 
 
 # The head of a record as the consent worker writes it (pydantic's JSON, fields in declaration order).
@@ -111,27 +363,13 @@ def _check(raw: RawRecord, head: tuple[int, str]) -> tuple[str | None, events.Au
         missing = "record 0 is" if record.sequence == 1 else f"records 0 to {record.sequence - 1} are"
         return (f"a prefix is gone: the partition starts at sequence {record.sequence}, {missing} missing (removed "
                 "with DeleteRecords, or by a retention the audit log must never have)"), record
+    if record.sequence > expected_sequence:
+        return (f"dropped: records {expected_sequence} to {record.sequence - 1} are missing before this one "
+                f"(expected sequence {expected_sequence} after hash {expected_prev[:12]}…)"), record
     if record.prev_hash != expected_prev or record.sequence != expected_sequence:
-        what = "dropped, inserted or reordered"
-        return (f"{what}: expected sequence {expected_sequence} after hash {expected_prev[:12]}…, found sequence "
-                f"{record.sequence} after {record.prev_hash[:12]}…"), record
+        return (f"dropped, inserted or reordered: expected sequence {expected_sequence} after hash "
+                f"{expected_prev[:12]}…, found sequence {record.sequence} after {record.prev_hash[:12]}…"), record
     return None, record
-
-
-def _check_checkpoint(checkpoint: events.AuditCheckpoint, hashes: dict[tuple[int, int], str],
-                      public_key: str | None) -> Iterator[Finding]:
-    message = events.checkpoint_message(checkpoint.partition, checkpoint.sequence, checkpoint.hash)
-    if public_key is not None and checkpoint.public_key != public_key:
-        yield Finding(checkpoint.partition, None, f"checkpoint at sequence {checkpoint.sequence} signed by another key")
-    elif not crypto.verify_signature(checkpoint.public_key, checkpoint.signature, message):
-        yield Finding(checkpoint.partition, None, f"checkpoint at sequence {checkpoint.sequence}: bad signature")
-    recorded = hashes.get((checkpoint.partition, checkpoint.sequence))
-    if recorded is None:
-        yield Finding(checkpoint.partition, None,
-                      f"checkpoint at sequence {checkpoint.sequence} has no record: records were dropped")
-    elif recorded != checkpoint.hash:
-        yield Finding(checkpoint.partition, None,
-                      f"checkpoint at sequence {checkpoint.sequence} does not match the record's hash")
 
 
 def decoded(records: Iterable[RawRecord]) -> Iterator[events.AuditRecord]:

@@ -81,6 +81,15 @@ class Tree:
     def leaf(self, index: int) -> bytes:
         return self._nodes.get(0, index)
 
+    def frontier(self) -> "Frontier":
+        """The right edge: the complete subtrees of the tree, largest first."""
+        hashes, start = [], 0
+        for bit in reversed(range(self.size.bit_length())):
+            if self.size >> bit & 1:
+                hashes.append(self._hash(start, start + (1 << bit)))
+                start += 1 << bit
+        return Frontier(self.size, hashes)
+
     def root(self, size: int | None = None) -> bytes:
         """MTH of the first ``size`` leaves (all by default); the empty tree's is SHA-256 of nothing."""
         size = self.size if size is None else size

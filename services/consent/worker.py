@@ -18,7 +18,6 @@ tests/integration/test_consent_crash.py).
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
 from collections.abc import Coroutine
 from datetime import UTC, datetime
@@ -44,8 +43,7 @@ class ConsentWorker:
         self.topics = settings.topics
         self.decider = Decider(
             self.topics, allowed_events(settings.partners_file), settings.validity,
-            crypto.unb64(settings.master_key.get_secret_value()),
-            crypto.signing_key(settings.signing_key.get_secret_value()), settings.checkpoint_every,
+            crypto.unb64(settings.master_key.get_secret_value()), settings.signer(),
             unverified_lists=settings.kbo_unverified == "list",
             intake_keys=sealing.private_keys(settings.intake_keys.get_secret_value()))
         self.partitions: dict[int, PartitionState] = {}
@@ -75,7 +73,6 @@ class ConsentWorker:
         consumer.subscribe([self.topics.submitted], listener=_Rebalance(self, consumer))
         try:
             await consumer.start()
-            signed_at = time.monotonic()
             while True:
                 if self.broken is not None:  # an assignment could not be taken over: start over (crash-only)
                     raise self.broken
@@ -88,9 +85,6 @@ class ConsentWorker:
                     # round trips (~36 ms on Kafka 4.4) are paid once per poll instead of once per partition.
                     await self._within_deadline([self._process(tp, records) for tp, records in batches.items()
                                                  if tp.partition in self.partitions])
-                    if time.monotonic() - signed_at >= self.settings.checkpoint_interval_s:
-                        await self._within_deadline([self._sign_heads()])
-                        signed_at = time.monotonic()
         finally:
             await self._release(list(self.producers))
             await consumer.stop()
@@ -118,17 +112,11 @@ class ConsentWorker:
 
     def _decide(self, part: PartitionState, records: list[ConsumerRecord[bytes, bytes]]) -> list[Out]:
         now = datetime.now(UTC)
-        return [out for record in records for out in self.decider.handle(part, InputRecord(
+        outs = [out for record in records for out in self.decider.handle(part, InputRecord(
             record.topic, record.partition, record.offset, record.key, record.value, tuple(record.headers or ())),
             now)]
-
-    async def _sign_heads(self) -> None:
-        now = datetime.now(UTC)
-        for partition, part in list(self.partitions.items()):
-            out = self.decider.idle_checkpoint(part, now)
-            if out is not None:
-                async with self.producers[partition].transaction():
-                    await self.producers[partition].send(out.topic, out.value, key=out.key, partition=out.partition)
+        checkpoint = self.decider.checkpoint(part, now)
+        return outs if checkpoint is None else [*outs, checkpoint]
 
     async def take(self, assigned: set[TopicPartition]) -> None:
         """Fence the previous owners (new producers, same transactional ids), then restore the partitions' state."""
@@ -136,7 +124,7 @@ class ConsentWorker:
         producers = await asyncio.gather(*(self._producer_for(p) for p in partitions))
         self.producers.update(zip(partitions, producers, strict=True))
         self.partitions.update(await restore_partitions(self.settings.kafka_bootstrap_servers, self.topics,
-                                                        partitions))
+                                                        partitions, self.settings.trusted_keys()))
         if self._handle is not None:
             self._handle.healthy()
         logger.info("partitions assigned", extra={"partitions": partitions})

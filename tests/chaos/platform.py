@@ -37,8 +37,7 @@ class ChaosPlatform:
                 "SEARCH_REDIS_PREFIX": f"{self.topics.prefix}buurt:",
                 "REGISTRATION_PORT": str(self.ports["buurt-registration"]),
                 "CONSENT_WEB_PORT": str(self.ports["buurt-consent"]), "SEARCH_PORT": str(self.ports["buurt-search"]),
-                "REGISTRATION_RATE_LIMIT_PER_MINUTE": "1000000", "CONSENT_SESSION_TIMEOUT_S": "6",
-                "CONSENT_CHECKPOINT_EVERY": "50"}
+                "REGISTRATION_RATE_LIMIT_PER_MINUTE": "1000000", "CONSENT_SESSION_TIMEOUT_S": "6"}
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"

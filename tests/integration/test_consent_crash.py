@@ -38,8 +38,7 @@ async def first_decisions(bootstrap: str, topic: str, wanted: int, timeout: floa
 def test_sigkill_mid_stream_leaves_exactly_one_decision_and_audit_record_per_event(
         kafka_bootstrap: str, redis_url: str, topics: Topics, tmp_path: Path) -> None:
     stream = [wire_registration() for _ in range(EVENTS)]
-    with running_platform(kafka_bootstrap, redis_url, topics, tmp_path, names=("buurt-consent",),
-                          extra_env={"CONSENT_CHECKPOINT_EVERY": "50"}) as platform:
+    with running_platform(kafka_bootstrap, redis_url, topics, tmp_path, names=("buurt-consent",)) as platform:
         asyncio.run(produce(kafka_bootstrap, topics.submitted,
                             [(codec.key(e.business.enterprise_number), codec.encode(e)) for e in stream]))
         asyncio.run(first_decisions(kafka_bootstrap, topics.decisions, 200))

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 from services.common import codec, events
 from services.common.topics import Topics
 from services.common.vocabulary import PARTNER_EVENT_TYPES
-from services.consent import crypto
+from services.consent import checkpoints, crypto
 from services.consent.decider import Decider, InputRecord, Out, PartitionState
+from services.consent.note import Signer
 from services.registration.intake import build_submitted
 from services.registration.models import RegistrationIn
 from tests.samples import KBO_CONFIRMED, registration_body
@@ -20,10 +21,17 @@ PARTNER = "unizo-winkelhier"
 TOPICS = Topics("unit.")
 
 
-def decider(checkpoint_every: int = 100) -> Decider:
-    master, signing = crypto.generate_secrets()
-    return Decider(TOPICS, {PARTNER: frozenset(PARTNER_EVENT_TYPES)}, VALIDITY, crypto.unb64(master),
-                   crypto.signing_key(signing), checkpoint_every)
+LOG_NAME = "buurt.test/consent-audit"
+
+
+def signer() -> Signer:
+    _, signing = crypto.generate_secrets()
+    return checkpoints.signer(LOG_NAME, crypto.signing_key(signing))
+
+
+def decider() -> Decider:
+    master, _ = crypto.generate_secrets()
+    return Decider(TOPICS, {PARTNER: frozenset(PARTNER_EVENT_TYPES)}, VALIDITY, crypto.unb64(master), signer())
 
 
 def grant(given_at: datetime = NOW - 3 * DAY, purposes: tuple[str, ...] = ("listing",),
@@ -63,3 +71,10 @@ def handle(the_decider: Decider, part: PartitionState, *items: events.AnyPartner
     for offset, event in enumerate(items):
         outs += the_decider.handle(part, input_record(event, offset, part.partition), NOW)
     return outs
+
+
+def transaction(the_decider: Decider, part: PartitionState, *items: events.AnyPartnerEvent) -> list[Out]:
+    """What the worker sends in one transaction: the decisions' outputs, then the partition's signed checkpoint."""
+    outs = handle(the_decider, part, *items)
+    checkpoint = the_decider.checkpoint(part, NOW)
+    return outs if checkpoint is None else [*outs, checkpoint]

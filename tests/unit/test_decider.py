@@ -6,8 +6,9 @@ from dataclasses import replace
 
 from services.common import codec, events, sealing
 from services.common.dead_letters import MAX_ORIGINAL
-from services.consent import audit, crypto
+from services.consent import audit, checkpoints, crypto
 from services.consent.decider import PartitionState
+from services.consent.merkle import Tree, leaf_hash
 from tests.unit.consent_samples import (
     NOW,
     NUMBER,
@@ -18,6 +19,7 @@ from tests.unit.consent_samples import (
     handle,
     input_record,
     on,
+    transaction,
     withdrawal,
 )
 
@@ -79,17 +81,20 @@ def test_an_undecodable_record_becomes_only_a_dead_letter_with_its_reason_and_a_
     assert part.head == (-1, audit.GENESIS_HASH)  # nothing was decided, nothing chained
 
 
-def test_checkpoints_are_signed_every_n_records_and_for_an_idle_head() -> None:
-    worker, part = decider(checkpoint_every=2), PartitionState(0)
-    outs = handle(worker, part, grant(), withdrawal(), grant())
-    [signed] = [codec.decode(events.AuditCheckpoint, out.value) for out in on(outs, TOPICS.checkpoints)]
-    assert signed.sequence == 1
-    message = events.checkpoint_message(0, 1, signed.hash)
-    assert crypto.verify_signature(signed.public_key, signed.signature, message)
-    idle = worker.idle_checkpoint(part, NOW)
-    assert idle is not None
-    assert codec.decode(events.AuditCheckpoint, idle.value).sequence == 2
-    assert worker.idle_checkpoint(part, NOW) is None  # nothing new since
+def test_a_transaction_that_added_records_ends_with_a_checkpoint_of_the_partitions_tree() -> None:
+    worker, part = decider(), PartitionState(4)
+    outs = transaction(worker, part, grant(), withdrawal(), grant())
+    [out] = on(outs, TOPICS.checkpoints)
+    assert outs[-1] is out
+    assert out.partition == 4
+    signed = codec.decode(events.LogCheckpoint, out.value)
+    opened = checkpoints.open_signed(signed, [worker.signer.verifier])
+    leaves = [leaf_hash(o.value or b"") for o in on(outs, TOPICS.audit)]
+    assert (opened.size, opened.root) == (3, Tree(leaves).root())  # an independent tree over the stored bytes
+    assert opened.head == codec.decode(events.AuditRecord, on(outs, TOPICS.audit)[-1].value).hash
+    assert checkpoints.frontier_of(signed, opened).root() == opened.root
+    assert transaction(worker, part) == []  # nothing added: nothing signed
+    assert worker.checkpoint(part, NOW) is None
 
 
 def test_a_person_sealed_at_intake_is_opened_and_sealed_again_under_the_subjects_key_only() -> None:

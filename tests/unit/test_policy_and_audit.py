@@ -156,17 +156,6 @@ def test_altering_any_field_breaks_the_hash() -> None:
     assert audit.chain_hash(forged) != record.hash
 
 
-def test_checkpoint_signature_verifies_with_the_public_key_only() -> None:
-    _, signing = crypto.generate_secrets()
-    event = grant()
-    record = audit.record_for(event, decide(event, None, NOW, ALLOWED, VALIDITY), 2, 99, audit.GENESIS_HASH, NOW)
-    signed = audit.checkpoint(2, 99, record.hash, crypto.signing_key(signing), NOW)
-    message = events.checkpoint_message(2, 99, record.hash)
-    assert crypto.verify_signature(signed.public_key, signed.signature, message)
-    other = events.checkpoint_message(2, 98, record.hash)
-    assert not crypto.verify_signature(signed.public_key, signed.signature, other)
-
-
 def test_wrapped_data_key_opens_only_with_the_master_key() -> None:
     master, _ = crypto.generate_secrets()
     other, _ = crypto.generate_secrets()
