@@ -106,8 +106,8 @@ class _Checkpoints:
         self.report.checkpoints += 1
         try:
             tree = codec.decode(events.LogCheckpoint, raw.value)
-        except DecodeError:
-            self._add_chain(raw)
+        except DecodeError as exc:
+            self._add_chain(raw, exc.reason)
             return
         try:
             signed = open_signed(tree, self.trusted)
@@ -119,11 +119,11 @@ class _Checkpoints:
         if signed.size >= self.largest.get(signed.partition, signed).size:
             self.largest[signed.partition] = signed
 
-    def _add_chain(self, raw: RawRecord) -> None:
+    def _add_chain(self, raw: RawRecord, reason: str) -> None:
         try:
             chain = codec.decode(events.AuditCheckpoint, raw.value)
-        except DecodeError as exc:
-            self._finding(raw, f"not a signed checkpoint ({exc.reason})")
+        except DecodeError:
+            self._finding(raw, f"not a signed checkpoint ({reason})")
             return
         message = events.checkpoint_message(chain.partition, chain.sequence, chain.hash)
         if chain.public_key not in self._raw_keys:

@@ -5,6 +5,7 @@ reproduces earlier listed sets."""
 import asyncio
 import json
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from services.common.topics import ALL, Topics
 from services.infra import apt
 from tests.kafka_tools import produce
 from tests.platform import Platform, post, running_platform, search_near_gent, status_of, wait_for
-from tests.samples import fresh_enterprise_number, registration_body
+from tests.samples import PARTNER, fresh_enterprise_number, registration_body
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +117,8 @@ def test_a_damaged_record_on_the_checkpoints_topic_fails_verify_naming_where(pla
     asyncio.run(produce(kafka_bootstrap, damaged.checkpoints, [(b"0", b'{"partition": 0, "sequence": 9}')]))
     verified = platform.audit("verify", "--prefix", damaged.prefix)
     assert verified.returncode == 1, verified.stderr
-    assert "offset 0: in the checkpoints' topic: not a signed checkpoint" in verified.stderr
+    assert "offset 0: not a signed checkpoint (invalid event: size: missing" in verified.stderr
+    assert "checkpoints' topic, partition" in verified.stderr
 
 
 def raw_topics_holding(kafka_bootstrap: str, prefix: str, needles: list[bytes]) -> dict[str, list[bytes]]:
@@ -161,3 +163,54 @@ def test_the_consenting_person_is_never_in_clear_in_a_topic_redis_or_a_log(
     assert {row["subject_pii"] for row in exported if row["enterprise_number"] == number and row["subject_pii"]} == {
         "[erased]"}
     assert raw_topics_holding(kafka_bootstrap, platform.topics.prefix, needles) == {}  # at once: no retention wait
+
+
+def offline(platform: Platform, *args: str) -> subprocess.CompletedProcess[str]:
+    """buurt-audit in a network namespace of its own: no broker, no network at all (root, as on the CI machine)."""
+    binary = Path(sys.executable).with_name("buurt-audit")
+    return subprocess.run(["unshare", "--net", str(binary), *args], env=platform.env, capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+def test_a_receipt_verifies_offline_and_still_verifies_after_erasure_marked_erased(
+        platform: Platform, tmp_path: Path) -> None:
+    number, mark = fresh_enterprise_number(), uuid.uuid4().hex[:8]
+    body = with_person(number, f"jan.{mark}@example.be")
+    event_id = post(platform, "/v1/registrations", body)
+    assert wait_for(lambda: status_of(platform, event_id) == "listed")
+    key = platform.audit("public-key").stdout.strip()
+
+    issued = platform.audit("receipt", f"BE{number}")
+    assert issued.returncode == 0, issued.stderr
+    receipt = json.loads(issued.stdout)
+    assert receipt["person"] == "[sealed]"  # a reference: the ciphertext is in the record
+    assert mark not in issued.stdout
+    (tmp_path / "before.json").write_text(issued.stdout)
+    checked = offline(platform, "verify-receipt", str(tmp_path / "before.json"), "--key", key)
+    assert checked.returncode == 0, checked.stderr
+    said = " ".join(checked.stderr.split())
+    assert f"OK: receipt of {number}: 1 audit records in the signed tree of partition" in said
+    assert "listed; consent approved for listing" in said
+    assert f"via {PARTNER}; person: [sealed]" in said
+    decrypted = json.loads(platform.audit("receipt", number, "--decrypt").stdout)
+    assert decrypted["person"]["email"] == f"jan.{mark}@example.be"
+
+    post(platform, "/v1/erasure-requests", {"enterprise_number": number, "requested_at": datetime.now(UTC).isoformat()})
+    assert wait_for(lambda: status_of(platform, event_id) == "erased")
+    assert offline(platform, "verify-receipt", str(tmp_path / "before.json"), "--key", key).returncode == 0
+    after = platform.audit("receipt", number, "--decrypt")
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["person"] == "[erased]"
+    assert mark not in after.stdout
+    (tmp_path / "after.json").write_text(after.stdout)
+    checked = offline(platform, "verify-receipt", str(tmp_path / "after.json"), "--key", key)
+    assert checked.returncode == 0, checked.stderr
+    assert "2 audit records" in checked.stderr
+    assert "person: [erased]" in " ".join(checked.stderr.split())
+
+    forged = json.loads(after.stdout)
+    forged["statements"]["listed"] = True
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    refused = offline(platform, "verify-receipt", str(tmp_path / "forged.json"), "--key", key)
+    assert refused.returncode == 1
+    assert "the receipt's statements are not what its records say" in refused.stderr

@@ -14,7 +14,7 @@ from aiokafka.structs import TopicPartition
 from services.common import codec, events
 from services.common.topics import Topics
 from tests.kafka_tools import produce, read_all
-from tests.platform import running_platform, wait_for
+from tests.platform import running_platform
 from tests.samples import wire_registration
 
 
