@@ -24,7 +24,7 @@ from typing import Any
 
 import redis
 
-from bench import audit, consent, ingest, insights, insights_recovery, kbo, loadtools, pipeline, postgis, search
+from bench import audit, consent, ingest, insights, insights_recovery, kbo, loadtools, pipeline, postgis, proofs, search
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
 from services.infra import kafka, process, redis_server
@@ -32,17 +32,17 @@ from services.infra import kafka, process, redis_server
 RESULTS = Path(__file__).with_name("results")
 SIZES = {"quick": {"singles": 2000, "batches": 5, "consent": 5000, "backfill": 10_000, "pipeline_s": 10,
                    "search": [10_000], "search_s": 4, "insights": 10_000,
-                   "recovery_days": 7, "kbo": (20_000, 1000, 3)},
+                   "recovery_days": 7, "kbo": (20_000, 1000, 3), "proofs": 20_000},
          "full": {"singles": 10_000, "batches": 20, "consent": 50_000, "backfill": 1_000_000, "pipeline_s": 30,
                   "search": [10_000, 100_000, 1_000_000], "search_s": 10, "insights": 50_000,
-                  "recovery_days": 365, "kbo": (2_000_000, 10_000, 20)}}
+                  "recovery_days": 365, "kbo": (2_000_000, 10_000, 20), "proofs": 1_000_000}}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", help="comma-separated scenarios (ingest, consent, audit, pipeline, search_<n>, "
-                                       "insights, insights_recovery, kbo)")
+                                       "insights, insights_recovery, kbo, proofs)")
     args = parser.parse_args()
     sizes = SIZES["quick" if args.quick else "full"]
     home = Path(tempfile.mkdtemp(prefix="buurt-bench-"))
@@ -79,6 +79,7 @@ def scenarios(bootstrap: str, redis_url: str, home: Path, sizes: dict[str, Any],
         "insights_recovery": lambda: insights_recovery.run(bootstrap, redis_url, home / "recovery",
                                                            sizes["recovery_days"]),
         "kbo": lambda: kbo.run(bootstrap, redis_url, home / "kbo", *sizes["kbo"]),
+        "proofs": lambda: proofs.run(bootstrap, home / "proofs", sizes["proofs"]),
     }
     figures: dict[str, dict[str, Any]] = {}
     for name, scenario in runs.items():

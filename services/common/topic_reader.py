@@ -19,10 +19,10 @@ class RawRecord:
 
 
 async def read_topic(bootstrap: str, topic: str, progress: Callable[[int], None] | None = None,
-                     starts: Mapping[int, int] | None = None) -> list[RawRecord]:
+                     starts: Mapping[int, int] | None = None, only: set[int] | None = None) -> list[RawRecord]:
     """Every committed record, in offset order per partition (read_committed: aborted transactions are skipped);
-    from ``starts[partition]`` where given, else from the partition's first record."""
-    assigned = [TopicPartition(topic, p) for p in await partitions(bootstrap, topic)]
+    from ``starts[partition]`` where given, else from the partition's first record; of the ``only`` partitions."""
+    assigned = [TopicPartition(topic, p) for p in await partitions(bootstrap, topic) if only is None or p in only]
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                 isolation_level="read_committed", auto_offset_reset="earliest",
                                 max_partition_fetch_bytes=8 * 1024 * 1024)

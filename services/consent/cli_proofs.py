@@ -51,28 +51,35 @@ def receipt(enterprise_number: Annotated[str, typer.Argument(help="the business'
     topics = Topics(prefix)
     master = master_key() if decrypt else None
     with _UpdatedIndex(bootstrap, topics, trusted_keys(key), index) as proofs:
-        located = proofs.located(number)
-        if not located:
-            console.print(f"no audit record of {number} is covered by a signed checkpoint", soft_wrap=True)
+        issued = receipt_of(proofs, bootstrap, topics, number, at, master)
+    sys.stdout.write(issued.model_dump_json(indent=2) + "\n")
+
+
+def receipt_of(proofs: ProofIndex, bootstrap: str, topics: Topics, number: str, at: datetime | None,
+               master: bytes | None) -> receipts.Receipt:
+    """The receipt from an up-to-date index: the business's records read from the log at their offsets, each with
+    its inclusion proof to the partition's latest signed checkpoint."""
+    located = proofs.located(number)
+    if not located:
+        console.print(f"no audit record of {number} is covered by a signed checkpoint", soft_wrap=True)
+        raise typer.Exit(1)
+    partition = located[0].partition
+    log, tree = proofs.logs()[partition], proofs.tree(partition)
+    stored = kafka(lambda: read_at(bootstrap, topics.audit, [(partition, r.offset) for r in located]), bootstrap)
+    proven = []
+    for place in located:
+        raw = stored.get((partition, place.offset))
+        if raw is None or raw.offset != place.offset or raw.value is None:
+            console.print(f"partition {partition} offset {place.offset}: the record is gone from the log "
+                          "(run `buurt-audit verify`)", soft_wrap=True)
             raise typer.Exit(1)
-        partition = located[0].partition
-        log, tree = proofs.logs()[partition], proofs.tree(partition)
-        stored = kafka(lambda: read_at(bootstrap, topics.audit, [(partition, r.offset) for r in located]), bootstrap)
-        proven = []
-        for place in located:
-            raw = stored.get((partition, place.offset))
-            if raw is None or raw.offset != place.offset or raw.value is None:
-                console.print(f"partition {partition} offset {place.offset}: the record is gone from the log "
-                              "(run `buurt-audit verify`)", soft_wrap=True)
-                raise typer.Exit(1)
-            path = tuple(crypto.b64(h) for h in tree.inclusion(place.index, log.size))
-            proven.append((receipts.ProvenRecord(record=raw.value.decode(), partition=partition, offset=place.offset,
-                                                 index=place.index, inclusion=path),
-                           codec.decode(events.AuditRecord, raw.value)))
+        path = tuple(crypto.b64(h) for h in tree.inclusion(place.index, log.size))
+        proven.append((receipts.ProvenRecord(record=raw.value.decode(), partition=partition, offset=place.offset,
+                                             index=place.index, inclusion=path),
+                       codec.decode(events.AuditRecord, raw.value)))
     now = datetime.now(UTC)
     person = _person([r for _, r in proven], bootstrap, topics, master)
-    issued = receipts.issue(proven, log.note, at or now, now, person)
-    sys.stdout.write(issued.model_dump_json(indent=2) + "\n")
+    return receipts.issue(proven, log.note, at or now, now, person)
 
 
 def _person(records: list[events.AuditRecord], bootstrap: str, topics: Topics, master: bytes | None) -> Any:

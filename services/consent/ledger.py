@@ -137,7 +137,7 @@ class _Checkpoints:
         self.report.findings.append(Finding(raw.partition, raw.offset, problem, "checkpoints"))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     raw: RawRecord
     sequence: int
@@ -152,10 +152,14 @@ class _Branch:
     base: Frontier
     base_head: tuple[int, str]
     pending: list[_Entry] = field(default_factory=list)
+    head: tuple[int, str] = (-1, "")  # of the last record: set from the others
 
-    @property
-    def head(self) -> tuple[int, str]:
-        return (self.pending[-1].sequence, self.pending[-1].hash) if self.pending else self.base_head
+    def __post_init__(self) -> None:
+        self.head = (self.pending[-1].sequence, self.pending[-1].hash) if self.pending else self.base_head
+
+    def add(self, entry: _Entry) -> None:
+        self.pending.append(entry)
+        self.head = (entry.sequence, entry.hash)
 
     def tree(self) -> Frontier:
         tree = self.base.copy()
@@ -185,8 +189,11 @@ class _Partition:
         self.damaged: str | None = None  # a record was altered or lost: roots can no longer match
 
     def add(self, raw: RawRecord) -> None:
-        for branch in [self.current, *self.branches]:
-            link = _linked(raw, branch.head)
+        # Where signed trees cover the log, a record's own hash is checked only when a tree does not match (to find
+        # which record changed) or when no tree will cover it: the tree over the stored bytes vouches for the rest.
+        sealed = self.damaged is not None or not self.sizes
+        for branch in (self.current, *self.branches) if len(self.branches) > 1 else (self.current,):
+            link = _linked(raw, branch.head, sealed)
             if link is not None:
                 self._extend(branch, _Entry(raw, link[1], link[2], merkle.leaf_hash(raw.value or b"")))
                 return
@@ -227,23 +234,37 @@ class _Partition:
     def _extend(self, branch: _Branch, entry: _Entry) -> None:
         if branch is not self.current:
             self.current, self.tree = branch, branch.tree()
-        branch.pending.append(entry)
+        branch.add(entry)
         self.tree.append(entry.leaf)
-        for chain in self.known.chains.get((self.partition, entry.sequence), ()):
-            if chain.hash != entry.hash:
-                self._found(None, f"checkpoint at sequence {chain.sequence} does not match the record's hash")
+        if self.known.chains:
+            for chain in self.known.chains.get((self.partition, entry.sequence), ()):
+                if chain.hash != entry.hash:
+                    self._found(None, f"checkpoint at sequence {chain.sequence} does not match the record's hash")
         if self.damaged or not self.sizes:
             self._confirm(branch, signed=False)
-        else:
+        elif self.tree.size in self.sizes:
             self._confirm_if_signed(branch)
 
     def _confirm_if_signed(self, branch: _Branch) -> None:
+        if self.tree.size not in self.sizes:
+            return
         root = self.tree.root()
         for _, signed in self.sizes.get(self.tree.size, ()):
             if signed.root == root:
                 self.matched.add(self.tree.size)
                 self.covered = signed
                 self._confirm(branch, signed=True)
+                return
+        if len(self.branches) == 1:
+            self._locate(branch)
+
+    def _locate(self, branch: _Branch) -> None:
+        """The tree does not match its signed root: the first record whose content does not match its own hash."""
+        for entry in branch.pending:
+            if not _sealed(entry.raw):
+                self._found(entry.raw.offset, "altered: the record's content does not match its hash")
+                self.damaged = f"the record at offset {entry.raw.offset} was altered"
+                self._confirm(branch, signed=False)
                 return
 
     def _confirm(self, branch: _Branch, signed: bool) -> None:
@@ -298,7 +319,8 @@ class _Partition:
                 for entry in branch.pending:
                     if self.horizon is not None and entry.raw.offset >= self.horizon:
                         continue  # written after the checkpoints were read
-                    self._found(entry.raw.offset, self._uncovered(missed))
+                    self._found(entry.raw.offset, self._uncovered(missed) if _sealed(entry.raw) else
+                                "altered: the record's content does not match its hash")
             for size, found in sorted(self.sizes.items()):
                 if size not in self.matched and size > self.started:
                     what = (f"the partition has only {reached}: records were removed" if size > reached
@@ -333,20 +355,31 @@ _CANONICAL_HEAD = re.compile(rb'\{"schema_version":\d+,"record_id":"[0-9a-f-]{36
                              rb'"prev_hash":"([0-9a-f]{64})",("hash":"([0-9a-f]{64})",)')
 
 
-def _linked(raw: RawRecord, head: tuple[int, str]) -> tuple[int, int, str] | None:
-    """(partition, sequence, hash) of a record whose stored bytes hash to its ``hash`` and that follows ``head``;
-    None for anything else, which ``_check`` then decodes in full to say what is wrong. Hashing the stored bytes
-    without the ``hash`` field is hashing the canonical JSON, so this agrees with ``chain_hash`` on every record the
-    worker wrote, at a fifth of the cost (no decode, no re-encode)."""
+def _linked(raw: RawRecord, head: tuple[int, str], sealed: bool = True) -> tuple[int, int, str] | None:
+    """(partition, sequence, hash) of a record in the worker's layout that follows ``head`` (and, if ``sealed``,
+    whose stored bytes hash to its ``hash``); None for anything else, which ``_check`` then decodes in full to say
+    what is wrong. Hashing the stored bytes without the ``hash`` field is hashing the canonical JSON, so this agrees
+    with ``chain_hash`` on every record the worker wrote, at a fifth of the cost (no decode, no re-encode)."""
     value = raw.value
     found = _CANONICAL_HEAD.match(value) if value is not None else None
     if found is None or value is None:
         return None
     partition, sequence, digest = int(found[1]), int(found[2]), found[5].decode()
-    if (partition != raw.partition or sequence != head[0] + 1 or found[3].decode() != head[1]
-            or hashlib.sha256(value[:found.start(4)] + value[found.end(4):]).hexdigest() != digest):
+    if partition != raw.partition or sequence != head[0] + 1 or found[3].decode() != head[1]:
         return None
-    return partition, sequence, digest
+    return (partition, sequence, digest) if not sealed or _sealed(raw, found) else None
+
+
+def _sealed(raw: RawRecord, found: re.Match[bytes] | None = None) -> bool:
+    """Whether the record's content matches its own hash."""
+    value = raw.value or b""
+    found = found or _CANONICAL_HEAD.match(value)
+    if found is None:
+        _, record = _check(raw, (-1, GENESIS_HASH))
+        return record is not None and chain_hash(record) == record.hash
+    hashed = hashlib.sha256(memoryview(value)[:found.start(4)])
+    hashed.update(memoryview(value)[found.end(4):])
+    return hashed.hexdigest() == found[5].decode()
 
 
 def _check(raw: RawRecord, head: tuple[int, str]) -> tuple[str | None, events.AuditRecord | None]:

@@ -15,7 +15,9 @@ LEAF, NODE = b"\x00", b"\x01"
 
 
 def leaf_hash(data: bytes) -> bytes:
-    return hashlib.sha256(LEAF + data).digest()
+    hashed = hashlib.sha256(LEAF)
+    hashed.update(data)
+    return hashed.digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
