@@ -50,6 +50,7 @@ def running_platform(kafka_bootstrap: str, redis_url: str, topics: Topics, logs:
            "REGISTRATION_INSIGHTS_REDIS_PREFIX": f"{topics.prefix}buurt:",
            "REGISTRATION_SEARCH_REDIS_PREFIX": f"{topics.prefix}buurt:", "REGISTRATION_KBO_DIR": str(logs / "kbo"),
            "XDG_CACHE_HOME": str(logs / "cache"),  # buurt-audit's proof index
+           "REGISTRATION_PROOFS_DIR": str(logs / "proofs"), "REGISTRATION_PROOFS_INTERVAL_S": "0.5",
            **(extra_env or {})}
     procs = stack.start_services(env, logs, names)
     urls = {"buurt-search": f"http://127.0.0.1:{ports.search}", "buurt-consent": f"http://127.0.0.1:{ports.consent}",

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from services.common import codec, enterprise, events
+from services.common import enterprise, events
 from services.common.topic_reader import read_at
 from services.common.topics import Topics
 from services.consent import crypto, receipts
@@ -59,27 +59,20 @@ def receipt_of(proofs: ProofIndex, bootstrap: str, topics: Topics, number: str, 
                master: bytes | None) -> receipts.Receipt:
     """The receipt from an up-to-date index: the business's records read from the log at their offsets, each with
     its inclusion proof to the partition's latest signed checkpoint."""
-    located = proofs.located(number)
-    if not located:
+    planned = proofs.plan(number)
+    if planned is None:
         console.print(f"no audit record of {number} is covered by a signed checkpoint", soft_wrap=True)
         raise typer.Exit(1)
-    partition = located[0].partition
-    log, tree = proofs.logs()[partition], proofs.tree(partition)
-    stored = kafka(lambda: read_at(bootstrap, topics.audit, [(partition, r.offset) for r in located]), bootstrap)
-    proven = []
-    for place in located:
-        raw = stored.get((partition, place.offset))
-        if raw is None or raw.offset != place.offset or raw.value is None:
-            console.print(f"partition {partition} offset {place.offset}: the record is gone from the log "
-                          "(run `buurt-audit verify`)", soft_wrap=True)
-            raise typer.Exit(1)
-        path = tuple(crypto.b64(h) for h in tree.inclusion(place.index, log.size))
-        proven.append((receipts.ProvenRecord(record=raw.value.decode(), partition=partition, offset=place.offset,
-                                             index=place.index, inclusion=path),
-                       codec.decode(events.AuditRecord, raw.value)))
+    wanted = [(place.partition, place.offset) for place, _ in planned.places]
+    stored = kafka(lambda: read_at(bootstrap, topics.audit, wanted), bootstrap)
+    try:
+        proven = receipts.assemble(planned, stored)
+    except receipts.RecordGone as exc:
+        console.print(f"{exc} (run `buurt-audit verify`)", soft_wrap=True)
+        raise typer.Exit(1) from None
     now = datetime.now(UTC)
     person = _person([r for _, r in proven], bootstrap, topics, master)
-    return receipts.issue(proven, log.note, at or now, now, person)
+    return receipts.issue(proven, planned.log.note, at or now, now, person)
 
 
 def _person(records: list[events.AuditRecord], bootstrap: str, topics: Topics, master: bytes | None) -> Any:

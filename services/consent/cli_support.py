@@ -3,7 +3,6 @@
 import asyncio
 import functools
 import os
-import re
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 
@@ -14,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from services.common.topic_reader import RawRecord, read_keyed, read_topic
 from services.common.topics import Topics
-from services.consent import checkpoints, crypto
+from services.consent import checkpoints, crypto, log_reader
 from services.consent.config import DEFAULT_LOG_NAME
 from services.consent.note import NoteError, Verifier
 
@@ -89,35 +88,8 @@ def subject_keys(bootstrap: str, topics: Topics, master: bytes) -> dict[str, byt
 
 def read_log(bootstrap: str, topics: Topics, starts: dict[int, int] | None = None) -> tuple[
         list[RawRecord], list[RawRecord], dict[int, int]]:
-    """The audit records (from ``starts`` where given), then the signed checkpoints; and where the first read ended in
-    each partition (the horizon). Every record read before the horizon has its checkpoint in what was read (the
-    worker commits them in one transaction). Where a checkpoint signs more records than were read (written while the
-    first read ran), the records added meanwhile are read too: they serve to match it."""
-    records = kafka(lambda: read_topic(bootstrap, topics.audit, starts=starts), bootstrap)
-    horizon, last = dict(starts or {}), {}
-    for raw in records:
-        horizon[raw.partition], last[raw.partition] = raw.offset + 1, raw
-    signed = read_one(bootstrap, topics.checkpoints)
-    behind = {p: horizon[p] for p in _ahead(signed, last) if p in horizon}
-    if behind:
-        late = kafka(lambda: read_topic(bootstrap, topics.audit, starts=behind, only=set(behind)), bootstrap)
-        records += [raw for raw in late if raw.offset >= horizon.get(raw.partition, 0)]
-    return records, signed, horizon
-
-
-def _ahead(signed: list[RawRecord], last: dict[int, RawRecord]) -> set[int]:
-    """Partitions with a checkpoint of more records than the last one read holds (by its sequence number)."""
-    largest: dict[int, int] = {}
-    for raw in signed:
-        found = _SIZE.search(raw.value or b"")
-        if found:
-            largest[int(found[1])] = max(largest.get(int(found[1]), 0), int(found[2]))
-    sequences = {p: _SEQUENCE.search(raw.value or b"") for p, raw in last.items()}
-    return {p for p, size in largest.items() if (m := sequences.get(p)) is not None and size > int(m[1]) + 1}
-
-
-_SIZE = re.compile(rb'"partition":(\d+),"size":(\d+)')
-_SEQUENCE = re.compile(rb'"sequence":(\d+)')
+    """log_reader.read_log, for a command (exit 1 with the cause when Kafka cannot be read)."""
+    return kafka(lambda: log_reader.read_log(bootstrap, topics, starts), bootstrap)
 
 
 def trusted_keys(keys: list[str] | None) -> list[Verifier]:

@@ -51,6 +51,14 @@ class Log:
     note: str
 
 
+@dataclass(frozen=True)
+class Planned:
+    """What a receipt needs from the index: the signed checkpoint, and each record's place and inclusion proof."""
+
+    log: Log
+    places: tuple[tuple[Located, tuple[bytes, ...]], ...]
+
+
 class _Nodes:
     """``merkle.Nodes`` of one partition in the index; the right edge, which every append reads, in memory."""
 
@@ -109,6 +117,15 @@ class ProofIndex:
         rows = self.db.execute("SELECT partition, idx, offset, recorded_at FROM records WHERE enterprise = ? "
                                "ORDER BY partition, idx", (enterprise,))
         return [Located(*row) for row in rows]
+
+    def plan(self, enterprise: str) -> Planned | None:
+        """The business's records the index holds, each with its proof to its partition's latest checkpoint."""
+        located = self.located(enterprise)
+        if not located:
+            return None
+        partition = located[0].partition
+        log, tree = self.logs()[partition], self.tree(partition)
+        return Planned(log, tuple((place, tuple(tree.inclusion(place.index, log.size))) for place in located))
 
     def start(self) -> Start:
         """Where verification goes on from: each partition's tree and chain head."""

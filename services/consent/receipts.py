@@ -10,19 +10,23 @@ inclusion proof to a checkpoint signed as a C2SP note.
 
 import base64
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, assert_never
+from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from services.common import codec, events
 from services.common.codec import DecodeError
+from services.common.topic_reader import RawRecord
 from services.common.vocabulary import AuditEvent, ListingEffect, Outcome, listing_effect
 from services.consent.audit import chain_hash
 from services.consent.checkpoints import Signed, open_checkpoint
 from services.consent.merkle import leaf_hash, root_from_inclusion
 from services.consent.note import NoteError, Verifier, cosignatures
+
+if TYPE_CHECKING:
+    from services.consent.proofs import Planned
 
 ERASED, SEALED = "[erased]", "[sealed]"
 _RECEIPT_NAMESPACE = uuid.UUID("4f7d2c1e-9a3b-4e8d-b6c5-0a1f2e3d4c5b")
@@ -90,6 +94,27 @@ def _listed(records: Sequence[events.AuditRecord]) -> bool:
             case _:
                 assert_never(listing_effect(record.decision))
     return listed
+
+
+class RecordGone(LookupError):
+    """A record the proof index places in the log is no longer there (the log lost a prefix): verify says more."""
+
+
+def assemble(planned: "Planned", stored: Mapping[tuple[int, int], RawRecord],
+             partner: str | None = None) -> list[tuple[ProvenRecord, events.AuditRecord]]:
+    """The planned records, read from the log, with their proofs; only ``partner``'s when given (a partner sees its
+    own records only)."""
+    proven = []
+    for place, path in planned.places:
+        raw = stored.get((place.partition, place.offset))
+        if raw is None or raw.offset != place.offset or raw.value is None:
+            raise RecordGone(f"partition {place.partition} offset {place.offset}: the record is gone from the log")
+        record = codec.decode(events.AuditRecord, raw.value)
+        if partner is None or record.partner_id == partner:
+            proven.append((ProvenRecord(record=raw.value.decode(), partition=place.partition, offset=place.offset,
+                                        index=place.index, inclusion=tuple(base64.b64encode(h).decode() for h in path)),
+                           record))
+    return proven
 
 
 def issue(records: Sequence[tuple[ProvenRecord, events.AuditRecord]], checkpoint: str, at: datetime, now: datetime,

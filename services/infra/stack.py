@@ -16,7 +16,9 @@ from dotenv import dotenv_values
 from services.common import sealing
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
-from services.consent.crypto import generate_secrets
+from services.consent.checkpoints import signer
+from services.consent.config import DEFAULT_LOG_NAME
+from services.consent.crypto import generate_secrets, signing_key
 from services.infra import kafka, process, redis_server
 from services.infra.kafka import InfraError
 from services.infra.settings import InfraSettings
@@ -92,6 +94,10 @@ def local_secrets(data: Path) -> dict[str, str]:
         secrets[INTAKE_PRIVATE], secrets[INTAKE_PUBLIC] = sealing.generate()
         with path.open("a") as file:
             file.write(f"{INTAKE_PRIVATE}={secrets[INTAKE_PRIVATE]}\n{INTAKE_PUBLIC}={secrets[INTAKE_PUBLIC]}\n")
+    # The log's verifier key, derived (never stored apart from the signing key it comes from): the registration
+    # service verifies the checkpoints it serves and proves receipts against with it.
+    log_key = signing_key(secrets["CONSENT_SIGNING_KEY"])
+    secrets["REGISTRATION_AUDIT_KEYS"] = signer(DEFAULT_LOG_NAME, log_key).verifier.vkey()
     return secrets
 
 

@@ -44,6 +44,11 @@ class Settings(CommonSettings):
     follow_kbo: bool = Field(True, description="follow kbo.enterprises (off: no snapshot, kbo_unverified)")
     kbo_situations: tuple[str, ...] = Field(tuple(sorted(TRADING_SITUATIONS)),
                                             description="KBO juridical situations of enterprises that may be listed")
+    audit_keys: str = Field("", description="the consent log's verifier keys (vkeys, white-space separated): with "
+                                            "them, partners fetch receipts and /v1/audit/checkpoints serves the log's "
+                                            "checkpoints")
+    proofs_dir: Path = Field(Path(".data/proofs"), description="where each process keeps its proof index")
+    proofs_interval_s: float = Field(2.0, gt=0, description="how often the proof index reads what the log gained")
     k_anonymity: int = Field(5, ge=1, description="demand cells and words counted fewer times are never served")
 
     def intake_key(self) -> X25519PublicKey | None:

@@ -12,7 +12,7 @@ from services.common.observability import configure_logging, health_router, serv
 from services.common.problems import install_problem_handlers
 from services.common.supervisor import Supervisor, TaskFactory, TaskHandle
 from services.insights.reader import DemandReader
-from services.registration import api, bulk, forwarders, ingress, insights_api, kbo_check, status
+from services.registration import api, audit_proofs, bulk, forwarders, ingress, insights_api, kbo_check, status
 from services.registration.config import Settings, get_settings
 from services.registration.finishing import Finisher
 from services.registration.kbo_check import Verifier
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
 
         supervisor.add(forwarders.TASK, follow_forwarders)
     intake = Finisher(kbo or kbo_check.from_settings(settings, supervisor), settings.intake_key())
+    proofs = audit_proofs.install(settings, supervisor)
     registry = PartnerRegistry.from_file(settings.partners_file)
     for partner in registry.with_kafka_ingress() if settings.consume_ingress else []:
         supervisor.add(ingress.task_name(partner), _ingress_task(partner, settings, publisher, request_store,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     app.state.publisher = publisher
     app.state.store = request_store
     app.state.intake = intake
+    app.state.proofs = proofs
     app.state.topics = settings.topics
     reads = redis or Redis.from_url(settings.redis_url, socket_timeout=2)
     app.state.demand = DemandReader(reads, settings.insights_redis_prefix, settings.k_anonymity)
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     app.include_router(api.router)
     app.include_router(bulk.router)
     app.include_router(insights_api.router)
+    app.include_router(audit_proofs.router)
     app.include_router(health_router({"kafka": publisher.ready, "redis": request_store.ready, **supervisor.checks()},
                                      supervisor.report))
     app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, bulk_limit=settings.max_bulk_bytes,

@@ -15,14 +15,16 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.common.kafka_admin import create_topics
 from services.common.topic_reader import read_topic
 from services.common.topics import ALL, Topics
+from services.consent.note import COSIGNATURE, Signer
 from services.infra import apt
 from tests.kafka_tools import produce
 from tests.platform import Platform, post, running_platform, search_near_gent, status_of, wait_for
-from tests.samples import PARTNER, fresh_enterprise_number, registration_body
+from tests.samples import PARTNER, fresh_enterprise_number, registration_body, signed
 
 
 @pytest.fixture(scope="module")
@@ -214,3 +216,46 @@ def test_a_receipt_verifies_offline_and_still_verifies_after_erasure_marked_eras
     refused = offline(platform, "verify-receipt", str(tmp_path / "forged.json"), "--key", key)
     assert refused.returncode == 1
     assert "the receipt's statements are not what its records say" in refused.stderr
+
+
+def partner_receipt(platform: Platform, number: str, partner: str = PARTNER) -> httpx.Response:
+    path = f"/v1/receipts/{number}"
+    return httpx.get(f"{platform.registration_url}{path}", headers=signed("GET", path, b"", partner), timeout=10)
+
+
+def test_a_partner_fetches_its_receipt_and_a_witness_cosigns_the_served_checkpoint(
+        platform: Platform, tmp_path: Path) -> None:
+    number = fresh_enterprise_number()
+    event_id = post(platform, "/v1/registrations", registration_body(number))
+    assert wait_for(lambda: status_of(platform, event_id) == "listed")
+    assert wait_for(lambda: partner_receipt(platform, number).status_code == 200)
+    receipt = partner_receipt(platform, number).json()
+    assert {json.loads(r["record"])["partner_id"] for r in receipt["records"]} == {PARTNER}
+    (tmp_path / "receipt.json").write_text(json.dumps(receipt))
+    key = platform.audit("public-key").stdout.strip()
+    assert offline(platform, "verify-receipt", str(tmp_path / "receipt.json"), "--key", key).returncode == 0
+    other = partner_receipt(platform, number, "nsz-koopvanuitjekot")
+    assert other.status_code == 404  # a partner sees its own records only
+    assert other.headers["content-type"].startswith("application/problem+json")
+
+    partition = receipt["records"][0]["partition"]
+    served = httpx.get(f"{platform.registration_url}/v1/audit/checkpoints/{partition}", timeout=10)
+    assert served.status_code == 200  # public, read-only: no credentials
+    listed = httpx.get(f"{platform.registration_url}/v1/audit/checkpoints", timeout=10).json()["checkpoints"]
+    assert partition in {c["partition"] for c in listed}
+    witness = Signer("witness.example/w1", Ed25519PrivateKey.generate(), COSIGNATURE)
+    text = served.text.split("\n\n")[0] + "\n"
+    assert text == receipt["checkpoint"].split("\n\n")[0] + "\n"  # nothing was decided since: the same tree
+    receipt["checkpoint"] += witness.signature_line(text, int(datetime.now(UTC).timestamp()))
+    (tmp_path / "cosigned.json").write_text(json.dumps(receipt))
+    checked = offline(platform, "verify-receipt", str(tmp_path / "cosigned.json"), "--key", key,
+                      "--witness", witness.verifier.vkey())
+    assert checked.returncode == 0, checked.stderr
+    assert "cosigned by witness.example/w1" in checked.stderr
+    stranger = Signer("witness.example/w2", Ed25519PrivateKey.generate(), COSIGNATURE).verifier.vkey()
+    assert offline(platform, "verify-receipt", str(tmp_path / "cosigned.json"), "--key", key,
+                   "--witness", stranger).returncode == 1  # a witness that did not cosign
+    kept = tmp_path / "served.note"
+    kept.write_text(served.text)
+    grown = platform.audit("consistency", str(kept))
+    assert grown.returncode == 0, grown.stderr
