@@ -103,7 +103,8 @@ def verify_receipt(path: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
     said = checked.statements
     consent = said["consent"] or {}
     person = checked.person if isinstance(checked.person, str) else "in clear (decrypted)"
-    console.print(f"[green]OK[/green]: receipt of {said['enterprise_number']}: {len(checked.records)} audit records in "
+    records = f"{len(checked.records)} audit record{'' if len(checked.records) == 1 else 's'}"
+    console.print(f"[green]OK[/green]: receipt of {said['enterprise_number']}: {records} in "
                   f"the signed tree of partition {signed.partition} ({signed.size} records, signed by "
                   f"{', '.join(v.name + '+' + v.key_id.hex() for v in signed.signers)})", soft_wrap=True)
     console.print(f"at {checked.state_at.isoformat()}: {'listed' if said['listed'] else 'not listed'}; consent "

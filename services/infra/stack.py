@@ -72,6 +72,9 @@ INTAKE_PRIVATE, INTAKE_PUBLIC = "CONSENT_INTAKE_KEYS", "REGISTRATION_INTAKE_PUBL
 OPS_TOKEN = "BUURT_LOCAL_OPS_TOKEN"  # noqa: S105 - the name of the variable, not a token
 
 
+AUDIT_KEYS = "REGISTRATION_AUDIT_KEYS"
+
+
 def local_secrets(data: Path) -> dict[str, str]:
     """This installation's consent master and signing keys, the intake key pair (the person is sealed to it at intake),
     and a local ops token, generated once (file mode 0600).
@@ -94,10 +97,11 @@ def local_secrets(data: Path) -> dict[str, str]:
         secrets[INTAKE_PRIVATE], secrets[INTAKE_PUBLIC] = sealing.generate()
         with path.open("a") as file:
             file.write(f"{INTAKE_PRIVATE}={secrets[INTAKE_PRIVATE]}\n{INTAKE_PUBLIC}={secrets[INTAKE_PUBLIC]}\n")
-    # The log's verifier key, derived (never stored apart from the signing key it comes from): the registration
-    # service verifies the checkpoints it serves and proves receipts against with it.
-    log_key = signing_key(secrets["CONSENT_SIGNING_KEY"])
-    secrets["REGISTRATION_AUDIT_KEYS"] = signer(DEFAULT_LOG_NAME, log_key).verifier.vkey()
+    if AUDIT_KEYS not in secrets:  # the log's verifier key (public), for the receipts and checkpoints the
+        # registration service serves; derived from the signing key
+        secrets[AUDIT_KEYS] = signer(DEFAULT_LOG_NAME, signing_key(secrets["CONSENT_SIGNING_KEY"])).verifier.vkey()
+        with path.open("a") as file:
+            file.write(f"{AUDIT_KEYS}={secrets[AUDIT_KEYS]}\n")
     return secrets
 
 

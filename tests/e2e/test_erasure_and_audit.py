@@ -191,7 +191,7 @@ def test_a_receipt_verifies_offline_and_still_verifies_after_erasure_marked_eras
     checked = offline(platform, "verify-receipt", str(tmp_path / "before.json"), "--key", key)
     assert checked.returncode == 0, checked.stderr
     said = " ".join(checked.stderr.split())
-    assert f"OK: receipt of {number}: 1 audit records in the signed tree of partition" in said
+    assert f"OK: receipt of {number}: 1 audit record in the signed tree of partition" in said
     assert "listed; consent approved for listing" in said
     assert f"via {PARTNER}; person: [sealed]" in said
     decrypted = json.loads(platform.audit("receipt", number, "--decrypt").stdout)
