@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from prometheus_client import Counter
 
 from services.common import codec, places
@@ -77,6 +77,8 @@ class SearchEvents:
                                   on_delivery=_delivered)
         except BufferError:
             EVENTS.labels("dropped").inc()
+        except KafkaException:  # e.g. the topic is unknown to the client's metadata: the search is answered anyway
+            EVENTS.labels("failed").inc()
 
     async def run(self, handle: TaskHandle) -> None:
         """Collect the producer's delivery reports (counted), until cancelled; then send what is queued."""
