@@ -17,6 +17,7 @@ import pytest
 from services.common import codec, events
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
+from services.common.vocabulary import Outcome
 from services.consent import audit, checkpoints, crypto
 from services.consent.merkle import Frontier, leaf_hash
 from services.infra import apt, stack
@@ -63,8 +64,9 @@ def test_a_record_another_producer_appends_with_correct_hashes_is_found_and_neve
     with consent_worker(platform, tmp_path / "worker"):
         [(partition, _, value)] = audit_records(platform, 1)
     genuine = codec.decode(events.AuditRecord, value)
-    forged = audit.seal(genuine.model_copy(update={"sequence": 1, "prev_hash": genuine.hash, "decision": "approved",
-                                                   "record_id": uuid.uuid4(), "partner_id": "boerenbond"}))
+    forged = audit.seal(genuine.model_copy(update={
+        "sequence": 1, "prev_hash": genuine.hash, "decision": Outcome.APPROVED, "record_id": uuid.uuid4(),
+        "partner_id": "boerenbond"}))
     asyncio.run(produce(platform.env["KAFKA_BOOTSTRAP_SERVERS"], platform.topics.audit,
                         [(codec.key(number), codec.encode(forged))]))
     [(_, foreign_at, _)] = [r for r in audit_records(platform, 2) if r[1] > 0]
