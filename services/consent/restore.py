@@ -93,7 +93,9 @@ async def _restore_trees(consumer: AIOKafkaConsumer, topics: Topics, restored: d
     if refused := [p for p in legacy if p in untrusted]:
         raise Untrusted(f"partitions {refused}: no checkpoint signed by a trusted key (CONSENT_SIGNING_KEY, "
                         "CONSENT_PREVIOUS_KEYS); after a key rotation, list the previous key")
-    records = await _read(consumer, {TopicPartition(topics.audit, p): None for p in legacy})
+    audit = [TopicPartition(topics.audit, p) for p in legacy]
+    ends = await consumer.end_offsets(audit) if audit else {}
+    records = await _read(consumer, {tp: None for tp in audit if ends[tp] > 0}) if any(ends.values()) else {}
     for tp, partition_records in records.items():
         if partition_records:
             logger.info("building the audit tree of a partition from its records", extra={"partition": tp.partition})
