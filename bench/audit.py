@@ -2,21 +2,26 @@
 
 import asyncio
 import time
+from pathlib import Path
 
 from services.common.topic_reader import read_topic
 from services.common.topics import Topics
 from services.consent import cli_support, ledger
+from services.consent.checkpoints import signer
+from services.consent.config import DEFAULT_LOG_NAME
+from services.consent.crypto import signing_key
+from services.infra import stack
 
 
-def run(bootstrap: str, topics: Topics) -> dict[str, float]:
+def run(bootstrap: str, topics: Topics, secrets: Path) -> dict[str, float]:
+    """``secrets``: where the consent scenario's worker kept its keys (its log's signing key among them)."""
     started = time.perf_counter()
     raw = asyncio.run(read_topic(bootstrap, topics.audit))
     raw_s = time.perf_counter() - started
     started = time.perf_counter()
     records, checkpoints, horizon = cli_support.read_log(bootstrap, topics)  # verify's own reading
-    trusted = cli_support.own_signer_key()
-    assert trusted is not None, "the bench runs the consent worker with CONSENT_SIGNING_KEY in its environment"
-    report = ledger.verify(records, checkpoints, [trusted], horizon=horizon)
+    key = signing_key(stack.local_secrets(secrets)["CONSENT_SIGNING_KEY"])
+    report = ledger.verify(records, checkpoints, [signer(DEFAULT_LOG_NAME, key).verifier], horizon=horizon)
     verify_s = time.perf_counter() - started
     assert report.ok, report.findings
     verify_rate, raw_rate = len(records) / verify_s, len(raw) / raw_s

@@ -70,7 +70,7 @@ def scenarios(bootstrap: str, redis_url: str, home: Path, sizes: dict[str, Any],
         "ingest": lambda: ingest.run(bootstrap, redis_url, fresh_topics(), home / "ingest", sizes["singles"],
                                      sizes["batches"]),
         "consent": lambda: consent.run(bootstrap, consent_topics, fresh_topics, home / "consent", sizes["consent"]),
-        "audit": lambda: audit.run(bootstrap, consent_topics),
+        "audit": lambda: audit.run(bootstrap, consent_topics, home / "consent"),
         "pipeline": lambda: pipeline.run(bootstrap, redis_url, fresh_topics(), home / "pipeline", sizes["backfill"],
                                          sizes["pipeline_s"]),
         **{f"search_{n}": functools.partial(search.run, bootstrap, redis_url, home, n, sizes["search_s"])
