@@ -10,6 +10,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 BATCH = 5000
 
 
+class OffsetsAhead(Exception):
+    """A read that should go on from offsets the topic no longer reaches: it was deleted and created again."""
+
+
 @dataclass(frozen=True)
 class RawRecord:
     partition: int
@@ -34,6 +38,8 @@ async def read_topic(bootstrap: str, topic: str, progress: Callable[[int], None]
             if starts and tp.partition in starts:
                 consumer.seek(tp, starts[tp.partition])
         ends = await consumer.end_offsets(assigned)
+        if starts and (behind := [tp.partition for tp in assigned if starts.get(tp.partition, 0) > ends[tp]]):
+            raise OffsetsAhead(f"{topic}: partitions {behind} end before where this reader stopped last time")
         records: list[RawRecord] = []
         for tp in assigned:
             records.extend(await _read_partition(consumer, tp, ends[tp], progress))

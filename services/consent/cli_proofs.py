@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from services.common import enterprise, events
-from services.common.topic_reader import read_at
+from services.common.topic_reader import OffsetsAhead, read_at
 from services.common.topics import Topics
 from services.consent import crypto, receipts
 from services.consent.checkpoints import Signed, open_checkpoint
@@ -194,9 +194,13 @@ class _UpdatedIndex:
         self.path = path or _default_index(bootstrap, topics)
 
     def __enter__(self) -> ProofIndex:
-        self.index = ProofIndex(self.path)
+        self.index = ProofIndex(self.path, f"{self.bootstrap}|{self.topics.prefix}")
         starts = {p: log.next_offset for p, log in self.index.logs().items()}
-        records, signed, horizon = read_log(self.bootstrap, self.topics, starts)
+        try:
+            records, signed, horizon = read_log(self.bootstrap, self.topics, starts)
+        except OffsetsAhead:  # the topics were created again: the index is of another log
+            self.index.reset()
+            records, signed, horizon = read_log(self.bootstrap, self.topics)
         with self.index.update(records, signed, self.trusted, horizon) as report:
             if not report.ok:
                 console.print(f"[yellow]warning[/yellow]: the log has {len(report.findings)} problems "

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS records (partition INTEGER, idx INTEGER, offset INTEG
 CREATE INDEX IF NOT EXISTS records_of ON records (enterprise, partition, idx);
 CREATE TABLE IF NOT EXISTS logs (partition INTEGER PRIMARY KEY, size INTEGER, head_hash TEXT, next_offset INTEGER,
                                  note TEXT);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 """
 _FIELDS = re.compile(rb'"recorded_at":"([^"]+)".*?"enterprise_number":"(\d{10})"')
 
@@ -88,12 +89,28 @@ class _Nodes:
 
 
 class ProofIndex:
-    def __init__(self, path: Path) -> None:
+    """``installation`` names the log the index is of (its Kafka and topic prefix): an index of another one is
+    emptied rather than trusted."""
+
+    def __init__(self, path: Path, installation: str | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
         self._trees: dict[int, Tree] = {}
+        if installation is not None:
+            row = self.db.execute("SELECT value FROM meta WHERE name = 'installation'").fetchone()
+            if row is None or row[0] != installation:
+                self.reset(installation)
+
+    def reset(self, installation: str | None = None) -> None:
+        """Empty the index (its log was replaced): the next update reads the log from its start."""
+        with self.db:
+            for table in ("nodes", "records", "logs"):
+                self.db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            if installation is not None:
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('installation', ?)", (installation,))
+        self._trees = {}
 
     def close(self) -> None:
         self.db.close()

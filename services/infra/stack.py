@@ -65,7 +65,7 @@ def service_env(broker: kafka.KafkaNode, redis_node: redis_server.RedisNode, dat
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "REDIS_URL": redis_node.url, "SEARCH_PORT": str(ports.search),
             "REGISTRATION_PORT": str(ports.registration), "CONSENT_WEB_PORT": str(ports.consent),
             "INSIGHTS_WEB_PORT": str(ports.insights), "INSIGHTS_DATA_DIR": str(data / "insights"),
-            "REGISTRATION_KBO_DIR": str(data / "kbo")}
+            "REGISTRATION_KBO_DIR": str(data / "kbo"), "REGISTRATION_PROOFS_DIR": str(data / "proofs")}
 
 
 INTAKE_PRIVATE, INTAKE_PUBLIC = "CONSENT_INTAKE_KEYS", "REGISTRATION_INTAKE_PUBLIC_KEY"

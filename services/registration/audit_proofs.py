@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from services.common.supervisor import Supervisor, TaskHandle
-from services.common.topic_reader import read_at
+from services.common.topic_reader import OffsetsAhead, read_at
 from services.consent import checkpoints, log_reader, receipts
 from services.consent.note import Verifier
 from services.consent.proofs import ProofIndex
@@ -50,6 +50,7 @@ class AuditProofs:
         self.bootstrap, self.topics = settings.kafka_bootstrap_servers, settings.topics
         self.trusted: list[Verifier] = checkpoints.verifiers(settings.audit_keys)
         self.interval_s = settings.proofs_interval_s
+        self.installation = f"{settings.kafka_bootstrap_servers}|{settings.topic_prefix}"
         self.ready = False
         self._lock: IO[str] | None = None
         self.path = Path(settings.proofs_dir) / "unused.sqlite"
@@ -58,7 +59,13 @@ class AuditProofs:
 
     async def run(self, handle: TaskHandle) -> None:
         while True:
-            records, signed, horizon = await log_reader.read_log(self.bootstrap, self.topics, self._starts())
+            try:
+                records, signed, horizon = await log_reader.read_log(self.bootstrap, self.topics, self._starts())
+            except OffsetsAhead:  # the topics were created again: what the index holds is of another log
+                logger.warning("the consent log was replaced; the proof index starts over")
+                with ProofIndex(self.path, self.installation) as index:
+                    index.reset()
+                continue
             problems = await asyncio.to_thread(self._index, records, signed, horizon)
             if problems:
                 logger.warning("the consent log has problems; run buurt-audit verify", extra={"problems": problems})
@@ -67,7 +74,7 @@ class AuditProofs:
             await asyncio.sleep(self.interval_s)  # pacing between reads of the log, not a synchronisation
 
     def _starts(self) -> dict[int, int]:
-        with ProofIndex(self.path) as index:
+        with ProofIndex(self.path, self.installation) as index:
             return {p: log.next_offset for p, log in index.logs().items()}
 
     def _index(self, records: list[Any], signed: list[Any], horizon: dict[int, int]) -> int:
