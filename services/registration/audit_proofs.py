@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
@@ -92,9 +93,14 @@ class AuditProofs:
             planned = index.plan(number)
         if planned is None:
             raise NotFound("no audit record of this business is covered by a signed checkpoint yet")
-        stored = await read_at(self.bootstrap, self.topics.audit,
-                               [(place.partition, place.offset) for place, _ in planned.places])
-        proven = receipts.assemble(planned, stored, partner)
+        try:
+            stored = await read_at(self.bootstrap, self.topics.audit,
+                                   [(place.partition, place.offset) for place, _ in planned.places])
+            proven = receipts.assemble(planned, stored, partner)
+        except (KafkaError, OSError) as exc:
+            raise ProofsUnavailable(f"the consent log cannot be read now ({type(exc).__name__})") from None
+        except receipts.RecordGone:  # the index is ahead of a log that lost records: verify names what is wrong
+            raise ProofsUnavailable("a record of this business is no longer in the consent log") from None
         if not proven:
             raise NotFound("this partner forwarded nothing about this business")
         now = datetime.now(UTC)
