@@ -7,9 +7,9 @@ from pathlib import Path
 from services.common.topic_reader import read_topic
 from services.common.topics import Topics
 from services.consent import cli_support, ledger
-from services.consent.checkpoints import signer
 from services.consent.config import DEFAULT_LOG_NAME
 from services.consent.crypto import signing_key
+from services.consent.note import Signer
 from services.infra import stack
 
 
@@ -21,7 +21,7 @@ def run(bootstrap: str, topics: Topics, secrets: Path) -> dict[str, float]:
     started = time.perf_counter()
     records, checkpoints, horizon = cli_support.read_log(bootstrap, topics)  # verify's own reading
     key = signing_key(stack.local_secrets(secrets)["CONSENT_SIGNING_KEY"])
-    report = ledger.verify(records, checkpoints, [signer(DEFAULT_LOG_NAME, key).verifier], horizon=horizon)
+    report = ledger.verify(records, checkpoints, [Signer(DEFAULT_LOG_NAME, key).verifier], horizon=horizon)
     verify_s = time.perf_counter() - started
     assert report.ok, report.findings
     verify_rate, raw_rate = len(records) / verify_s, len(raw) / raw_s

@@ -41,7 +41,7 @@ LOG_NAME = "bench.buurt/consent-audit"
 def run(bootstrap: str, home: Path, count: int) -> dict[str, Any]:
     topics = Topics(f"p{uuid.uuid4().hex[:6]}.")
     asyncio.run(create_topics(bootstrap, topics))
-    signer = checkpoints.signer(LOG_NAME, Ed25519PrivateKey.generate())
+    signer = Signer(LOG_NAME, Ed25519PrivateKey.generate())
     started = time.perf_counter()
     numbers = write_log(bootstrap, topics, signer, count)
     figures: dict[str, Any] = {"records": count, "write_s": round(time.perf_counter() - started, 1)}

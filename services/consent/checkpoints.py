@@ -16,8 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from services.common import events
 from services.consent.merkle import Frontier
 from services.consent.note import Checkpoint, NoteError, Signer, Verifier, open_note
@@ -40,10 +38,6 @@ class Signed:
 
 def origin(log_name: str, partition: int) -> str:
     return f"{log_name}/{partition}"
-
-
-def signer(log_name: str, key: Ed25519PrivateKey) -> Signer:
-    return Signer(log_name, key)
 
 
 def make(by: Signer, partition: int, tree: Frontier, head: str, now: datetime) -> events.LogCheckpoint:

@@ -15,7 +15,7 @@ from services.common.topic_reader import RawRecord, read_keyed, read_topic
 from services.common.topics import Topics
 from services.consent import checkpoints, crypto, log_reader
 from services.consent.config import DEFAULT_LOG_NAME
-from services.consent.note import NoteError, Verifier
+from services.consent.note import NoteError, Signer, Verifier
 
 console = Console(stderr=True)
 Bootstrap = Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS")]
@@ -34,22 +34,11 @@ class Unreadable(Exception):
 
 
 def read_one(bootstrap: str, topic: str) -> list[RawRecord]:
-    [records] = read_all(bootstrap, [topic])
-    return records
-
-
-def read_all(bootstrap: str, topics: list[str]) -> list[list[RawRecord]]:
-    """Several topics read at once (each reader waits on the broker mostly, so they overlap), with progress."""
+    """A whole topic, with progress."""
     with Progress(TextColumn("reading {task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True) as progress:
-        tasks = [progress.add_task(topic, total=None) for topic in topics]
-
-        async def read() -> list[list[RawRecord]]:
-            return list(await asyncio.gather(*(
-                read_topic(bootstrap, topic, functools.partial(progress.advance, task))
-                for topic, task in zip(topics, tasks, strict=True))))
-
-        return kafka(read, bootstrap)
+        task = progress.add_task(topic, total=None)
+        return kafka(lambda: read_topic(bootstrap, topic, functools.partial(progress.advance, task)), bootstrap)
 
 
 def kafka(read: Callable[[], Coroutine[Any, Any, T]], bootstrap: str) -> T:
@@ -116,7 +105,7 @@ def own_signer_key() -> Verifier | None:
         key = crypto.signing_key(encoded)
     except ValueError:
         raise typer.BadParameter("CONSENT_SIGNING_KEY is not a base64 Ed25519 private key (32 bytes)") from None
-    return checkpoints.signer(log_name(), key).verifier
+    return Signer(log_name(), key).verifier
 
 
 def log_name() -> str:

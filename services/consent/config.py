@@ -55,7 +55,7 @@ class Settings(CommonSettings):
         return value
 
     def signer(self) -> Signer:
-        return checkpoints.signer(self.log_name, crypto.signing_key(self.signing_key.get_secret_value()))
+        return Signer(self.log_name, crypto.signing_key(self.signing_key.get_secret_value()))
 
     def trusted_keys(self) -> list[Verifier]:
         """The keys whose checkpoints this worker continues from: its own, then the earlier ones."""

@@ -13,7 +13,7 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 
 class CryptoError(ValueError):
@@ -59,19 +59,6 @@ def open_sealed(data_key: bytes, subject: str, sealed: str) -> bytes:
 def signing_key(encoded: str) -> Ed25519PrivateKey:
     """The checkpoint signing key from configuration: 32 raw bytes, base64."""
     return Ed25519PrivateKey.from_private_bytes(unb64(encoded))
-
-
-def public_key_b64(key: Ed25519PrivateKey) -> str:
-    return b64(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
-
-
-def is_public_key(encoded: str) -> bool:
-    """Whether the text is a base64 raw Ed25519 public key."""
-    try:
-        Ed25519PublicKey.from_public_bytes(unb64(encoded))
-    except ValueError:
-        return False
-    return True
 
 
 def verify_signature(public_key: str, signature: str, message: bytes) -> bool:

@@ -27,7 +27,6 @@ class VerifyReport:
     checkpoints: int = 0
     findings: list[Finding] = field(default_factory=list)
     unsigned: int = 0  # records of logs from before tree checkpoints, newer than their partition's last checkpoint
-    signed: dict[int, Signed] = field(default_factory=dict)  # each partition's largest verified checkpoint
     covered: dict[int, Signed] = field(default_factory=dict)  # the checkpoint that covers each partition's records
 
     @property
@@ -71,7 +70,6 @@ def verify(records: Iterable[RawRecord], signed: Iterable[RawRecord], trusted: l
         report.unsigned += log.finish()
         if log.covered is not None:
             report.covered[partition] = log.covered
-    report.signed = known.largest
     return report
 
 
@@ -83,7 +81,6 @@ class _Checkpoints:
         self.report, self.trusted = report, trusted
         self.trees: dict[int, dict[int, list[tuple[int, Signed]]]] = {}  # partition -> size -> (offset, )
         self.chains: dict[tuple[int, int], list[events.AuditCheckpoint]] = {}
-        self.largest: dict[int, Signed] = {}
         self._raw_keys = {crypto.b64(v.key.public_bytes_raw()) for v in trusted}
 
     def partitions(self) -> set[int]:
@@ -103,8 +100,6 @@ class _Checkpoints:
             self._finding(raw, f"checkpoint of {tree.size} records of partition {tree.partition}: {exc}")
             return
         self.trees.setdefault(signed.partition, {}).setdefault(signed.size, []).append((raw.offset, signed))
-        if signed.size >= self.largest.get(signed.partition, signed).size:
-            self.largest[signed.partition] = signed
 
     def _add_chain(self, raw: RawRecord, reason: str) -> None:
         try:

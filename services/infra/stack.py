@@ -16,9 +16,9 @@ from dotenv import dotenv_values
 from services.common import sealing
 from services.common.kafka_admin import create_topics
 from services.common.topics import Topics
-from services.consent.checkpoints import signer
 from services.consent.config import DEFAULT_LOG_NAME
 from services.consent.crypto import generate_secrets, signing_key
+from services.consent.note import Signer
 from services.infra import kafka, process, redis_server
 from services.infra.kafka import InfraError
 from services.infra.settings import InfraSettings
@@ -99,7 +99,7 @@ def local_secrets(data: Path) -> dict[str, str]:
             file.write(f"{INTAKE_PRIVATE}={secrets[INTAKE_PRIVATE]}\n{INTAKE_PUBLIC}={secrets[INTAKE_PUBLIC]}\n")
     if AUDIT_KEYS not in secrets:  # the log's verifier key (public), for the receipts and checkpoints the
         # registration service serves; derived from the signing key
-        secrets[AUDIT_KEYS] = signer(DEFAULT_LOG_NAME, signing_key(secrets["CONSENT_SIGNING_KEY"])).verifier.vkey()
+        secrets[AUDIT_KEYS] = Signer(DEFAULT_LOG_NAME, signing_key(secrets["CONSENT_SIGNING_KEY"])).verifier.vkey()
         with path.open("a") as file:
             file.write(f"{AUDIT_KEYS}={secrets[AUDIT_KEYS]}\n")
     return secrets

@@ -20,6 +20,7 @@ from services.common.topics import Topics
 from services.common.vocabulary import Outcome
 from services.consent import audit, checkpoints, crypto
 from services.consent.merkle import Frontier, leaf_hash
+from services.consent.note import Signer
 from services.infra import apt, stack
 from tests.kafka_tools import produce, read_all
 from tests.platform import Platform, running_platform, wait_for
@@ -98,7 +99,7 @@ def test_a_checkpoint_of_an_unknown_key_written_with_kcat_is_found(platform: Pla
     assert platform.audit("verify").returncode == 0
     tree = Frontier()
     tree.append(leaf_hash(value))
-    stranger = checkpoints.signer("buurt.local/consent-audit", crypto.signing_key(crypto.generate_secrets()[1]))
+    stranger = Signer("buurt.local/consent-audit", crypto.signing_key(crypto.generate_secrets()[1]))
     forged = codec.encode(checkpoints.make(stranger, partition, tree, json.loads(value)["hash"], datetime.now(UTC)))
     kcat = apt.ensure("kcat", ["kcat"])
     subprocess.run([kcat, "-b", platform.env["KAFKA_BOOTSTRAP_SERVERS"], "-P", "-t", platform.topics.checkpoints,
@@ -156,7 +157,7 @@ def test_a_rotated_signing_key_keeps_one_log_and_old_receipts_verify_with_the_ol
     (tmp_path / "old-receipt.json").write_text(platform.audit("receipt", number).stdout)
 
     _, signing = crypto.generate_secrets()
-    new_key = checkpoints.signer("buurt.local/consent-audit", crypto.signing_key(signing)).verifier.vkey()
+    new_key = Signer("buurt.local/consent-audit", crypto.signing_key(signing)).verifier.vkey()
     register(platform, number)
     with consent_worker(platform, tmp_path / "rotated", CONSENT_SIGNING_KEY=signing, CONSENT_PREVIOUS_KEYS=old_key):
         audit_records(platform, 2)

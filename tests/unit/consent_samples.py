@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from services.common import codec, events
 from services.common.topics import Topics
 from services.common.vocabulary import PARTNER_EVENT_TYPES
-from services.consent import checkpoints, crypto
+from services.consent import crypto
 from services.consent.decider import Decider, InputRecord, Out, PartitionState
 from services.consent.note import Signer
 from services.registration.intake import build_submitted
@@ -26,7 +26,7 @@ LOG_NAME = "buurt.test/consent-audit"
 
 def signer() -> Signer:
     _, signing = crypto.generate_secrets()
-    return checkpoints.signer(LOG_NAME, crypto.signing_key(signing))
+    return Signer(LOG_NAME, crypto.signing_key(signing))
 
 
 def decider() -> Decider:

@@ -12,7 +12,7 @@ from services.common.topic_reader import RawRecord
 from services.consent import audit, checkpoints, crypto, ledger
 from services.consent.decider import Decider, PartitionState
 from services.consent.merkle import Frontier, leaf_hash
-from services.consent.note import Verifier
+from services.consent.note import Signer, Verifier
 from tests.unit.consent_samples import LOG_NAME, NOW, TOPICS, decider, grant, signer, transaction, withdrawal
 
 
@@ -185,15 +185,15 @@ def test_a_log_from_before_tree_checkpoints_verifies_with_its_chain_checkpoints(
     lines = (Path(__file__).with_name("data") / "audit-v1.jsonl").read_bytes().splitlines()
     records = [RawRecord(0, offset, line) for offset, line in enumerate(lines)]
     key = crypto.signing_key(crypto.generate_secrets()[1])
-    verifier = checkpoints.signer(LOG_NAME, key).verifier
+    verifier = Signer(LOG_NAME, key).verifier
     head = json.loads(lines[0])["hash"]
     chain = events.AuditCheckpoint(partition=0, sequence=0, hash=head, signed_at=NOW,
-                                   public_key=crypto.public_key_b64(key),
+                                   public_key=crypto.b64(key.public_key().public_bytes_raw()),
                                    signature=crypto.b64(key.sign(events.checkpoint_message(0, 0, head))))
     report = ledger.verify(records, [RawRecord(0, 0, codec.encode(chain))], [verifier])
     assert report.ok, report.findings
     assert (report.records, report.unsigned) == (2, 1)
-    other = checkpoints.signer(LOG_NAME, crypto.signing_key(crypto.generate_secrets()[1])).verifier
+    other = Signer(LOG_NAME, crypto.signing_key(crypto.generate_secrets()[1])).verifier
     assert not ledger.verify(records, [RawRecord(0, 0, codec.encode(chain))], [other]).ok
     forged = json.loads(lines[1])
     forged["reasons"] = ["partner_not_allowed"]
