@@ -19,7 +19,7 @@ import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prometheus_client import Counter, Gauge
 from tenacity import AsyncRetrying, retry_if_exception, stop_never, wait_exponential_jitter
@@ -30,6 +30,7 @@ _ROOT = Path(__file__).resolve().parents[2]
 UP = Gauge("buurt_task_up", "1 while the background task runs and reports healthy", ["task"],
            multiprocess_mode="livemin")
 RESTARTS = Counter("buurt_task_restarts_total", "Background task restarts after a failure", ["task"])
+STOP_TIMEOUT_S = 20.0  # within the 30 s Kubernetes and compose give a container between SIGTERM and SIGKILL
 SKIPPED = Counter("buurt_records_skipped_total", "Records a task could not apply and skipped", ["task", "reason"])
 
 
@@ -106,12 +107,17 @@ class Supervisor:
         self._tasks = [asyncio.create_task(self._supervise(self.handles[name], factory), name=f"supervised:{name}")
                        for name, factory in self._factories.items()]
 
-    async def stop(self) -> None:
+    async def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
+        """Cancel every task and wait for them, at most ``timeout_s``: a task that does not end by then (one that
+        swallowed its cancellation, or waits on a client that does not return) is logged with where it waits and
+        left behind, so that a service always shuts down."""
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=timeout_s)
+            for task in pending:
+                logger.error("background task did not stop on cancellation; shutting down without it",
+                             extra={"task": task.get_name(), "waiting_at": _waiting_at(task)})
         for handle in self.handles.values():
             handle.state = "stopped"
             handle.unhealthy()
@@ -166,12 +172,17 @@ def describe(error: BaseException) -> str:
     frames = traceback.extract_tb(error.__traceback__)
     text = type(error).__name__
     if frames:
-        ours = next((f for f in reversed(frames) if _ours(f.filename)), None)
-        text += f" at {_frame(frames[-1])}" + (f" via {_frame(ours)}" if ours and ours is not frames[-1] else "")
+        text += f" at {_located(frames)}"
     cause = error.__cause__ or error.__context__
     if isinstance(error, RecordFailed) and cause is not None:
         text = f"{describe(cause)} (record {error})"
     return text
+
+
+def _located(frames: list[traceback.FrameSummary]) -> str:
+    """The innermost frame, and the innermost frame of this project's code when that is another one."""
+    ours = next((f for f in reversed(frames) if _ours(f.filename)), None)
+    return _frame(frames[-1]) + (f" via {_frame(ours)}" if ours and ours is not frames[-1] else "")
 
 
 def _frame(frame: traceback.FrameSummary) -> str:
@@ -188,6 +199,15 @@ def _where(error: BaseException) -> dict[str, Any]:
     if isinstance(error, RecordFailed):
         return {"topic": error.topic, "partition": error.partition, "offset": error.offset}
     return {}
+
+
+def _waiting_at(task: asyncio.Task[None]) -> str:
+    """Where a task waits now, down its chain of awaited coroutines."""
+    frames, awaited = [], cast(Any, task.get_coro())
+    while (frame := getattr(awaited, "cr_frame", None)) is not None:
+        frames.append(traceback.FrameSummary(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+        awaited = getattr(awaited, "cr_await", None)
+    return _located(frames) if frames else "unknown"
 
 
 def _being_cancelled() -> bool:

@@ -3,6 +3,7 @@ not ready until the task says it is healthy again; shutdown is clean."""
 
 import asyncio
 import logging
+import re
 
 import pytest
 from prometheus_client import REGISTRY
@@ -111,3 +112,36 @@ async def test_stop_cancels_tasks_during_their_backoff_too() -> None:
     supervisor.start()
     await eventually(lambda: supervisor.handles["unit-sleeper"].restarts == 1)
     await asyncio.wait_for(supervisor.stop(), 5)
+
+
+async def test_stop_leaves_behind_a_task_that_ignores_its_cancellation_and_says_where_it_waits(
+        caplog: pytest.LogCaptureFixture) -> None:
+    stopped = asyncio.Event()
+
+    async def stubborn(handle: TaskHandle) -> None:
+        handle.healthy()
+        while True:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                if stopped.is_set():
+                    raise
+                asyncio.current_task().uncancel()  # type: ignore[union-attr]
+
+    supervisor = Supervisor(**FAST)
+    supervisor.add("unit-stubborn", stubborn)
+    supervisor.start()
+    try:
+        await eventually(lambda: supervisor.handles["unit-stubborn"].ready)
+        with caplog.at_level(logging.ERROR, logger="services.common.supervisor"):
+            await asyncio.wait_for(supervisor.stop(timeout_s=0.2), 5)
+        [record] = [r for r in caplog.records if "did not stop" in r.getMessage()]
+        assert record.task == "supervised:unit-stubborn"  # type: ignore[attr-defined]
+        assert re.fullmatch(r"locks\.py:\d+ in wait via tests/unit/test_supervisor\.py:\d+ in stubborn",
+                            record.waiting_at)  # type: ignore[attr-defined]
+        assert supervisor.handles["unit-stubborn"].state == "stopped"
+    finally:
+        stopped.set()
+        for task in supervisor._tasks:
+            task.cancel()
+        await asyncio.wait_for(asyncio.gather(*supervisor._tasks, return_exceptions=True), 5)
