@@ -71,6 +71,7 @@ async def _index(redis_url: str, prefix: str, data: list[Row]) -> int:
         for start in range(0, len(data), 1000):
             await index.apply([(number, listing(number, lat, lon, name=name))
                                for number, name, lat, lon in data[start:start + 1000]])
+        await index.mark_built()
         used = int((await redis.info("memory"))["used_memory"]) - before
         for start in range(0, len(data), 10_000):  # redis-benchmark names members by 12-digit random numbers
             await redis.geoadd(f"{prefix}floor", [x for i, (_, _, lat, lon) in enumerate(data[start:start + 10_000],

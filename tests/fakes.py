@@ -12,7 +12,7 @@ from services.common.supervisor import TaskFactory
 from services.kbo import verify
 from services.registration.errors import BrokerUnavailable, StoreUnavailable
 from services.registration.store import Rates, Status
-from services.search.index import Found, Rendered, Rendering, current_codes, listing_flags
+from services.search.index import Found, IndexLost, Rendered, Rendering, current_codes, listing_flags
 from services.search.meaning import Term, default_lexicon
 from services.search.models import Hit, hit
 from services.search.query import SearchQuery, distance_km
@@ -145,8 +145,11 @@ class InMemoryListingIndex:
         self.listings: dict[str, Listing] = {}
         self.words: dict[str, set[str]] = {}
         self._generation = 0
+        self.built = False
 
-    async def apply(self, changes: Sequence[tuple[str, Listing | None]]) -> None:
+    async def apply(self, changes: Sequence[tuple[str, Listing | None]], guarded: bool = False) -> None:
+        if guarded and not self.built:
+            raise IndexLost
         latest = dict(changes)
         for number, listing in latest.items():
             if listing is None:
@@ -221,6 +224,13 @@ class InMemoryListingIndex:
     async def clear(self) -> None:
         self.listings.clear()
         self.words.clear()
+        self.built = False
+
+    async def is_built(self) -> bool:
+        return self.built
+
+    async def mark_built(self) -> None:
+        self.built = True
 
 
 def _prefixes_only(found: Iterable[Term]) -> list[Term]:

@@ -1,8 +1,25 @@
 """Listings for the search tests (wire models, as the consent worker publishes them)."""
 
+import asyncio
 from datetime import UTC, datetime
 
+from redis.asyncio import Redis
+
 from services.common.events import Address, Channels, Listing, Position, PublicContact
+from services.search.index import RedisListingIndex, index_prefix
+
+
+def built(redis_url: str, redis_prefix: str) -> None:
+    """Mark the index of the search service under ``redis_prefix`` built, as the listings consumer's rebuild does:
+    for apps that do not consume, whose tests index their listings themselves."""
+    async def mark() -> None:
+        connection = Redis.from_url(redis_url)
+        try:
+            await RedisListingIndex(connection, index_prefix(redis_prefix)).mark_built()
+        finally:
+            await connection.aclose()
+
+    asyncio.run(mark())
 
 
 def listing(number: str, lat: float, lon: float, name: str = "Winkel", categories: tuple[str, ...] = ("speciaalzaak",),

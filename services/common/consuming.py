@@ -13,8 +13,9 @@ Apply = Callable[[list[ConsumerRecord[bytes, bytes]]], Awaitable[None]]
 
 
 async def follow(bootstrap: str, topic: str, group_id: str, handle: TaskHandle, apply: Apply,
-                 max_records: int = 500) -> None:
-    """Consume ``topic`` in the consumer group until cancelled, calling ``apply`` with each non-empty batch."""
+                 max_records: int = 500, idle: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Consume ``topic`` in the consumer group until cancelled, calling ``apply`` with each non-empty batch and
+    ``idle`` after each empty poll (at most every half second): a check of the store that may end the loop."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
                                 auto_offset_reset="earliest", isolation_level="read_committed")
     await consumer.start()
@@ -25,6 +26,8 @@ async def follow(bootstrap: str, topic: str, group_id: str, handle: TaskHandle, 
             records = [record for part in batches.values() for record in part]
             if records:
                 await apply(records)
+            elif idle is not None:
+                await idle()
             if batches:
                 await consumer.commit()
     finally:

@@ -6,9 +6,14 @@ change the index refuses for its data (applied one by one to find it); each is l
 ``buurt_records_skipped_total{task="listings-consumer",reason=...}``; the record stays in the topic. An unreachable
 index or broker ends the task with ``RecordFailed``: the supervisor restarts it with backoff from the last committed
 offset, and ``/readyz`` names it until it is healthy again.
+
+An index that is not built (Redis lost it while the service ran; another process rebuilds it) refuses the changes
+(``IndexLost``), and is checked every second while no change comes: the task then rebuilds it (rebuild.py), or waits
+for the process that does, and follows the topic again from the committed offsets.
 """
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import Counter
@@ -16,38 +21,60 @@ from redis.exceptions import RedisError, ResponseError
 
 from services.common import codec
 from services.common.codec import DecodeError
-from services.common.consuming import follow
+from services.common.consuming import Apply, follow
 from services.common.events import Listing
 from services.common.supervisor import SKIPPED, RecordFailed, TaskHandle
-from services.search.index import ListingIndex
-from services.search.rebuild import rebuild
+from services.search.built import BuiltCheck
+from services.search.index import IndexLost, ListingIndex, RedisListingIndex
+from services.search.rebuild import ensure_built
 
 logger = logging.getLogger(__name__)
 TASK = "listings-consumer"
+LOST = Counter("buurt_search_index_lost_total", "Times the listings consumer found the index not built (lost)")
 APPLIED = Counter("buurt_search_listing_changes_total", "Listing changes applied to the index", ["kind"])
 Change = tuple[str, Listing | None]
 
 
-async def run_consumer(bootstrap: str, topic: str, group_id: str, index: ListingIndex, handle: TaskHandle) -> None:
-    """Rebuild the index first when it is empty or of an older layout, then follow the topic until cancelled."""
-    if (await index.count() == 0 and await index.generation() == 0) or not await index.format_current():
-        await rebuild(bootstrap, topic, index)
+async def run_consumer(bootstrap: str, topic: str, group_id: str, index: RedisListingIndex,
+                       handle: TaskHandle) -> None:
+    """Follow the topic into the index until cancelled; (re)build the index first whenever it is not built."""
+    while True:
+        handle.unhealthy()
+        await ensure_built(bootstrap, topic, index)
+        try:
+            await follow(bootstrap, topic, group_id, handle, _applier(index), max_records=1000,
+                         idle=_still_built(index))
+        except IndexLost:
+            LOST.inc()
+            logger.warning("search index lost; rebuilding it from the listings topic")
 
+
+def _applier(index: ListingIndex) -> Apply:
     async def apply(records: list[ConsumerRecord[bytes, bytes]]) -> None:
         changes = [(record, change) for record in records if (change := _change(record)) is not None]
         if changes:
             await _apply(index, changes)
 
-    await follow(bootstrap, topic, group_id, handle, apply, max_records=1000)
+    return apply
+
+
+def _still_built(index: ListingIndex) -> Callable[[], Awaitable[None]]:
+    checked = BuiltCheck(index)
+
+    async def check() -> None:
+        if not await checked.built():
+            raise IndexLost
+
+    return check
 
 
 async def _apply(index: ListingIndex, changes: list[tuple[ConsumerRecord[bytes, bytes], Change]]) -> None:
     try:
-        await index.apply([change for _, change in changes])
+        await index.apply([change for _, change in changes], guarded=True)
     except ResponseError:  # the index refuses one of the changes for its data: find it, apply the others
         for record, change in changes:
             try:
-                await index.apply([change])
+                await index.apply([change], guarded=True)
             except ResponseError:
                 _skip(record, "unindexable", "the index refused the listing")
     except (RedisError, OSError) as exc:

@@ -10,6 +10,10 @@ Keys (under a prefix):
     counts             listings per flag (delivery, pickup, webshop)
     generation         bumped on every change: cached results of an older generation are never read again
     format             the layout of these keys (FORMAT); an index of another layout is rebuilt at start-up
+    built              set once the index holds the whole topic (rebuild.py): missing when Redis lost its data
+                       (FLUSHALL, a restart without its AOF, a failover to a replica that never had it), and then the
+                       consumers' changes are refused (IndexLost) and searches answered 503 until it is rebuilt
+    rebuilding         the lock of the one process that rebuilds it
 
 A search walks outwards from its point through the GEO sets of its most selective filter (or every listing), reads
 the records of the candidates and checks the other filters on them, and stops once the page is complete: its cost
@@ -26,6 +30,7 @@ from typing import Protocol, cast
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
+from redis.exceptions import ResponseError
 
 from services.common import places
 from services.common.categories import CATEGORIES, current
@@ -45,11 +50,16 @@ CODES = b"\x1e"  # around the codes that stand for a record's categories' JSON (
 NO_DISTANCE = ',"distance_km":0.0}'
 NO_CATEGORIES = '"categories":[]'
 FLAGS = ("delivery", "pickup", "webshop")
+UNBUILT = "UNBUILT"  # the error lua/apply.lua answers a guarded change to an index that is not built
 
 
 def index_prefix(redis_prefix: str) -> str:
     """Where the search service under ``redis_prefix`` keeps its index (the registration service counts in it)."""
     return f"{redis_prefix}idx:"
+
+
+class IndexLost(Exception):
+    """The index is not built (any more): Redis lost it, or it is being rebuilt."""
 
 
 # Each category's public JSON, once in the service instead of once per listing in Redis (~80 bytes a listing).
@@ -142,8 +152,15 @@ class ListingIndex(Protocol):
     """The search index port: the Redis adapter below, and a fake for unit tests (tests/fakes.py); both run through
     tests/integration/test_listing_index_contract.py."""
 
-    async def apply(self, changes: Sequence[tuple[str, Listing | None]]) -> None:
-        """Upsert listings and drop tombstoned ones (the last change of a number wins); moves the generation."""
+    async def apply(self, changes: Sequence[tuple[str, Listing | None]], guarded: bool = False) -> None:
+        """Upsert listings and drop tombstoned ones (the last change of a number wins); moves the generation.
+        ``guarded`` (the consumers' changes): only into a built index, else IndexLost and nothing changed, so that a
+        change is never lost in an index that is about to be rebuilt from an older read of the topic."""
+
+    async def is_built(self) -> bool:
+        """Whether the index holds the whole topic: built, and not lost since."""
+
+    async def mark_built(self) -> None: ...
 
     async def search(self, query: SearchQuery, rendering: Rendering) -> Rendered:
         """The listings within the radius that have any of the categories, every flag and match every term of the
@@ -173,7 +190,8 @@ class ListingIndex(Protocol):
     async def format_current(self) -> bool:
         """Whether the index was written in this version's layout (an empty index is)."""
 
-    async def clear(self) -> None: ...
+    async def clear(self) -> None:
+        """Delete the whole index, marked unbuilt (its rebuild lock excepted)."""
 
 
 class RedisListingIndex:
@@ -187,15 +205,26 @@ class RedisListingIndex:
     def key(self, name: str) -> str:
         return f"{self.prefix}{name}"
 
-    async def apply(self, changes: Sequence[tuple[str, Listing | None]]) -> None:
+    async def apply(self, changes: Sequence[tuple[str, Listing | None]], guarded: bool = False) -> None:
         latest = dict(changes)  # several changes of one listing in a batch: the last one wins, as in the topic
         if not latest:
             return
-        args: list[str | float] = [FORMAT, self.prefix]
+        args: list[str | float] = [FORMAT, self.prefix, "1" if guarded else ""]
         for number, listing in ((n, current_codes(item)) for n, item in latest.items()):
             args += ([number, ""] if listing is None else
                      [number, record(listing), listing.position.lon, listing.position.lat])
-        await self._apply(keys=[self.key("generation"), self.key("format")], args=args)
+        try:
+            await self._apply(keys=[self.key("generation"), self.key("format"), self.key("built")], args=args)
+        except ResponseError as exc:
+            if str(exc).startswith(UNBUILT):
+                raise IndexLost from None
+            raise
+
+    async def is_built(self) -> bool:
+        return bool(await self.redis.exists(self.key("built")))
+
+    async def mark_built(self) -> None:
+        await self.redis.set(self.key("built"), "1")
 
     async def search(self, query: SearchQuery, rendering: Rendering) -> Rendered:
         total, body, cached = cast(tuple[int, bytes, int],
@@ -267,9 +296,11 @@ class RedisListingIndex:
         return {cell: sum(next(found) for _ in range(n)) for cell, n in zip(cells, parts, strict=True)}
 
     async def clear(self) -> None:
-        """Delete the whole index (reindex starts from nothing)."""
+        await self.redis.delete(self.key("built"))  # first: the consumers stop changing it at once
+        lock = self.key("rebuilding").encode()
         async for key in self.redis.scan_iter(match=f"{self.prefix}*", count=1000):
-            await self.redis.delete(key)
+            if key != lock:
+                await self.redis.delete(key)
 
 
 def _term_args(found: Sequence[Term], names_only: bool = False) -> list[str | int]:

@@ -25,12 +25,13 @@ from services.insights.reader import DemandReader
 from services.search import consumer, demand
 from services.search.admission import AdmissionLimit
 from services.search.api import InvalidParameter, router
+from services.search.built import RETRY_AFTER_S, IndexRebuilding
 from services.search.cache import QueryCache
 from services.search.config import Settings, get_settings
 from services.search.deps import Unauthorized
 from services.search.fast_path import SearchFastPath
 from services.search.index import RedisListingIndex, index_prefix
-from services.search.rebuild import rebuild
+from services.search.rebuild import reindex as rebuild_now
 from services.search.service import Searcher
 from services.search.stats import VisitorStats
 from services.search.web import pages
@@ -97,7 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(health_router({"redis": redis_ready, **supervisor.checks()}, supervisor.report))
+    app.include_router(health_router({"redis": redis_ready, "index": index.is_built, **supervisor.checks()},
+                                     supervisor.report))
     app.add_middleware(SearchFastPath, searcher=searcher)
     app.add_middleware(AdmissionLimit, limit=settings.max_in_flight)  # added last: the outermost
     return app
@@ -109,6 +111,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         logger.warning("search index unavailable: %s", type(exc).__name__)
         return problem(503, "Search unavailable", "the search index cannot be reached; retry shortly",
                        type_="/problems/unavailable", headers={"Retry-After": "5"})
+
+    @app.exception_handler(IndexRebuilding)
+    async def rebuilding(_: Request, __: IndexRebuilding) -> JSONResponse:
+        return problem(503, "Search index rebuilding", "the search index is being rebuilt from the listings; "
+                       "retry shortly", type_="/problems/index-rebuilding", headers={"Retry-After": str(RETRY_AFTER_S)})
 
     @app.exception_handler(InvalidParameter)
     async def invalid(_: Request, exc: InvalidParameter) -> JSONResponse:
@@ -160,7 +167,7 @@ async def _reindex(settings: Settings) -> None:
     redis = Redis.from_url(settings.redis_url)
     try:
         index, _, _ = components(settings, redis)
-        count = await rebuild(settings.kafka_bootstrap_servers, settings.topics.listings, index)
+        count = await rebuild_now(settings.kafka_bootstrap_servers, settings.topics.listings, index)
         print(f"index rebuilt: {count} listings")
     finally:
         await redis.aclose()

@@ -1,21 +1,33 @@
-"""Rebuilding the index from the compacted ``listings`` topic (``buurt-search reindex``, or at start-up when Redis
-is empty, e.g. after losing its data)."""
+"""Rebuilding the index from the compacted ``listings`` topic: by the listings consumer when the index is not built
+(a new Redis, or one that lost its data while the service ran), or by ``buurt-search reindex``.
 
+One process rebuilds at a time (a Redis lock, extended while it works); the others wait for the index to be built.
+The index is unbuilt from the moment the rebuild clears it, so the consumers' changes are refused meanwhile and read
+again, after the rebuild, from their committed offsets: a change newer than the rebuild's read of the topic is never
+overwritten by the older value the rebuild read."""
+
+import asyncio
 import logging
+
+from redis.asyncio.lock import Lock
 
 from services.common import codec
 from services.common.codec import DecodeError
 from services.common.events import Listing
 from services.common.topic_reader import read_topic
-from services.search.index import ListingIndex
+from services.search.index import ListingIndex, RedisListingIndex
 
 logger = logging.getLogger(__name__)
 BATCH = 1000
+LOCK_S = 60.0  # the lock outlives a rebuilder that died by this much; extended after every batch
+WAIT_S = 0.5
 
 
-async def rebuild(bootstrap: str, topic: str, index: ListingIndex) -> int:
-    """Replace the index with the latest value of every key of the topic; returns the number of listings."""
+async def rebuild(bootstrap: str, topic: str, index: ListingIndex, lock: Lock | None = None) -> int:
+    """Replace the index with the latest value of every key of the topic, then mark it built; returns the number of
+    listings."""
     latest: dict[str, bytes | None] = {}
+    await index.clear()
     for record in await read_topic(bootstrap, topic):
         if record.key is not None:
             latest[record.key.decode()] = record.value
@@ -27,8 +39,37 @@ async def rebuild(bootstrap: str, topic: str, index: ListingIndex) -> int:
             listings.append((number, codec.decode(Listing, value)))
         except DecodeError as exc:
             logger.warning("undecodable listing skipped: %s", exc.reason)
-    await index.clear()
     for start in range(0, len(listings), BATCH):
         await index.apply(listings[start:start + BATCH])
+        if lock is not None:
+            await lock.extend(LOCK_S, replace_ttl=True)
+    await index.mark_built()
     logger.info("index rebuilt", extra={"listings": len(listings)})
     return len(listings)
+
+
+async def reindex(bootstrap: str, topic: str, index: RedisListingIndex) -> int:
+    """Rebuild the index now (``buurt-search reindex``), once the process rebuilding it, if any, is done."""
+    lock = _lock(index)
+    await lock.acquire(blocking=True)
+    try:
+        return await rebuild(bootstrap, topic, index, lock)
+    finally:
+        await lock.release()
+
+
+async def ensure_built(bootstrap: str, topic: str, index: RedisListingIndex) -> None:
+    """Return once the index is built in this version's layout: rebuilt by this process if no other one is at it."""
+    while not (await index.is_built() and await index.format_current()):
+        lock = _lock(index)
+        if not await lock.acquire(blocking=False):
+            await asyncio.sleep(WAIT_S)  # another process rebuilds it
+            continue
+        try:
+            await rebuild(bootstrap, topic, index, lock)
+        finally:
+            await lock.release()
+
+
+def _lock(index: RedisListingIndex) -> Lock:
+    return index.redis.lock(index.key("rebuilding"), timeout=LOCK_S, sleep=WAIT_S)

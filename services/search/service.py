@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from services.common import places
 from services.common.categories import CATEGORIES
+from services.search.built import BuiltCheck
 from services.search.cache import LOOKUPS, QueryCache
 from services.search.demand import SearchEvents
 from services.search.index import ListingIndex, Rendering
@@ -19,8 +20,9 @@ from services.search.text import tokens
 
 class Searcher:
     def __init__(self, index: ListingIndex, cache: QueryCache, stats: VisitorStats,
-                 events: SearchEvents | None = None) -> None:
+                 events: SearchEvents | None = None, built: BuiltCheck | None = None) -> None:
         self.index, self.cache, self.stats, self.events = index, cache, stats, events
+        self.built = built or BuiltCheck(index)
         self.lexicon = default_lexicon()  # the listings' name words join it once the lexicon task has read them
         self._names: list[str] = []
         self._generation = -1  # the index's generation the lexicon was read at
@@ -39,6 +41,7 @@ class Searcher:
     async def search(self, query: SearchQuery) -> bytes:
         """The JSON body of the results (SearchResults), from the cache when this generation of the index answered
         the same query before; counted in the statistics."""
+        await self.built.require()
         query = replace(query, terms=self.lexicon.understand(query.words))
         place = query.place.model_dump_json() if query.place else "null"
         alternatives = ",".join(p.model_dump_json() for p in query.alternatives)
@@ -54,10 +57,12 @@ class Searcher:
         return rendered.body
 
     async def listing(self, number: str) -> Hit | None:
+        await self.built.require()  # a listing missing from a lost index is not unknown
         [found] = await self.index.get_many([number])
         return found
 
     async def categories(self) -> list[CategoryCount]:
+        await self.built.require()
         counts = await self.index.category_counts()
         return [CategoryCount(**category(code).model_dump(), count=counts[code]) for code in CATEGORIES]
 
@@ -66,6 +71,7 @@ class Searcher:
         and localities with their postcode: '9040 Sint-Amandsberg') whose name starts with what was typed (or, when
         none does, with its typos fixed: 'gentbruge'), and the categories the typed words name (labels, synonyms,
         product words: 'beenh' -> Slager, Boucherie)."""
+        await self.built.require()
         words = tokens(q)
         if not words:
             return Suggestions(names=[], places=[], categories=[])

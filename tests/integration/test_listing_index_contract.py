@@ -9,7 +9,7 @@ from geographiclib.geodesic import Geodesic
 from redis.asyncio import Redis
 
 from services.common.events import Channels
-from services.search.index import ListingIndex, RedisListingIndex
+from services.search.index import IndexLost, ListingIndex, RedisListingIndex
 from services.search.meaning import Lexicon, Term, default_lexicon
 from services.search.query import SearchQuery, build_query
 from services.search.text import tokens
@@ -182,3 +182,17 @@ async def test_listings_are_counted_per_municipality_and_category(index: Listing
                                               ("11002", "kaas-zuivel"): 0, ("21004", "bakker"): 0}
     await index.apply([(KORENMARKT, None)])
     assert await index.listings_in([("44021", "kaas-zuivel")]) == {("44021", "kaas-zuivel"): 1}
+
+
+async def test_the_consumers_changes_go_only_into_a_built_index(index: ListingIndex) -> None:
+    assert not await index.is_built()  # a new index is not built until a rebuild marks it so
+    with pytest.raises(IndexLost):
+        await index.apply([(KORENMARKT, listing(KORENMARKT, *GENT))], guarded=True)
+    assert await index.count() == 0
+    await index.mark_built()
+    await index.apply([(KORENMARKT, listing(KORENMARKT, *GENT))], guarded=True)
+    assert await index.count() == 1
+    await index.clear()  # what a rebuild does first, and what a Redis that lost its data looks like
+    assert not await index.is_built()
+    with pytest.raises(IndexLost):
+        await index.apply([(DAMPOORT, None)], guarded=True)

@@ -23,7 +23,7 @@ from services.search.main import create_app
 from services.search.stats import VisitorStats
 from tests.platform import wait_for
 from tests.samples import SPELLINGS
-from tests.search_samples import listing
+from tests.search_samples import built, listing
 
 GENT = (51.0543, 3.7174)
 OPS_TOKEN = "ops-secret"
@@ -35,6 +35,7 @@ def client(redis_url: str, redis_prefix: str) -> Iterator[TestClient]:
                         insights_redis_prefix=redis_prefix,
                         events=False,  # tests/integration/test_search_events.py
                         ops_token_sha256=hashlib.sha256(OPS_TOKEN.encode()).hexdigest())
+    built(redis_url, redis_prefix)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -45,11 +46,11 @@ def seed(client: TestClient, listings: Sequence[Listing | tuple[str, None]]) -> 
 
 
 async def _apply(client: TestClient, changes: list[Any]) -> None:
-    """Apply changes as the listings consumer does, through its own connection to the same index."""
+    """Apply changes as the listings consumer does (to a built index), through its own connection to it."""
     app_index: RedisListingIndex = client.app.state.index  # type: ignore[attr-defined]
     connection = Redis.from_url(client.app.state.settings.redis_url)  # type: ignore[attr-defined]
     try:
-        await RedisListingIndex(connection, app_index.prefix).apply(changes)
+        await RedisListingIndex(connection, app_index.prefix).apply(changes, guarded=True)
     finally:
         await connection.aclose()
 

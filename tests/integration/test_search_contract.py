@@ -9,11 +9,14 @@ import pytest
 from services.common.topics import Topics
 from tests.contract import explore_all
 from tests.platform import Platform, running_platform
+from tests.search_samples import built
 
 
 @pytest.fixture(scope="module")
 def search(kafka_bootstrap: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    with running_platform(kafka_bootstrap, redis_url, Topics("stsearch."), tmp_path_factory.mktemp("st-logs"),
+    topics = Topics("stsearch.")
+    built(redis_url, f"{topics.prefix}buurt:")  # an empty index, as a search service that does not consume finds it
+    with running_platform(kafka_bootstrap, redis_url, topics, tmp_path_factory.mktemp("st-logs"),
                           names=("buurt-search",), extra_env={"SEARCH_CONSUME": "false"}) as platform:
         yield platform
 

@@ -19,6 +19,7 @@ from services.infra import process
 from services.search.config import Settings
 from services.search.main import create_app
 from tests.platform import wait_for
+from tests.search_samples import built
 
 GENT = {"lat": 51.0543, "lon": 3.7174}
 
@@ -31,6 +32,7 @@ def topics(kafka_bootstrap: str) -> Topics:
 
 
 def app(bootstrap: str, redis_url: str, redis_prefix: str, topics: Topics, buffer: int = 10_000) -> TestClient:
+    built(redis_url, redis_prefix)
     return TestClient(create_app(Settings(redis_url=redis_url, redis_prefix=redis_prefix, consume=False,
                                           kafka_bootstrap_servers=bootstrap, topic_prefix=topics.prefix,
                                           events_buffer=buffer)))

@@ -19,6 +19,7 @@ from services.search.fast_path import SearchFastPath, plain_query
 from services.search.main import create_app
 from tests.integration.test_search import _apply
 from tests.integration.test_search_walk import CENTRE, listings
+from tests.search_samples import built
 
 OWN_DB = 9  # no other test uses it
 VALID = {
@@ -81,6 +82,7 @@ def own_db(redis_url: str) -> Iterator[str]:
 @pytest.fixture
 def clients(own_db: str, redis_prefix: str) -> Iterator[tuple[TestClient, TestClient]]:
     settings = Settings(redis_url=own_db, redis_prefix=redis_prefix, consume=False, events=False)
+    built(own_db, redis_prefix)
     fast, route = create_app(settings), create_app(settings)
     route.user_middleware = [m for m in route.user_middleware if cast(object, m.cls) is not SearchFastPath]
     with TestClient(fast) as fast_client, TestClient(route) as route_client:

@@ -49,6 +49,7 @@ async def searcher(redis_url: str, redis_prefix: str) -> AsyncIterator[Searcher]
     redis = Redis.from_url(redis_url)
     index = RedisListingIndex(redis, f"{redis_prefix}idx:")
     await index.apply([(item.enterprise_number, item) for item in corpus()])
+    await index.mark_built()
     found = Searcher(index, QueryCache(f"{redis_prefix}cache:", 60), VisitorStats(redis, f"{redis_prefix}stats:"))
     await found.refresh_lexicon()
     yield found

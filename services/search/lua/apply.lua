@@ -1,5 +1,6 @@
 -- Upsert or remove listings and move the generation, atomically (RedisListingIndex.apply).
--- KEYS: the generation, the format marker. ARGV[1]: the format, ARGV[2]: the index's key prefix; then per change:
+-- KEYS: the generation, the format marker, the built marker. ARGV[1]: the format, ARGV[2]: the index's key prefix,
+-- ARGV[3]: '1' to change only a built index (the consumers: UNBUILT error otherwise, nothing changed); then per change:
 -- number, and '' to remove it or its record, lon and lat to upsert it (the record's terms say which sorted sets it
 -- joins: gw:<name word>, gc:<category>, gl:<locality>, and #<flag> for the flag counts).
 local prefix = ARGV[2]
@@ -34,7 +35,11 @@ local function join(number, record, lon, lat)
   redis.call('SET', prefix .. 'rec:' .. number, record)
 end
 
-local i = 3
+if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then
+  return redis.error_reply('UNBUILT the index is not built')
+end
+
+local i = 4
 while i <= #ARGV do
   local number, record = ARGV[i], ARGV[i + 1]
   local key = prefix .. 'rec:' .. number

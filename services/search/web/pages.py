@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from services.common import places
 from services.insights.reader import DemandReader
 from services.insights.windows import ALL
+from services.search.built import RETRY_AFTER_S, IndexRebuilding
 from services.search.deps import DemandDep, SearcherDep, StatsDep, require_ops
 from services.search.query import PlaceNotFound, build_query, resolve_place, split_place
 from services.search.stats import Period
@@ -36,15 +37,18 @@ async def home(
                       datetime.now(UTC))
     form = {"place": place, "q": q, "radius_km": radius_km, "category": category or [], "delivery": delivery,
             "pickup": pickup, "webshop": webshop}
-    results, error = None, None
-    if place.strip():
-        try:
+    results, error, status = None, None, 200
+    try:
+        categories = await searcher.categories()
+        if place.strip():
             named, others = resolve_place(*split_place(place))
             query = build_query(named.lat, named.lon, q, radius_km, category or [], delivery, pickup, webshop, page,
                                 20, (named, others))
             results = json.loads(await searcher.search(query))
-        except PlaceNotFound:
-            error = TEXTS[lang]["unknown_place"]
+    except PlaceNotFound:
+        error = TEXTS[lang]["unknown_place"]
+    except IndexRebuilding:  # the page still renders, in the shopper's language, saying when to come back
+        categories, error, status = [], TEXTS[lang]["rebuilding"], 503
     params = {k: v for k, v in {**form, "lang": lang}.items() if v not in ("", False, None, [])}
     alternatives = [{"label": alt["label"], "query": urlencode({**params, "place": f"{alt['postcode']} "
                                                                                   f"{alt['locality']}"}, doseq=True)}
@@ -52,14 +56,15 @@ async def home(
     context = {
         "lang": lang, "t": TEXTS[lang], "form": form, "results": results, "error": error,
         "alternatives": alternatives,
-        "categories": await searcher.categories(),
+        "categories": categories,
         "other_lang": "fr" if lang == "nl" else "nl",
         "other_query": urlencode({**params, "lang": "fr" if lang == "nl" else "nl"}, doseq=True),
         "prev_query": urlencode({**params, "page": page - 1}, doseq=True) if page > 1 else None,
         "next_query": (urlencode({**params, "page": page + 1}, doseq=True)
                        if results and results["total"] > page * 20 else None),
     }
-    return templates.TemplateResponse(request, "index.html", context)
+    return templates.TemplateResponse(request, "index.html", context, status_code=status,
+                                      headers={"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None)
 
 
 @router.get("/ops", response_class=HTMLResponse, dependencies=[Depends(require_ops)])

@@ -1,0 +1,32 @@
+"""Whether the index is there to answer from: a search of an index Redis lost (FLUSHALL, a restart without its AOF,
+a failover to a replica that never had it) would answer "nothing near you" for every place. Until the listings
+consumer has rebuilt it, searches are refused (503 with Retry-After) and /readyz says so."""
+
+import time
+from collections.abc import Callable
+
+from services.search.index import ListingIndex
+
+RETRY_AFTER_S = 5  # a rebuild of a few thousand listings takes about a second; of 1,000,000 see docs/benchmarks.md
+
+
+class IndexRebuilding(Exception):
+    """The index is not built: it is being rebuilt from the listings topic."""
+
+
+class BuiltCheck:
+    """Asks the index whether it is built at most once per ``every_s``: one EXISTS a second, whatever the load."""
+
+    def __init__(self, index: ListingIndex, every_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.index, self.every_s, self.clock = index, every_s, clock
+        self._built, self._asked_at = False, float("-inf")
+
+    async def built(self) -> bool:
+        if self.clock() - self._asked_at >= self.every_s:
+            self._built, self._asked_at = await self.index.is_built(), self.clock()
+        return self._built
+
+    async def require(self) -> None:
+        if not await self.built():
+            raise IndexRebuilding
