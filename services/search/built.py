@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from services.search.index import ListingIndex
 
-RETRY_AFTER_S = 5  # a rebuild of a few thousand listings takes about a second; of 1,000,000 see docs/benchmarks.md
+RETRY_AFTER_S = 5  # a rebuild of a few thousand listings takes about a second; clients poll again after this
 
 
 class IndexRebuilding(Exception):
