@@ -1,6 +1,6 @@
 """``buurt-infra``: provision and run the local infrastructure (Kafka KRaft from Maven Central, Redis).
 
-    buurt-infra up          start broker and Redis, create topics (idempotent)
+    buurt-infra up          start broker and Redis, create topics (idempotent); --brokers 3: a cluster
     buurt-infra down        stop them
     buurt-infra status      what runs where
     buurt-infra topics      create missing topics on KAFKA_BOOTSTRAP_SERVERS
@@ -31,29 +31,51 @@ app = typer.Typer(help=__doc__, no_args_is_help=True)
 console = Console()
 
 
+BROKERS = typer.Option(min=1, help="Kafka brokers: 1, or a cluster (3: replication factor 3, min.insync.replicas 2)")
+
+
 @app.command()
-def up() -> None:
-    """Start the broker and Redis (fetching and installing what is missing) and create the topics."""
-    broker, redis_node = stack.start_infra(paths.data_dir(), stack.Ports.configured())
-    console.print(f"Kafka {kafka.KAFKA_VERSION} at {broker.bootstrap}, Redis at {redis_node.url}")
+def up(brokers: Annotated[int, BROKERS] = 1) -> None:
+    """Start the broker(s) and Redis (fetching and installing what is missing) and create the topics."""
+    nodes, redis_node = stack.start_infra(paths.data_dir(), stack.Ports.configured(), brokers)
+    console.print(f"Kafka {kafka.KAFKA_VERSION} at {nodes.bootstrap}, Redis at {redis_node.url}")
 
 
 @app.command()
 def down() -> None:
-    """Stop the broker and Redis started by `up` or `run`."""
-    broker, redis_node = stack.infra_nodes(paths.data_dir(), stack.Ports.configured())
-    for name, stopped in (("Kafka", kafka.stop(broker)), ("Redis", redis_server.stop(redis_node))):
-        console.print(f"{name}: {'stopped' if stopped else 'was not running'}")
+    """Stop the broker(s) and Redis started by `up` or `run`."""
+    nodes, redis_node = _everything()
+    for node in nodes:
+        console.print(f"{_name(node)} at {node.bootstrap}: "
+                      f"{'stopped' if kafka.stop(node) else 'was not running'}")
+    console.print(f"Redis: {'stopped' if redis_server.stop(redis_node) else 'was not running'}")
 
 
 @app.command()
 def status() -> None:
-    """Show whether the broker and Redis run."""
-    broker, redis_node = stack.infra_nodes(paths.data_dir(), stack.Ports.configured())
-    services = (("Kafka", broker.pid_file, broker.bootstrap), ("Redis", redis_node.pid_file, redis_node.url))
-    for name, pid_file, where in services:
-        pid = process.read_pid(pid_file)
-        console.print(f"{name}: running (pid {pid}) at {where}" if pid else f"{name}: stopped")
+    """Show whether the broker(s) and Redis run."""
+    nodes, redis_node = _everything()
+    for node in nodes:
+        _status(_name(node), node.pid_file, node.bootstrap)
+    _status("Redis", redis_node.pid_file, redis_node.url)
+
+
+def _everything() -> tuple[list[kafka.KafkaNode], redis_server.RedisNode]:
+    """The single broker's node and the cluster's, when one was made (their pid files say which run), and Redis."""
+    data, ports = paths.data_dir(), stack.Ports.configured()
+    single, redis_node = stack.infra_nodes(data, ports)
+    size = stack.cluster_size(data)
+    made = stack.infra_nodes(data, ports, size)[0].nodes if size > 1 else ()
+    return [*single.nodes, *made], redis_node
+
+
+def _name(node: kafka.KafkaNode) -> str:
+    return f"Kafka cluster node {node.node_id}" if node.voters else "Kafka"
+
+
+def _status(name: str, pid_file: Path, where: str) -> None:
+    pid = process.read_pid(pid_file)
+    console.print(f"{name}: running (pid {pid}) at {where}" if pid else f"{name}: stopped")
 
 
 @app.command()
@@ -72,14 +94,15 @@ def topics(bootstrap: Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVER
 
 
 @app.command()
-def run(demo: bool = typer.Option(True, help="load demo data on first start")) -> None:
+def run(demo: bool = typer.Option(True, help="load demo data on first start"),
+        brokers: Annotated[int, BROKERS] = 1) -> None:
     """The whole platform locally with demo data; Ctrl-C (or SIGTERM) stops everything it started."""
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     for stop_request in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # stop in order: the services never outlive us
         signal.signal(stop_request, signal.default_int_handler)
     data, ports = paths.data_dir(), stack.Ports.configured()
     console.print("[bold]buurt[/bold]: starting Kafka and Redis …")
-    broker, redis_node = stack.start_infra(data, ports)
+    broker, redis_node = stack.start_infra(data, ports, brokers)
     procs: list[subprocess.Popen[bytes]] = []
     try:
         _load_kbo(demo, data, broker)  # before the services: their first registrations are checked against it
@@ -99,12 +122,12 @@ def run(demo: bool = typer.Option(True, help="load demo data on first start")) -
         console.print("\nstopping …")
     finally:
         stack.stop_services(procs)
-        kafka.stop(broker)
+        kafka.stop_cluster(broker)
         redis_server.stop(redis_node)
     console.print("stopped")
 
 
-def _load_kbo(demo: bool, data: Path, broker: kafka.KafkaNode) -> None:
+def _load_kbo(demo: bool, data: Path, broker: kafka.KafkaCluster) -> None:
     marker = data / "kbo-loaded"
     if not demo or marker.exists():
         return
@@ -121,7 +144,7 @@ def _load_kbo(demo: bool, data: Path, broker: kafka.KafkaNode) -> None:
     console.print(done)
 
 
-def _load_demo(demo: bool, data: Path, ports: stack.Ports, broker: kafka.KafkaNode) -> None:
+def _load_demo(demo: bool, data: Path, ports: stack.Ports, broker: kafka.KafkaCluster) -> None:
     marker = data / "demo-loaded"
     if demo and not marker.exists():
         loaded = asyncio.run(load(f"http://127.0.0.1:{ports.registration}", broker.bootstrap, Topics()))

@@ -1,7 +1,13 @@
-"""A single-node Apache Kafka broker in KRaft mode, from the official jars on Maven Central.
+"""Apache Kafka in KRaft mode, from the official jars on Maven Central: one node (`make run`, the tests), or a cluster
+of three (`buurt-infra up --brokers 3`, the cluster tests).
 
-The jars are resolved by Maven (`infra/kafka/pom.xml`) into `<cache>/kafka/<version>/libs`; the broker runs as
+The jars are resolved by Maven (`infra/kafka/pom.xml`) into `<cache>/kafka/<version>/libs`; each node runs as
 `java -cp libs/* kafka.Kafka server.properties`, its storage formatted on first start.
+
+A cluster's nodes are combined broker+controller nodes: three processes instead of six on the machines this runs on,
+and a controller quorum of three that survives the loss of any one node. Separate controllers pay off when the
+brokers are many or heavily loaded (a broker's garbage collection pauses then never stall the quorum); at three nodes
+the quorum and the replicas fail together anyway (docs/operations.md, "A Kafka cluster").
 """
 
 import base64
@@ -9,6 +15,7 @@ import logging
 import shutil
 import subprocess
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,15 +35,23 @@ class InfraError(RuntimeError):
 
 @dataclass(frozen=True)
 class KafkaNode:
-    """Where one local broker lives and listens."""
+    """Where one local node lives and listens; in a cluster, its id and the controller quorum's voters."""
 
     home: Path
     port: int = 9092
     controller_port: int = 9093
+    host: str = "127.0.0.1"
+    node_id: int = 1
+    voters: str = ""  # controller.quorum.voters of a cluster; "" = this node alone
+    replicas: int = 1  # the replication factor of the internal topics and the default of new topics
 
     @property
     def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
+
+    @property
+    def quorum(self) -> str:
+        return self.voters or f"{self.node_id}@{self.host}:{self.controller_port}"
 
     @property
     def pid_file(self) -> Path:
@@ -51,6 +66,23 @@ class KafkaNode:
         return self.home / "server.properties"
 
 
+@dataclass(frozen=True)
+class KafkaCluster:
+    """Nodes that form one cluster (``cluster()``)."""
+
+    nodes: tuple[KafkaNode, ...]
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(node.bootstrap for node in self.nodes)
+
+
+def cluster(home: Path, listeners: list[tuple[str, int, int]]) -> KafkaCluster:
+    """A cluster of one node per (host, port, controller port), node ids from 1, homes ``home/node-<id>``."""
+    voters = ",".join(f"{i}@{host}:{controller}" for i, (host, _, controller) in enumerate(listeners, 1))
+    return KafkaCluster(tuple(
+        KafkaNode(home / f"node-{i}", port, controller, host, i, voters, min(len(listeners), 3))
+        for i, (host, port, controller) in enumerate(listeners, 1)))
 def libs_dir(version: str = KAFKA_VERSION) -> Path:
     return paths.cache_dir() / "kafka" / version / "libs"
 
@@ -76,12 +108,13 @@ def fetch(version: str = KAFKA_VERSION) -> Path:
 
 
 def _server_properties(node: KafkaNode) -> str:
+    in_sync = 2 if node.replicas >= 3 else 1  # acks=all then survives the loss of one replica
     return "\n".join([
         "process.roles=broker,controller",
-        "node.id=1",
-        f"controller.quorum.voters=1@127.0.0.1:{node.controller_port}",
-        f"listeners=PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
-        f"advertised.listeners=PLAINTEXT://127.0.0.1:{node.port}",
+        f"node.id={node.node_id}",
+        f"controller.quorum.voters={node.quorum}",
+        f"listeners=PLAINTEXT://{node.host}:{node.port},CONTROLLER://{node.host}:{node.controller_port}",
+        f"advertised.listeners=PLAINTEXT://{node.host}:{node.port}",
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=PLAINTEXT",
         "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
@@ -89,10 +122,13 @@ def _server_properties(node: KafkaNode) -> str:
         # Topics are created explicitly, with their configs, by `buurt-infra topics` and the tests.
         "auto.create.topics.enable=false",
         "num.partitions=12",
-        "offsets.topic.replication.factor=1",
+        f"default.replication.factor={node.replicas}",
+        f"min.insync.replicas={in_sync}",
+        "unclean.leader.election.enable=false",  # a replica that missed writes never becomes leader: no loss
+        f"offsets.topic.replication.factor={node.replicas}",
         "offsets.topic.num.partitions=12",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
+        f"transaction.state.log.replication.factor={node.replicas}",
+        f"transaction.state.log.min.isr={in_sync}",
         "transaction.state.log.num.partitions=12",
         "group.initial.rebalance.delay.ms=0",
         # Lets the erasure tests prove compaction bounds with short per-topic settings.
@@ -107,11 +143,16 @@ def _java_argv(libs: Path, main: str, *args: str) -> list[str]:
             "-cp", f"{libs}/*", main, *args]
 
 
-def format_storage(node: KafkaNode, libs: Path) -> None:
-    """Format the KRaft log dir once; a formatted dir keeps its data across restarts."""
+def new_cluster_id() -> str:
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def format_storage(node: KafkaNode, libs: Path, cluster_id: str | None = None) -> None:
+    """Format the KRaft log dir once (every node of a cluster with the cluster's id); a formatted dir keeps its data
+    across restarts."""
     if (node.home / "logs" / "meta.properties").exists():
         return
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    cluster_id = cluster_id or new_cluster_id()
     formatted = subprocess.run(  # noqa: S603 - "--cluster-id=": an id starting with "-" is not taken for an option
         _java_argv(libs, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c",
                    str(node.config_file)),
@@ -141,6 +182,41 @@ def stop(node: KafkaNode) -> bool:
     return process.stop(node.pid_file, timeout=30.0)
 
 
+def start_cluster(nodes: KafkaCluster, version: str = KAFKA_VERSION, timeout: float = 180.0) -> None:
+    """Configure, format (one cluster id, kept in the first node's home) and start every node; returns once every
+    broker is registered with the controllers and answers."""
+    libs = fetch(version)
+    id_file = nodes.nodes[0].home.parent / "cluster.id"
+    if not id_file.exists():
+        id_file.parent.mkdir(parents=True, exist_ok=True)
+        id_file.write_text(new_cluster_id())
+    for node in nodes.nodes:
+        if process.read_pid(node.pid_file) is not None:
+            continue
+        if process.port_open(node.host, node.port):
+            raise InfraError(f"port {node.port} is taken by a broker this project did not start")
+        node.home.mkdir(parents=True, exist_ok=True)
+        node.config_file.write_text(_server_properties(node))
+        format_storage(node, libs, id_file.read_text().strip())
+        process.spawn(_java_argv(libs, "kafka.Kafka", str(node.config_file)), node.log_file, node.pid_file)
+    if not process.until(lambda: _brokers(nodes) == len(nodes.nodes), timeout):
+        raise InfraError(f"the Kafka cluster at {nodes.bootstrap} did not have its {len(nodes.nodes)} brokers "
+                         f"within {timeout:.0f}s; see the nodes' kafka.log under {nodes.nodes[0].home.parent}")
+
+
+def stop_cluster(nodes: KafkaCluster) -> list[bool]:
+    """Stop every node at once (one after the other, the last ones wait on a quorum that is leaving)."""
+    with ThreadPoolExecutor(len(nodes.nodes)) as pool:
+        return list(pool.map(stop, nodes.nodes))
+
+
+def _brokers(nodes: KafkaCluster) -> int:
+    for node in nodes.nodes:
+        if process.read_pid(node.pid_file) is None:
+            raise InfraError(f"Kafka node {node.node_id} exited during start-up; see {node.log_file}")
+    return _brokers_answering(nodes.bootstrap)
+
+
 def wait_ready(bootstrap: str, timeout: float = 90.0, node: KafkaNode | None = None) -> None:
     """Block until the broker answers a metadata request (not merely accepts TCP)."""
     def answers() -> bool:
@@ -153,19 +229,24 @@ def wait_ready(bootstrap: str, timeout: float = 90.0, node: KafkaNode | None = N
 
 
 def _answers_metadata(bootstrap: str) -> bool:
-    # kafka-python-free check: aiokafka's admin client in a private event loop.
+    return _brokers_answering(bootstrap) > 0
+
+
+def _brokers_answering(bootstrap: str) -> int:
+    """How many brokers the cluster's metadata lists (0 while it cannot answer); aiokafka's admin client in a private
+    event loop."""
     import asyncio
 
     from aiokafka.admin import AIOKafkaAdminClient
 
-    async def probe() -> bool:
+    async def count() -> int:
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
         try:
             await asyncio.wait_for(admin.start(), 5)
-            await asyncio.wait_for(admin.describe_cluster(), 5)
-            return True
+            described = await asyncio.wait_for(admin.describe_cluster(), 5)
+            return len(described["brokers"])
         except Exception:  # noqa: BLE001 - any failure means "not ready yet"
-            return False
+            return 0
         finally:
             await admin.close()
 
@@ -173,6 +254,6 @@ def _answers_metadata(bootstrap: str) -> bool:
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)  # "connection refused" while the broker boots is expected, not an error
     try:
-        return asyncio.run(probe())
+        return asyncio.run(count())
     finally:
         quiet.setLevel(level)

@@ -12,7 +12,8 @@ from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 
 def read_pid(pid_file: Path) -> int | None:
-    """The pid in pid_file if that process still runs, else None."""
+    """The pid in pid_file if that process still runs, else None (a killed child of ours, not yet reaped, is a
+    zombie that signal 0 still reaches: it is reaped here)."""
     try:
         pid = int(pid_file.read_text().strip())
         os.kill(pid, 0)
@@ -20,7 +21,15 @@ def read_pid(pid_file: Path) -> int | None:
         return None
     except PermissionError:
         return pid
-    return pid
+    return None if _reaped(pid) else pid
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        ended, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # not our child: its parent reaps it
+        return False
+    return ended == pid
 
 
 def spawn(argv: list[str], log_file: Path, pid_file: Path, env: dict[str, str] | None = None) -> int:

@@ -43,21 +43,35 @@ class Ports:
                    settings.kafka_port, settings.kafka_controller_port, settings.redis_port)
 
 
-def infra_nodes(data: Path, ports: Ports) -> tuple[kafka.KafkaNode, redis_server.RedisNode]:
-    return (kafka.KafkaNode(data / "kafka", ports.kafka, ports.kafka_controller),
-            redis_server.RedisNode(data / "redis", ports.redis))
+def infra_nodes(data: Path, ports: Ports, brokers: int = 1) -> tuple[kafka.KafkaCluster, redis_server.RedisNode]:
+    """One broker in ``data/kafka``; a cluster of ``brokers`` in ``data/kafka-cluster``, node i (from 0) listening on
+    KAFKA_PORT + 2i and KAFKA_CONTROLLER_PORT + 2i (9092/9093, 9094/9095, 9096/9097 by default)."""
+    redis_node = redis_server.RedisNode(data / "redis", ports.redis)
+    if brokers == 1:
+        return kafka.KafkaCluster((kafka.KafkaNode(data / "kafka", ports.kafka, ports.kafka_controller),)), redis_node
+    listeners = [("127.0.0.1", ports.kafka + 2 * i, ports.kafka_controller + 2 * i) for i in range(brokers)]
+    return kafka.cluster(data / "kafka-cluster", listeners), redis_node
 
 
-def start_infra(data: Path, ports: Ports) -> tuple[kafka.KafkaNode, redis_server.RedisNode]:
-    """Start (or find running) broker and Redis, and create the topics; idempotent."""
-    broker, redis_node = infra_nodes(data, ports)
-    kafka.start(broker)
+def cluster_size(data: Path) -> int:
+    """How many nodes the cluster in ``data`` has (1 when none was made: the single broker)."""
+    return len(list((data / "kafka-cluster").glob("node-*"))) or 1
+
+
+def start_infra(data: Path, ports: Ports, brokers: int = 1) -> tuple[kafka.KafkaCluster, redis_server.RedisNode]:
+    """Start (or find running) the broker(s) and Redis, and create the topics, each replicated on up to three
+    brokers; idempotent."""
+    nodes, redis_node = infra_nodes(data, ports, brokers)
+    if brokers == 1:
+        kafka.start(nodes.nodes[0])
+    else:
+        kafka.start_cluster(nodes)
     redis_server.start(redis_node)
-    asyncio.run(create_topics(broker.bootstrap, Topics()))
-    return broker, redis_node
+    asyncio.run(create_topics(nodes.bootstrap, Topics(), replication_factor=min(brokers, 3)))
+    return nodes, redis_node
 
 
-def service_env(broker: kafka.KafkaNode, redis_node: redis_server.RedisNode, data: Path, ports: Ports,
+def service_env(broker: kafka.KafkaCluster, redis_node: redis_server.RedisNode, data: Path, ports: Ports,
                 ) -> dict[str, str]:
     secrets = local_secrets(data)
     ops_token_hash = hashlib.sha256(secrets.pop(OPS_TOKEN).encode()).hexdigest()
