@@ -19,7 +19,7 @@ from services.search.index import ListingIndex, RedisListingIndex
 
 logger = logging.getLogger(__name__)
 BATCH = 1000
-LOCK_S = 60.0  # the lock outlives a rebuilder that died by this much; extended after every batch
+LOCK_S = 300.0  # room for reading a large topic; a rebuilder that died holds it this long at most
 WAIT_S = 0.5
 
 
@@ -31,6 +31,8 @@ async def rebuild(bootstrap: str, topic: str, index: ListingIndex, lock: Lock | 
     for record in await read_topic(bootstrap, topic):
         if record.key is not None:
             latest[record.key.decode()] = record.value
+    if lock is not None:
+        await lock.extend(LOCK_S, replace_ttl=True)
     listings: list[tuple[str, Listing | None]] = []
     for number, value in latest.items():
         if value is None:
