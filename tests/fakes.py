@@ -164,6 +164,8 @@ class InMemoryListingIndex:
     async def find(self, query: SearchQuery) -> Found:
         """Every listing measured and filtered, sorted (distance, name, number): the reference the Redis index's
         nearest-first walk is compared with. The total is always exact."""
+        if not self.built:
+            raise IndexLost
         found = query.terms or default_lexicon().understand(query.words)
         matches = []
         for number, listing in self.listings.items():

@@ -1,17 +1,14 @@
 """Whether the index is there to answer from: a search of an index Redis lost (FLUSHALL, a restart without its AOF,
 a failover to a replica that never had it) would answer "nothing near you" for every place. Until the listings
-consumer has rebuilt it, searches are refused (503 with Retry-After) and /readyz says so."""
+consumer has rebuilt it, searches are refused (``IndexLost``: 503 with Retry-After) and /readyz says so. The search
+script checks for itself; look-ups, categories and type-ahead ask through ``BuiltCheck``."""
 
 import time
 from collections.abc import Callable
 
-from services.search.index import ListingIndex
+from services.search.index import IndexLost, ListingIndex
 
 RETRY_AFTER_S = 5  # a rebuild of a few thousand listings takes about a second; clients poll again after this
-
-
-class IndexRebuilding(Exception):
-    """The index is not built: it is being rebuilt from the listings topic."""
 
 
 class BuiltCheck:
@@ -29,4 +26,4 @@ class BuiltCheck:
 
     async def require(self) -> None:
         if not await self.built():
-            raise IndexRebuilding
+            raise IndexLost

@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.events import GEO_MAX_LAT
-from services.search.built import IndexRebuilding
+from services.search.index import IndexLost
 from services.search.query import (
     MAX_CATEGORIES,
     MAX_PAGE,
@@ -49,7 +49,7 @@ class SearchFastPath:
             return
         try:
             body = await self.searcher.search(query)
-        except (RedisError, IndexRebuilding):  # the route answers it (503 problem+json), as for every other request
+        except (RedisError, IndexLost):  # the route answers it (503 problem+json), as for every other request
             await self.app(scope, receive, send)
             return
         await send({"type": "http.response.start", "status": 200,

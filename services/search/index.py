@@ -22,11 +22,11 @@ rendered page, is one script: one round trip.
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
@@ -50,7 +50,7 @@ CODES = b"\x1e"  # around the codes that stand for a record's categories' JSON (
 NO_DISTANCE = ',"distance_km":0.0}'
 NO_CATEGORIES = '"categories":[]'
 FLAGS = ("delivery", "pickup", "webshop")
-UNBUILT = "UNBUILT"  # the error lua/apply.lua answers a guarded change to an index that is not built
+UNBUILT = "UNBUILT"  # the error the scripts answer for an index that is not built (search, a guarded change)
 
 
 def index_prefix(redis_prefix: str) -> str:
@@ -165,7 +165,7 @@ class ListingIndex(Protocol):
     async def search(self, query: SearchQuery, rendering: Rendering) -> Rendered:
         """The listings within the radius that have any of the categories, every flag and match every term of the
         query (meaning.py) — those whose name has every term first, then the others, each nearest first, ties by
-        name: one page of them as the JSON body of the search API."""
+        name: one page of them as the JSON body of the search API. IndexLost when the index is not built."""
 
     async def find(self, query: SearchQuery) -> Found:
         """``search`` as objects."""
@@ -213,12 +213,8 @@ class RedisListingIndex:
         for number, listing in ((n, current_codes(item)) for n, item in latest.items()):
             args += ([number, ""] if listing is None else
                      [number, record(listing), listing.position.lon, listing.position.lat])
-        try:
-            await self._apply(keys=[self.key("generation"), self.key("format"), self.key("built")], args=args)
-        except ResponseError as exc:
-            if str(exc).startswith(UNBUILT):
-                raise IndexLost from None
-            raise
+        await _unless_unbuilt(self._apply(keys=[self.key("generation"), self.key("format"), self.key("built")],
+                                          args=args))
 
     async def is_built(self) -> bool:
         return bool(await self.redis.exists(self.key("built")))
@@ -227,9 +223,9 @@ class RedisListingIndex:
         await self.redis.set(self.key("built"), "1")
 
     async def search(self, query: SearchQuery, rendering: Rendering) -> Rendered:
-        total, body, cached = cast(tuple[int, bytes, int],
-                                   await self._search(keys=[self.key("generation")],
-                                                      args=self._search_args(query, rendering)))
+        found = await _unless_unbuilt(self._search(keys=[self.key("generation"), self.key("built")],
+                                                   args=self._search_args(query, rendering)))
+        total, body, cached = cast(tuple[int, bytes, int], found)
         return Rendered(int(total), with_categories(body), bool(cached))
 
     def _search_args(self, query: SearchQuery, rendering: Rendering) -> list[str | int | float]:
@@ -301,6 +297,16 @@ class RedisListingIndex:
         async for key in self.redis.scan_iter(match=f"{self.prefix}*", count=1000):
             if key != lock:
                 await self.redis.delete(key)
+
+
+async def _unless_unbuilt(script_call: Awaitable[Any]) -> Any:
+    """The script's answer; IndexLost when it refused an index that is not built."""
+    try:
+        return await script_call
+    except ResponseError as exc:
+        if str(exc).startswith(UNBUILT):
+            raise IndexLost from None
+        raise
 
 
 def _term_args(found: Sequence[Term], names_only: bool = False) -> list[str | int]:

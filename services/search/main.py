@@ -25,12 +25,12 @@ from services.insights.reader import DemandReader
 from services.search import consumer, demand
 from services.search.admission import AdmissionLimit
 from services.search.api import InvalidParameter, router
-from services.search.built import RETRY_AFTER_S, IndexRebuilding
+from services.search.built import RETRY_AFTER_S
 from services.search.cache import QueryCache
 from services.search.config import Settings, get_settings
 from services.search.deps import Unauthorized
 from services.search.fast_path import SearchFastPath
-from services.search.index import RedisListingIndex, index_prefix
+from services.search.index import IndexLost, RedisListingIndex, index_prefix
 from services.search.rebuild import reindex as rebuild_now
 from services.search.service import Searcher
 from services.search.stats import VisitorStats
@@ -112,8 +112,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         return problem(503, "Search unavailable", "the search index cannot be reached; retry shortly",
                        type_="/problems/unavailable", headers={"Retry-After": "5"})
 
-    @app.exception_handler(IndexRebuilding)
-    async def rebuilding(_: Request, __: IndexRebuilding) -> JSONResponse:
+    @app.exception_handler(IndexLost)
+    async def rebuilding(_: Request, __: IndexLost) -> JSONResponse:
         return problem(503, "Search index rebuilding", "the search index is being rebuilt from the listings; "
                        "retry shortly", type_="/problems/index-rebuilding", headers={"Retry-After": str(RETRY_AFTER_S)})
 

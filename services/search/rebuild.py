@@ -1,13 +1,17 @@
 """Rebuilding the index from the compacted ``listings`` topic: by the listings consumer when the index is not built
 (a new Redis, or one that lost its data while the service ran), or by ``buurt-search reindex``.
 
-One process rebuilds at a time (a Redis lock, extended while it works); the others wait for the index to be built.
+One process rebuilds at a time (a Redis lock, extended while it works, so a process that dies mid-rebuild holds it
+for LOCK_S at most); the others wait for the index to be built.
 The index is unbuilt from the moment the rebuild clears it, so the consumers' changes are refused meanwhile and read
 again, after the rebuild, from their committed offsets: a change newer than the rebuild's read of the topic is never
 overwritten by the older value the rebuild read."""
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from redis.asyncio.lock import Lock
 
@@ -19,11 +23,11 @@ from services.search.index import ListingIndex, RedisListingIndex
 
 logger = logging.getLogger(__name__)
 BATCH = 1000
-LOCK_S = 300.0  # room for reading a large topic; a rebuilder that died holds it this long at most
+LOCK_S = 30.0
 WAIT_S = 0.5
 
 
-async def rebuild(bootstrap: str, topic: str, index: ListingIndex, lock: Lock | None = None) -> int:
+async def rebuild(bootstrap: str, topic: str, index: ListingIndex) -> int:
     """Replace the index with the latest value of every key of the topic, then mark it built; returns the number of
     listings."""
     latest: dict[str, bytes | None] = {}
@@ -31,8 +35,6 @@ async def rebuild(bootstrap: str, topic: str, index: ListingIndex, lock: Lock | 
     for record in await read_topic(bootstrap, topic):
         if record.key is not None:
             latest[record.key.decode()] = record.value
-    if lock is not None:
-        await lock.extend(LOCK_S, replace_ttl=True)
     listings: list[tuple[str, Listing | None]] = []
     for number, value in latest.items():
         if value is None:
@@ -43,8 +45,6 @@ async def rebuild(bootstrap: str, topic: str, index: ListingIndex, lock: Lock | 
             logger.warning("undecodable listing skipped: %s", exc.reason)
     for start in range(0, len(listings), BATCH):
         await index.apply(listings[start:start + BATCH])
-        if lock is not None:
-            await lock.extend(LOCK_S, replace_ttl=True)
     await index.mark_built()
     logger.info("index rebuilt", extra={"listings": len(listings)})
     return len(listings)
@@ -54,23 +54,44 @@ async def reindex(bootstrap: str, topic: str, index: RedisListingIndex) -> int:
     """Rebuild the index now (``buurt-search reindex``), once the process rebuilding it, if any, is done."""
     lock = _lock(index)
     await lock.acquire(blocking=True)
-    try:
-        return await rebuild(bootstrap, topic, index, lock)
-    finally:
-        await lock.release()
+    return await _holding(lock, rebuild(bootstrap, topic, index))
 
 
 async def ensure_built(bootstrap: str, topic: str, index: RedisListingIndex) -> None:
     """Return once the index is built in this version's layout: rebuilt by this process if no other one is at it."""
     while not (await index.is_built() and await index.format_current()):
         lock = _lock(index)
-        if not await lock.acquire(blocking=False):
+        if await lock.acquire(blocking=False):
+            await _holding(lock, rebuild(bootstrap, topic, index))
+        else:
             await asyncio.sleep(WAIT_S)  # another process rebuilds it
-            continue
+
+
+async def _holding(lock: Lock, work: Coroutine[Any, Any, int]) -> int:
+    """Do the work while holding the lock: extended every third of its lifetime, released at the end (a process that
+    dies while rebuilding holds it LOCK_S at most)."""
+    done = asyncio.Event()
+
+    async def run() -> int:
         try:
-            await rebuild(bootstrap, topic, index, lock)
+            return await work
         finally:
-            await lock.release()
+            done.set()
+
+    async def keep() -> None:
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), LOCK_S / 3)
+            if not done.is_set():
+                await lock.extend(LOCK_S, replace_ttl=True)
+
+    try:
+        async with asyncio.TaskGroup() as group:  # one failing cancels the other
+            rebuilt = group.create_task(run())
+            group.create_task(keep())
+        return rebuilt.result()
+    finally:
+        await lock.release()
 
 
 def _lock(index: RedisListingIndex) -> Lock:

@@ -41,7 +41,6 @@ class Searcher:
     async def search(self, query: SearchQuery) -> bytes:
         """The JSON body of the results (SearchResults), from the cache when this generation of the index answered
         the same query before; counted in the statistics."""
-        await self.built.require()
         query = replace(query, terms=self.lexicon.understand(query.words))
         place = query.place.model_dump_json() if query.place else "null"
         alternatives = ",".join(p.model_dump_json() for p in query.alternatives)

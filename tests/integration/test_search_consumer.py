@@ -1,5 +1,6 @@
 import asyncio
 
+import pytest
 from redis.asyncio import Redis
 
 from services.common import codec
@@ -7,6 +8,7 @@ from services.common.events import Channels
 from services.common.supervisor import TaskHandle, supervised
 from services.common.topics import Topics
 from services.search import consumer
+from services.search import rebuild as rebuild_module
 from services.search.index import RedisListingIndex
 from services.search.query import build_query
 from services.search.rebuild import rebuild
@@ -32,7 +34,8 @@ async def test_listings_topic_is_projected_into_redis_including_tombstones(
     try:
         async with supervised({consumer.TASK: follow}) as supervisor:
             for _ in range(100):
-                if [hit.enterprise_number for hit in (await index.find(query)).hits] == ["0000000097"]:
+                if await index.is_built() and [hit.enterprise_number
+                                               for hit in (await index.find(query)).hits] == ["0000000097"]:
                     break
                 await asyncio.sleep(0.2)
             assert [hit.enterprise_number for hit in (await index.find(query)).hits] == ["0000000097"]
@@ -84,5 +87,36 @@ async def test_a_changed_listing_leaves_no_trace_of_its_old_words_and_the_layout
         left = {key.decode().removeprefix(redis_prefix) async for key in redis.scan_iter(match=f"{redis_prefix}*")}
         assert left == {"generation", "format", "counts"}
         assert await redis.hgetall(f"{redis_prefix}counts") == {b"delivery": b"0"}
+    finally:
+        await redis.aclose()
+
+
+async def test_the_rebuild_lock_is_held_while_the_work_outlives_its_lifetime_then_released(
+        redis_url: str, redis_prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rebuild_module, "LOCK_S", 0.3)
+    redis = Redis.from_url(redis_url)
+    index = RedisListingIndex(redis, redis_prefix)
+    lock_key = index.key("rebuilding")
+    finish = asyncio.Event()
+
+    async def slow_work() -> int:
+        await finish.wait()
+        return 7
+
+    async def observe() -> list[bool]:
+        held = []
+        for _ in range(10):  # ten times the lock's lifetime
+            await asyncio.sleep(0.1)
+            held.append(bool(await redis.exists(lock_key)))
+        finish.set()
+        return held
+
+    try:
+        lock = rebuild_module._lock(index)
+        assert await lock.acquire(blocking=False)
+        result, held = await asyncio.gather(rebuild_module._holding(lock, slow_work()), observe())
+        assert result == 7
+        assert all(held)
+        assert not await redis.exists(lock_key)
     finally:
         await redis.aclose()

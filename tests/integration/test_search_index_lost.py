@@ -69,7 +69,7 @@ def test_a_lost_index_is_refused_while_the_service_rebuilds_it_then_served_whole
     listed = {number(i): listing(number(i), GENT[0] + i / 1000, GENT[1], name=f"Winkel {i}") for i in range(1, 41)}
     publish(kafka_bootstrap, topics, listed)
     assert wait_for(lambda: found(service) == (200, set(listed)))
-    assert service.get("/readyz").status_code == 200
+    assert wait_for(lambda: service.get("/readyz").status_code == 200)  # the consumer joined its group too
 
     store = redis.Redis.from_url(own_db)
     lock = f"{index_prefix(redis_prefix)}rebuilding"

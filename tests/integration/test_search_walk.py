@@ -71,7 +71,10 @@ def queries(seed: int, count: int) -> list[SearchQuery]:
 @pytest.fixture
 async def indexes(redis_url: str, redis_prefix: str) -> AsyncIterator[tuple[RedisListingIndex, InMemoryListingIndex]]:
     redis = Redis.from_url(redis_url)
-    yield RedisListingIndex(redis, redis_prefix), InMemoryListingIndex()
+    walked, reference = RedisListingIndex(redis, redis_prefix), InMemoryListingIndex()
+    for index in (walked, reference):
+        await index.mark_built()
+    yield walked, reference
     await redis.aclose()
 
 

@@ -1,6 +1,7 @@
 -- One search in one round trip (RedisListingIndex.search explains the plans): the cached body when this generation
 -- of the index answered the same query before; else the nearest page within the radius, rendered, cached, counted.
--- KEYS[1]: the generation. ARGV: see RedisListingIndex._search_args.
+-- KEYS[1]: the generation, KEYS[2]: the built marker (an index Redis lost is refused, never searched: UNBUILT).
+-- ARGV: see RedisListingIndex._search_args.
 local prefix, earth = ARGV[1], tonumber(ARGV[2])
 local lon, lat, radius = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local page, size, exact_wanted = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8] == '1'
@@ -16,6 +17,10 @@ local function count(total)
     redis.call('INCR', zero_key)
     if typed ~= '' then redis.call('ZINCRBY', zero_words_key, 1, typed) end
   end
+end
+
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  return redis.error_reply('UNBUILT the index is not built')
 end
 
 local key = ''

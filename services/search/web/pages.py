@@ -15,8 +15,9 @@ from fastapi.templating import Jinja2Templates
 from services.common import places
 from services.insights.reader import DemandReader
 from services.insights.windows import ALL
-from services.search.built import RETRY_AFTER_S, IndexRebuilding
+from services.search.built import RETRY_AFTER_S
 from services.search.deps import DemandDep, SearcherDep, StatsDep, require_ops
+from services.search.index import IndexLost
 from services.search.query import PlaceNotFound, build_query, resolve_place, split_place
 from services.search.stats import Period
 from services.search.web.i18n import TEXTS
@@ -47,7 +48,7 @@ async def home(
             results = json.loads(await searcher.search(query))
     except PlaceNotFound:
         error = TEXTS[lang]["unknown_place"]
-    except IndexRebuilding:  # the page still renders, in the shopper's language, saying when to come back
+    except IndexLost:  # the page still renders, in the shopper's language, saying when to come back
         categories, error, status = [], TEXTS[lang]["rebuilding"], 503
     params = {k: v for k, v in {**form, "lang": lang}.items() if v not in ("", False, None, [])}
     alternatives = [{"label": alt["label"], "query": urlencode({**params, "place": f"{alt['postcode']} "
