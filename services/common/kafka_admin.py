@@ -1,8 +1,9 @@
 """Create the platform's topics explicitly and idempotently (no reliance on auto-creation)."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -21,11 +22,13 @@ def platform_topics(partners_file: Path = SEEDED_PARTNERS) -> tuple[TopicSpec, .
 
 async def create_topics(bootstrap: str, topics: Topics, replication_factor: int = 1,
                         overrides: dict[str, dict[str, str]] | None = None,
-                        specs: Iterable[TopicSpec] | None = None) -> list[str]:
+                        specs: Iterable[TopicSpec] | None = None, client: Mapping[str, Any] | None = None,
+                        ) -> list[str]:
     """Create every missing topic (``specs``, by default the platform's: ``platform_topics()``) with its partitions
-    and configs (``overrides`` by base name, e.g. to shorten retention in tests); returns the names created."""
+    and configs (``overrides`` by base name, e.g. to shorten retention in tests); ``client``: aiokafka's options of a
+    secured cluster's admin (kafka_secured.py); returns the names created."""
     specs = platform_topics() if specs is None else tuple(specs)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(client or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

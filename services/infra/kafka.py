@@ -18,8 +18,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from services.infra import paths, process
+from services.infra.kafka_secured import ADMIN, Secured
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ class KafkaNode:
     node_id: int = 1
     voters: str = ""  # controller.quorum.voters of a cluster; "" = this node alone
     replicas: int = 1  # the replication factor of the internal topics and the default of new topics
+    secured: Secured | None = None  # SASL/SCRAM over TLS and ACLs (kafka_secured.py); None: plaintext, no ACLs
 
     @property
     def bootstrap(self) -> str:
@@ -77,11 +80,11 @@ class KafkaCluster:
         return ",".join(node.bootstrap for node in self.nodes)
 
 
-def cluster(home: Path, listeners: list[tuple[str, int, int]]) -> KafkaCluster:
+def cluster(home: Path, listeners: list[tuple[str, int, int]], secured: Secured | None = None) -> KafkaCluster:
     """A cluster of one node per (host, port, controller port), node ids from 1, homes ``home/node-<id>``."""
     voters = ",".join(f"{i}@{host}:{controller}" for i, (host, _, controller) in enumerate(listeners, 1))
     return KafkaCluster(tuple(
-        KafkaNode(home / f"node-{i}", port, controller, host, i, voters, min(len(listeners), 3))
+        KafkaNode(home / f"node-{i}", port, controller, host, i, voters, min(len(listeners), 3), secured)
         for i, (host, port, controller) in enumerate(listeners, 1)))
 def libs_dir(version: str = KAFKA_VERSION) -> Path:
     return paths.cache_dir() / "kafka" / version / "libs"
@@ -113,11 +116,13 @@ def _server_properties(node: KafkaNode) -> str:
         "process.roles=broker,controller",
         f"node.id={node.node_id}",
         f"controller.quorum.voters={node.quorum}",
-        f"listeners=PLAINTEXT://{node.host}:{node.port},CONTROLLER://{node.host}:{node.controller_port}",
-        f"advertised.listeners=PLAINTEXT://{node.host}:{node.port}",
-        "controller.listener.names=CONTROLLER",
-        "inter.broker.listener.name=PLAINTEXT",
-        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        *(node.secured.server_lines(node.host, node.port, node.controller_port) if node.secured else [
+            f"listeners=PLAINTEXT://{node.host}:{node.port},CONTROLLER://{node.host}:{node.controller_port}",
+            f"advertised.listeners=PLAINTEXT://{node.host}:{node.port}",
+            "controller.listener.names=CONTROLLER",
+            "inter.broker.listener.name=PLAINTEXT",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        ]),
         f"log.dirs={node.home / 'logs'}",
         # Topics are created explicitly, with their configs, by `buurt-infra topics` and the tests.
         "auto.create.topics.enable=false",
@@ -155,7 +160,7 @@ def format_storage(node: KafkaNode, libs: Path, cluster_id: str | None = None) -
     cluster_id = cluster_id or new_cluster_id()
     formatted = subprocess.run(  # noqa: S603 - "--cluster-id=": an id starting with "-" is not taken for an option
         _java_argv(libs, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c",
-                   str(node.config_file)),
+                   str(node.config_file), *(node.secured.format_args() if node.secured else [])),
         check=False, capture_output=True, text=True,
     )
     if formatted.returncode != 0:
@@ -214,7 +219,8 @@ def _brokers(nodes: KafkaCluster) -> int:
     for node in nodes.nodes:
         if process.read_pid(node.pid_file) is None:
             raise InfraError(f"Kafka node {node.node_id} exited during start-up; see {node.log_file}")
-    return _brokers_answering(nodes.bootstrap)
+    secured = nodes.nodes[0].secured
+    return _brokers_answering(nodes.bootstrap, secured.client_options(ADMIN) if secured else {})
 
 
 def wait_ready(bootstrap: str, timeout: float = 90.0, node: KafkaNode | None = None) -> None:
@@ -232,7 +238,7 @@ def _answers_metadata(bootstrap: str) -> bool:
     return _brokers_answering(bootstrap) > 0
 
 
-def _brokers_answering(bootstrap: str) -> int:
+def _brokers_answering(bootstrap: str, options: dict[str, Any] | None = None) -> int:
     """How many brokers the cluster's metadata lists (0 while it cannot answer); aiokafka's admin client in a private
     event loop."""
     import asyncio
@@ -240,7 +246,7 @@ def _brokers_answering(bootstrap: str) -> int:
     from aiokafka.admin import AIOKafkaAdminClient
 
     async def count() -> int:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000, **(options or {}))
         try:
             await asyncio.wait_for(admin.start(), 5)
             described = await asyncio.wait_for(admin.describe_cluster(), 5)
