@@ -28,17 +28,18 @@ class Platform:
     env: dict[str, str]
     pids: dict[str, int]
 
-    def audit(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run the auditors' CLI against this platform's topics."""
+    def audit(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Run the auditors' CLI against this platform's topics (``env``: variables of its own, its principal)."""
         binary = Path(sys.executable).with_name("buurt-audit")
-        return subprocess.run([str(binary), *args], env=self.env, capture_output=True, text=True, timeout=120,
-                              check=False)
+        return subprocess.run([str(binary), *args], env={**self.env, **(env or {})}, capture_output=True, text=True,
+                              timeout=120, check=False)
 
 
 @contextmanager
 def running_platform(kafka_bootstrap: str, redis_url: str, topics: Topics, logs: Path,
                      names: tuple[str, ...] = ("buurt-registration", "buurt-consent", "buurt-search"),
-                     extra_env: dict[str, str] | None = None) -> Iterator[Platform]:
+                     extra_env: dict[str, str] | None = None, own: dict[str, dict[str, str]] | None = None,
+                     ) -> Iterator[Platform]:
     ports = stack.Ports(search=process.free_port(), registration=process.free_port(), consent=process.free_port(),
                         insights=process.free_port())
     env = {**os.environ, **stack.local_secrets(logs), "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
@@ -52,7 +53,7 @@ def running_platform(kafka_bootstrap: str, redis_url: str, topics: Topics, logs:
            "XDG_CACHE_HOME": str(logs / "cache"),  # buurt-audit's proof index
            "REGISTRATION_PROOFS_DIR": str(logs / "proofs"), "REGISTRATION_PROOFS_INTERVAL_S": "0.5",
            **(extra_env or {})}
-    procs = stack.start_services(env, logs, names)
+    procs = stack.start_services(env, logs, names, own)
     urls = {"buurt-search": f"http://127.0.0.1:{ports.search}", "buurt-consent": f"http://127.0.0.1:{ports.consent}",
             "buurt-registration": f"http://127.0.0.1:{ports.registration}",
             "buurt-insights": f"http://127.0.0.1:{ports.insights}"}

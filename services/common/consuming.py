@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 
+from services.common import kafka_client
 from services.common.supervisor import TaskHandle
 
 Apply = Callable[[list[ConsumerRecord[bytes, bytes]]], Awaitable[None]]
@@ -17,7 +18,8 @@ async def follow(bootstrap: str, topic: str, group_id: str, handle: TaskHandle, 
     """Consume ``topic`` in the consumer group until cancelled, calling ``apply`` with each non-empty batch and
     ``idle`` after each empty poll (at most every half second): a check of the store that may end the loop."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
-                                auto_offset_reset="earliest", isolation_level="read_committed")
+                                auto_offset_reset="earliest", isolation_level="read_committed",
+                                **kafka_client.aiokafka_options())
     await consumer.start()
     try:
         while True:

@@ -8,6 +8,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from services.common import kafka_client
 from services.common.partners import SEEDED_PARTNERS, ingress_partners
 from services.common.topics import ALL, Topics, TopicSpec, ingress, ingress_dlq
 
@@ -28,7 +29,7 @@ async def create_topics(bootstrap: str, topics: Topics, replication_factor: int 
     and configs (``overrides`` by base name, e.g. to shorten retention in tests); ``client``: aiokafka's options of a
     secured cluster's admin (kafka_secured.py); returns the names created."""
     specs = platform_topics() if specs is None else tuple(specs)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(client or {}))
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(client or kafka_client.aiokafka_options()))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from services.common import kafka_client
+
 BATCH = 5000
 
 
@@ -29,7 +31,7 @@ async def read_topic(bootstrap: str, topic: str, progress: Callable[[int], None]
     assigned = [TopicPartition(topic, p) for p in await partitions(bootstrap, topic) if only is None or p in only]
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                 isolation_level="read_committed", auto_offset_reset="earliest",
-                                max_partition_fetch_bytes=8 * 1024 * 1024)
+                                max_partition_fetch_bytes=8 * 1024 * 1024, **kafka_client.aiokafka_options())
     try:
         await consumer.start()
         consumer.assign(assigned)
@@ -49,7 +51,7 @@ async def read_topic(bootstrap: str, topic: str, progress: Callable[[int], None]
 
 
 async def partitions(bootstrap: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client.aiokafka_options())
     await admin.start()
     try:
         [described] = await admin.describe_topics([topic])
@@ -93,7 +95,7 @@ async def read_keyed(bootstrap: str, topic: str) -> list[KeyedValue]:
 async def read_at(bootstrap: str, topic: str, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], RawRecord]:
     """The records at these (partition, offset) places: a handful, e.g. one business's audit records."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                isolation_level="read_committed")
+                                isolation_level="read_committed", **kafka_client.aiokafka_options())
     found: dict[tuple[int, int], RawRecord] = {}
     try:
         await consumer.start()

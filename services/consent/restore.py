@@ -14,7 +14,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from services.common import codec, events
+from services.common import codec, events, kafka_client
 from services.common.codec import DecodeError
 from services.common.topics import Topics
 from services.consent import checkpoints
@@ -35,7 +35,8 @@ async def restore_partitions(bootstrap: str, topics: Topics, partitions: list[in
                              trusted: list[Verifier]) -> dict[int, PartitionState]:
     restored = {p: PartitionState(p) for p in partitions}
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                isolation_level="read_committed", auto_offset_reset="earliest")
+                                isolation_level="read_committed", auto_offset_reset="earliest",
+                                **kafka_client.aiokafka_options())
     await consumer.start()
     try:
         loaders: dict[str, Callable[[PartitionState], tuple[dict[str, Any], Callable[[bytes], Any]]]] = {

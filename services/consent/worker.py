@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from services.common import codec, events, sealing
+from services.common import codec, events, kafka_client, sealing
 from services.common.partners import allowed_events
 from services.common.supervisor import TaskHandle
 from services.consent import crypto
@@ -65,7 +65,8 @@ class ConsentWorker:
             "heartbeat_interval_ms": int(self.settings.session_timeout_s * 250),
             "max_poll_interval_ms": MAX_POLL_INTERVAL_S * 1000}
         return AIOKafkaConsumer(bootstrap_servers=self.settings.kafka_bootstrap_servers,
-                                group_id=self.settings.group_id, **{**options, **overrides})
+                                group_id=self.settings.group_id, **{**options, **overrides},
+                                **kafka_client.aiokafka_options())
 
     async def _run_once(self) -> None:
         self.broken = None
@@ -132,7 +133,8 @@ class ConsentWorker:
     async def _producer_for(self, partition: int) -> AIOKafkaProducer:
         producer = AIOKafkaProducer(
             bootstrap_servers=self.settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True,
-            transactional_id=f"{self.settings.group_id}-{partition}", linger_ms=2, transaction_timeout_ms=60_000)
+            transactional_id=f"{self.settings.group_id}-{partition}", linger_ms=2, transaction_timeout_ms=60_000,
+            **kafka_client.aiokafka_options())
         await producer.start()  # InitProducerId: fences the previous owner and aborts its open transaction
         return producer
 
@@ -153,7 +155,7 @@ class ConsentWorker:
         if not ticks:
             return
         producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap_servers, acks="all",
-                                    enable_idempotence=True)
+                                    enable_idempotence=True, **kafka_client.aiokafka_options())
         await producer.start()
         try:
             for tick in ticks:

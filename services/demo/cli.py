@@ -18,7 +18,7 @@ import httpx
 import typer
 from aiokafka import AIOKafkaProducer
 
-from services.common import events
+from services.common import events, kafka_client
 from services.common.topics import Topics, ingress
 from services.demo.data import DemoRegistration, as_vlam, generate
 from services.registration.client import signed_headers
@@ -65,7 +65,8 @@ async def _send_to_ingress(bootstrap: str, topics: Topics, registrations: list[D
                            withdrawals: list[DemoRegistration], now: str) -> None:
     """As the board's own Kafka client does: CloudEvents in binary mode, keyed by the business (so a withdrawal
     follows its registration), the board's native records as data."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+                                **kafka_client.aiokafka_options())
     await producer.start()
     try:
         for demo, type_, data in [*((d, "registration.submitted", as_vlam(d.body)) for d in registrations),

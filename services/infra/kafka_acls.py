@@ -22,6 +22,12 @@ from services.common.topics import Topics, ingress, ingress_dlq
 from services.infra.kafka import InfraError
 from services.infra.process import until
 
+# The principal each service runs as (its entry point's name); the auditors' CLI runs as "auditor", and a partner
+# with Kafka access as "partner-<partner id>".
+SERVICE_PRINCIPALS = {"buurt-registration": "registration", "buurt-consent": "consent", "buurt-search": "search",
+                      "buurt-insights": "insights", "buurt-kbo": "kbo"}
+PRINCIPALS = (*SERVICE_PRINCIPALS.values(), "auditor")
+
 Resource = Literal["topic", "group", "transactional_id", "cluster"]
 Operation = Literal["READ", "WRITE", "DESCRIBE", "CREATE", "IDEMPOTENT_WRITE", "ALTER_CONFIGS", "DESCRIBE_CONFIGS"]
 
@@ -47,6 +53,8 @@ def _grants(topics: Topics, partners: list[str]) -> Iterator[Grant]:
     yield from _reads("registration", [topics.decisions, topics.forwarders, topics.kbo_enterprises,
                                        topics.kbo_snapshots, topics.audit, topics.checkpoints, *ingress_topics])
     yield from _own("registration", topics, transactions=True)
+    # Its KBO follower assigns its partitions, but librdkafka still finds the coordinator of its group (buurt-kbo-…)
+    yield Grant("registration", "group", "buurt-kbo-", "READ", prefixed=True)
     yield from _reads("consent", [topics.submitted, topics.consent_state, topics.subject_keys, topics.forwarders,
                                   topics.audit, topics.checkpoints])
     yield from _writes("consent", [topics.decisions, topics.listings, topics.audit, topics.checkpoints, topics.dlq,

@@ -9,14 +9,11 @@ secured from its first start; passwords come from the caller (``buurt-infra`` ke
 ``kafka-users.env``, mode 0600)."""
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from aiokafka.helpers import create_ssl_context
-
+from services.common.kafka_client import MECHANISM, scram_options
 from services.infra.tls import NODE_SUBJECT, Tls
 
-MECHANISM = "SCRAM-SHA-512"
 ADMIN = "admin"
 
 
@@ -51,20 +48,20 @@ class Secured:
 
     def client_options(self, principal: str) -> dict[str, Any]:
         """aiokafka's options for a client authenticating as ``principal``."""
-        return options(self.tls.ca, principal, self.passwords[principal])
+        return scram_options(self.tls.ca, principal, self.passwords[principal])
 
     def librdkafka_options(self, principal: str) -> dict[str, str]:
         """librdkafka's (confluent-kafka's) settings for a client authenticating as ``principal``."""
         return {"security.protocol": "SASL_SSL", "sasl.mechanism": MECHANISM, "sasl.username": principal,
                 "sasl.password": self.passwords[principal], "ssl.ca.location": str(self.tls.ca)}
 
+    def env(self, principal: str) -> dict[str, str]:
+        """The variables by which a service authenticates as ``principal`` (services/common/kafka_client.py)."""
+        return {"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_USERNAME": principal,
+                "KAFKA_SASL_PASSWORD": self.passwords[principal], "KAFKA_SSL_CAFILE": str(self.tls.ca)}
+
     def format_args(self) -> list[str]:
         """The storage tool's arguments that write every principal's SCRAM credential."""
         return [arg for name, password in sorted(self.passwords.items())
                 for arg in ("--add-scram", f"{MECHANISM}=[name={name},password={password}]")]
 
-
-def options(ca: Path, username: str, password: str) -> dict[str, Any]:
-    """aiokafka's options for a SCRAM-SHA-512 client over TLS that trusts ``ca``."""
-    return {"security_protocol": "SASL_SSL", "sasl_mechanism": MECHANISM, "sasl_plain_username": username,
-            "sasl_plain_password": password, "ssl_context": create_ssl_context(cafile=str(ca))}

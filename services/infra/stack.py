@@ -123,15 +123,17 @@ SERVICES = ("buurt-registration", "buurt-consent", "buurt-search", "buurt-insigh
 
 
 def start_services(env: dict[str, str], logs: Path, names: tuple[str, ...] = SERVICES,
-                   ) -> list[subprocess.Popen[bytes]]:
-    """Start the service entry points of this environment's venv, each logging to ``logs/<name>.log``."""
+                   own: dict[str, dict[str, str]] | None = None) -> list[subprocess.Popen[bytes]]:
+    """Start the service entry points of this environment's venv, each logging to ``logs/<name>.log``; ``own``: a
+    service's variables of its own (its Kafka principal)."""
     logs.mkdir(parents=True, exist_ok=True)
     bin_dir = Path(sys.executable).parent
     procs = []
     for name in names:
         with (logs / f"{name}.log").open("ab") as log:
             # A session of its own: Ctrl-C in the terminal reaches `make run`, which stops the services in order.
-            procs.append(subprocess.Popen([str(bin_dir / name)], env=env, stdout=log,  # noqa: S603
+            procs.append(subprocess.Popen([str(bin_dir / name)], env={**env, **(own or {}).get(name, {})},  # noqa: S603
+                                          stdout=log,
                                           stderr=subprocess.STDOUT, start_new_session=True))
     return procs
 

@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import faust
+from aiokafka.helpers import create_ssl_context
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from services.common import codec
+from services.common import codec, kafka_client
 from services.common.events import SearchPerformed
 from services.common.topics import DEMAND_COUNTS_CHANGELOG_CONFIGS, PARTITIONS
 from services.insights.config import Settings
@@ -41,7 +42,8 @@ def create_app(settings: Settings) -> faust.App:
                     processing_guarantee="at_least_once", broker_commit_interval=settings.commit_interval_s,
                     broker_commit_every=settings.commit_every,
                     producer_linger=settings.producer_linger_s,
-                    topic_partitions=PARTITIONS, topic_replication_factor=1, web_host=settings.host,
+                    topic_partitions=PARTITIONS, topic_replication_factor=settings.replication_factor,
+                    broker_credentials=_credentials(), web_host=settings.host,
                     web_port=settings.web_port, datadir=str(settings.data_dir / settings.faust_id))
     searches = app.topic(settings.topics.searches, key_serializer="raw", value_serializer="raw")
     demand = app.topic(settings.topics.demand, key_serializer="raw", value_serializer="raw")
@@ -122,3 +124,13 @@ def _decoded(value: bytes) -> SearchPerformed | None:
         COUNTED.labels("undecodable").inc()
         logger.warning("search event skipped: undecodable")
         return None
+
+
+def _credentials() -> faust.SASLCredentials | None:
+    """This process's Kafka principal (services/common/kafka_client.py), for faust's clients."""
+    auth = kafka_client.auth()
+    if not auth.secured or auth.ssl_cafile is None:
+        return None
+    return faust.SASLCredentials(username=auth.sasl_username, password=auth.sasl_password.get_secret_value(),
+                                 ssl_context=create_ssl_context(cafile=str(auth.ssl_cafile)),
+                                 mechanism=kafka_client.MECHANISM)

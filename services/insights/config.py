@@ -27,6 +27,8 @@ class Settings(CommonSettings):
     grace_s: int = Field(3600, ge=0, description=(
         "how long after a window's end searches of it are still counted (retention.py): later ones are not"))
     data_dir: Path = Path(tempfile.gettempdir()) / "buurt-insights"
+    replication_factor: int = Field(1, ge=1, description=(
+        "of the changelog topics faust creates: 3 on a cluster (buurt-infra up --brokers 3)"))
 
     @property
     def faust_id(self) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 from prometheus_client import Counter, Gauge
 
+from services.common import kafka_client
 from services.common.supervisor import TaskHandle
 from services.kbo.store import Change, KboStore
 
@@ -55,7 +56,8 @@ class KboFollower:
 
     def start(self) -> None:
         consumer = Consumer({
-            "bootstrap.servers": self.bootstrap, "group.id": f"buurt-kbo-{uuid.uuid4()}",  # never joins: assigns
+            **kafka_client.librdkafka_options(), "bootstrap.servers": self.bootstrap,
+            "group.id": f"buurt-kbo-{uuid.uuid4()}",  # never joins: assigns
             "enable.auto.commit": False, "isolation.level": "read_committed", "enable.partition.eof": True,
             "auto.offset.reset": "earliest", "fetch.max.bytes": 64 * 1024 * 1024, "logger": logger,
         })

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from confluent_kafka import KafkaException, Producer
 
-from services.common import codec
+from services.common import codec, kafka_client
 from services.common.events import KboSnapshot
 from services.common.topics import Topics
 from services.kbo import records
@@ -100,6 +100,7 @@ def publish(bootstrap: str, topics: Topics, enterprises: Iterable[tuple[str, byt
     """Everything in one transaction (``enterprises``: number and KboEnterprise JSON), the snapshot last; aborted on
     any failure (nothing becomes visible)."""
     producer = Producer({
+        **kafka_client.librdkafka_options(),
         "bootstrap.servers": bootstrap, "transactional.id": f"{topics.prefix}buurt-kbo-loader",
         "partitioner": "murmur2_random",  # = the Java client's and aiokafka's keyed partitioning
         "linger.ms": 50, "compression.type": "lz4", "transaction.timeout.ms": TRANSACTION_TIMEOUT_MS,

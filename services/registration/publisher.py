@@ -16,6 +16,7 @@ from typing import Protocol
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from services.common import kafka_client
 from services.common.supervisor import TaskFactory, TaskHandle
 from services.registration.errors import BrokerUnavailable
 
@@ -103,7 +104,7 @@ class KafkaPublisher:
         producer = AIOKafkaProducer(
             bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True,
             transactional_id=self._transactional_id, transaction_timeout_ms=int(max(10, self._timeout_s * 3) * 1000),
-            request_timeout_ms=int(self._timeout_s * 1000), linger_ms=1)
+            request_timeout_ms=int(self._timeout_s * 1000), linger_ms=1, **kafka_client.aiokafka_options())
         try:
             await asyncio.wait_for(producer.start(), self._timeout_s)
         except (TimeoutError, KafkaError, OSError):

@@ -20,7 +20,7 @@ from datetime import datetime
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from prometheus_client import Counter
 
-from services.common import codec, places
+from services.common import codec, kafka_client, places
 from services.common.events import SearchPerformed
 from services.common.supervisor import TaskHandle
 from services.search.query import SearchQuery
@@ -58,6 +58,7 @@ class SearchEvents:
         """``capacity``: events waiting to be sent, beyond which they are dropped."""
         self.topic = topic
         self.producer = Producer({
+            **kafka_client.librdkafka_options(),
             "bootstrap.servers": bootstrap, "acks": 1, "linger.ms": LINGER_MS, "message.timeout.ms": 10_000,
             "partitioner": "murmur2_random",  # where the Java and aiokafka clients put a key: the insights rely on it
             "queue.buffering.max.messages": capacity, "enable.idempotence": False,

@@ -13,10 +13,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 
 from services.common.kafka_admin import create_topics
+from services.common.kafka_client import scram_options
 from services.common.partners import SEEDED_PARTNERS, ingress_partners
 from services.common.topics import Topics, ingress
 from services.infra import kafka, kafka_acls, paths, process, tls
-from services.infra.kafka_secured import ADMIN, Secured, options
+from services.infra.kafka_secured import ADMIN, Secured
 
 TOPICS = Topics("sec.")
 PARTNERS = ingress_partners(SEEDED_PARTNERS)
@@ -77,10 +78,10 @@ def test_a_client_without_credentials_or_with_a_wrong_password_cannot_connect(
     nodes, security = secured
     with pytest.raises(KafkaError):  # plaintext to a TLS listener: no metadata ever
         asyncio.run(send(nodes.bootstrap, {}, TOPICS.submitted))
-    wrong = options(security.tls.ca, "search", "not-the-password")
+    wrong = scram_options(security.tls.ca, "search", "not-the-password")
     with pytest.raises(KafkaError):
         asyncio.run(send(nodes.bootstrap, wrong, TOPICS.listings))
-    unknown = options(security.tls.ca, "mallory", security.passwords["search"])
+    unknown = scram_options(security.tls.ca, "mallory", security.passwords["search"])
     with pytest.raises(KafkaError):
         asyncio.run(send(nodes.bootstrap, unknown, TOPICS.listings))
 
