@@ -17,7 +17,7 @@ def test_a_secured_client_needs_its_name_password_and_ca(tmp_path: Path) -> None
     with pytest.raises(ValidationError, match="KAFKA_SASL_PASSWORD"):
         KafkaAuth(security_protocol="SASL_SSL", sasl_username="search", ssl_cafile=tmp_path / "ca.pem")
     with pytest.raises(ValidationError):
-        KafkaAuth(security_protocol="SASL_PLAINTEXT")  # type: ignore[arg-type]  # never a password in clear
+        KafkaAuth(security_protocol="SASL_PLAINTEXT")  # never a password in clear
 
 
 def test_the_password_is_never_in_its_representation(tmp_path: Path) -> None:
