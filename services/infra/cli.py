@@ -35,10 +35,18 @@ BROKERS = typer.Option(min=1, help="Kafka brokers: 1, or a cluster (3: replicati
 
 
 @app.command()
-def up(brokers: Annotated[int, BROKERS] = 1) -> None:
+def up(brokers: Annotated[int, BROKERS] = 1,
+       secure: Annotated[bool, typer.Option(help="a cluster with TLS, SCRAM and ACLs (docs/operations.md)")] = False,
+       ) -> None:
     """Start the broker(s) and Redis (fetching and installing what is missing) and create the topics."""
-    nodes, redis_node = stack.start_infra(paths.data_dir(), stack.Ports.configured(), brokers)
+    if secure and brokers == 1:
+        raise typer.BadParameter("--secure makes a secured cluster: give --brokers 3")
+    data = paths.data_dir()
+    nodes, redis_node = stack.start_infra(data, stack.Ports.configured(), brokers, secure)
     console.print(f"Kafka {kafka.KAFKA_VERSION} at {nodes.bootstrap}, Redis at {redis_node.url}")
+    if secure:
+        console.print(f"SASL_SSL, SCRAM-SHA-512: principals and passwords in {data / stack.KAFKA_USERS}, the CA in "
+                      f"{data / 'kafka-cluster' / 'tls' / 'ca.pem'}")
 
 
 @app.command()

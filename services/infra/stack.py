@@ -15,12 +15,15 @@ from dotenv import dotenv_values
 
 from services.common import sealing
 from services.common.kafka_admin import create_topics
+from services.common.partners import SEEDED_PARTNERS, ingress_partners
 from services.common.topics import Topics
 from services.consent.config import DEFAULT_LOG_NAME
 from services.consent.crypto import generate_secrets, signing_key
 from services.consent.note import Signer
-from services.infra import kafka, process, redis_server
+from services.infra import kafka, kafka_acls, process, redis_server, tls
 from services.infra.kafka import InfraError
+from services.infra.kafka_acls import PRINCIPALS
+from services.infra.kafka_secured import ADMIN, Secured
 from services.infra.settings import InfraSettings
 
 
@@ -43,14 +46,37 @@ class Ports:
                    settings.kafka_port, settings.kafka_controller_port, settings.redis_port)
 
 
-def infra_nodes(data: Path, ports: Ports, brokers: int = 1) -> tuple[kafka.KafkaCluster, redis_server.RedisNode]:
+def infra_nodes(data: Path, ports: Ports, brokers: int = 1, secure: bool = False,
+                ) -> tuple[kafka.KafkaCluster, redis_server.RedisNode]:
     """One broker in ``data/kafka``; a cluster of ``brokers`` in ``data/kafka-cluster``, node i (from 0) listening on
-    KAFKA_PORT + 2i and KAFKA_CONTROLLER_PORT + 2i (9092/9093, 9094/9095, 9096/9097 by default)."""
+    KAFKA_PORT + 2i and KAFKA_CONTROLLER_PORT + 2i (9092/9093, 9094/9095, 9096/9097 by default); ``secure``: the
+    cluster with TLS, SCRAM and ACLs (kafka_secured.py)."""
     redis_node = redis_server.RedisNode(data / "redis", ports.redis)
     if brokers == 1:
         return kafka.KafkaCluster((kafka.KafkaNode(data / "kafka", ports.kafka, ports.kafka_controller),)), redis_node
     listeners = [("127.0.0.1", ports.kafka + 2 * i, ports.kafka_controller + 2 * i) for i in range(brokers)]
-    return kafka.cluster(data / "kafka-cluster", listeners), redis_node
+    return kafka.cluster(data / "kafka-cluster", listeners, kafka_security(data) if secure else None), redis_node
+
+
+KAFKA_USERS = "kafka-users.env"
+
+
+def kafka_security(data: Path) -> Secured:
+    """The secured cluster's CA and node certificate, and a password per principal (admin, each service, the
+    auditors, each partner with Kafka access), made once: ``data/kafka-cluster/tls`` and ``data/kafka-users.env``
+    (mode 0600; back it up with the data)."""
+    path = data / KAFKA_USERS
+    principals = (ADMIN, *PRINCIPALS, *(f"partner-{p}" for p in ingress_partners(SEEDED_PARTNERS)))
+    if not path.exists():
+        data.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+    known = {name: value for name, value in dotenv_values(path).items() if value}
+    missing = [name for name in principals if name not in known]
+    with path.open("a") as file:
+        for name in missing:
+            known[name] = token_urlsafe(24)
+            file.write(f"{name}={known[name]}\n")
+    return Secured(tls.ensure(data / "kafka-cluster" / "tls", ["127.0.0.1", "localhost"]), known)
 
 
 def cluster_size(data: Path) -> int:
@@ -58,16 +84,22 @@ def cluster_size(data: Path) -> int:
     return len(list((data / "kafka-cluster").glob("node-*"))) or 1
 
 
-def start_infra(data: Path, ports: Ports, brokers: int = 1) -> tuple[kafka.KafkaCluster, redis_server.RedisNode]:
+def start_infra(data: Path, ports: Ports, brokers: int = 1, secure: bool = False,
+                ) -> tuple[kafka.KafkaCluster, redis_server.RedisNode]:
     """Start (or find running) the broker(s) and Redis, and create the topics, each replicated on up to three
-    brokers; idempotent."""
-    nodes, redis_node = infra_nodes(data, ports, brokers)
+    brokers (and on a secured cluster the ACLs); idempotent."""
+    nodes, redis_node = infra_nodes(data, ports, brokers, secure)
     if brokers == 1:
         kafka.start(nodes.nodes[0])
     else:
         kafka.start_cluster(nodes)
     redis_server.start(redis_node)
-    asyncio.run(create_topics(nodes.bootstrap, Topics(), replication_factor=min(brokers, 3)))
+    secured = nodes.nodes[0].secured
+    asyncio.run(create_topics(nodes.bootstrap, Topics(), replication_factor=min(brokers, 3),
+                              client=secured.client_options(ADMIN) if secured else None))
+    if secured:
+        kafka_acls.apply(nodes.bootstrap, secured.librdkafka_options(ADMIN),
+                         kafka_acls.grants(Topics(), ingress_partners(SEEDED_PARTNERS)))
     return nodes, redis_node
 
 
