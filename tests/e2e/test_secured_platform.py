@@ -1,7 +1,7 @@
-"""The platform on a secured three-node cluster, each service as its own principal with only its ACLs
-(services/infra/kafka_acls.py): a registration goes through intake, consent and search, its status is followed, and
-the auditors' CLI verifies the log as "auditor" — the ACLs are enough for the platform and no more than the security
-tests allow."""
+"""The platform on a secured three-node cluster and a Redis with a user per service, each service as its own Kafka
+principal and Redis user with only their ACLs (services/infra/kafka_acls.py, redis_acls.py): a registration goes
+through intake, consent and search, its status is followed, and the auditors' CLI verifies the log as "auditor" —
+the ACLs are enough for the platform and no more than the security tests allow."""
 
 import asyncio
 from collections.abc import Iterator
@@ -13,7 +13,7 @@ import pytest
 from services.common.kafka_admin import create_topics
 from services.common.partners import SEEDED_PARTNERS, ingress_partners
 from services.common.topics import Topics
-from services.infra import kafka, kafka_acls, process, tls
+from services.infra import kafka, kafka_acls, process, redis_acls, redis_server, tls
 from services.infra.kafka_acls import PRINCIPALS, SERVICE_PRINCIPALS
 from services.infra.kafka_secured import ADMIN, Secured
 from tests.platform import Platform, post, running_platform, search_near_gent, status_of, wait_for
@@ -24,23 +24,30 @@ PARTNERS = ingress_partners(SEEDED_PARTNERS)
 
 
 @pytest.fixture(scope="module")
-def platform(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platform, Secured]]:
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platform, Secured]]:
     home: Path = tmp_path_factory.mktemp("secured-platform")
     security = Secured(tls.ensure(home / "tls", ["127.0.0.1", "localhost"]),
                        {name: token_urlsafe(24) for name in (ADMIN, *PRINCIPALS,
                                                               *(f"partner-{p}" for p in PARTNERS))})
     nodes = kafka.cluster(home, [("127.0.0.1", process.free_port(), process.free_port()) for _ in range(3)], security)
+    redis_node = redis_server.RedisNode(home / "redis", process.free_port(), appendonly=False, users=tuple(
+        (name, token_urlsafe(24), rule) for name, rule in redis_acls.rules(f"{TOPICS.prefix}buurt:").items()))
     kafka.start_cluster(nodes)
+    redis_server.start(redis_node)
     try:
         asyncio.run(create_topics(nodes.bootstrap, TOPICS, replication_factor=3,
                                   client=security.client_options(ADMIN)))
         kafka_acls.apply(nodes.bootstrap, security.librdkafka_options(ADMIN), kafka_acls.grants(TOPICS, PARTNERS))
         own = {service: security.env(principal) for service, principal in SERVICE_PRINCIPALS.items()}
-        with running_platform(nodes.bootstrap, redis_url, TOPICS, home / "logs", own=own,
+        for service, user in redis_acls.SERVICE_USERS.items():
+            own[service] = {**own[service], "REDIS_URL": redis_node.url_for(user)}
+        own["buurt-registration"]["REGISTRATION_REDIS_PREFIX"] = f"{TOPICS.prefix}buurt:reg:"
+        with running_platform(nodes.bootstrap, redis_node.url_for("search"), TOPICS, home / "logs", own=own,
                               extra_env={"INSIGHTS_REPLICATION_FACTOR": "3"}) as running:
             yield running, security
     finally:
         kafka.stop_cluster(nodes)
+        redis_server.stop(redis_node)
 
 
 def test_a_registration_is_decided_listed_and_audited_with_least_privilege(
