@@ -143,7 +143,7 @@ def _server_properties(node: KafkaNode) -> str:
     ])
 
 
-def _java_argv(libs: Path, main: str, *args: str) -> list[str]:
+def java_argv(libs: Path, main: str, *args: str) -> list[str]:
     return ["java", "-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true",
             "-cp", f"{libs}/*", main, *args]
 
@@ -159,7 +159,7 @@ def format_storage(node: KafkaNode, libs: Path, cluster_id: str | None = None) -
         return
     cluster_id = cluster_id or new_cluster_id()
     formatted = subprocess.run(  # noqa: S603 - "--cluster-id=": an id starting with "-" is not taken for an option
-        _java_argv(libs, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c",
+        java_argv(libs, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c",
                    str(node.config_file), *(node.secured.format_args() if node.secured else [])),
         check=False, capture_output=True, text=True,
     )
@@ -179,7 +179,7 @@ def start(node: KafkaNode, version: str = KAFKA_VERSION, timeout: float = 90.0) 
     node.home.mkdir(parents=True, exist_ok=True)
     node.config_file.write_text(_server_properties(node))
     format_storage(node, libs)
-    process.spawn(_java_argv(libs, "kafka.Kafka", str(node.config_file)), node.log_file, node.pid_file)
+    process.spawn(java_argv(libs, "kafka.Kafka", str(node.config_file)), node.log_file, node.pid_file)
     wait_ready(node.bootstrap, timeout, node)
 
 
@@ -203,7 +203,7 @@ def start_cluster(nodes: KafkaCluster, version: str = KAFKA_VERSION, timeout: fl
         node.home.mkdir(parents=True, exist_ok=True)
         node.config_file.write_text(_server_properties(node))
         format_storage(node, libs, id_file.read_text().strip())
-        process.spawn(_java_argv(libs, "kafka.Kafka", str(node.config_file)), node.log_file, node.pid_file)
+        process.spawn(java_argv(libs, "kafka.Kafka", str(node.config_file)), node.log_file, node.pid_file)
     if not process.until(lambda: _brokers(nodes) == len(nodes.nodes), timeout):
         raise InfraError(f"the Kafka cluster at {nodes.bootstrap} did not have its {len(nodes.nodes)} brokers "
                          f"within {timeout:.0f}s; see the nodes' kafka.log under {nodes.nodes[0].home.parent}")

@@ -49,7 +49,7 @@ def check(platform: ChaosPlatform, ledger: Ledger, settle_s: float = 240) -> Rep
 async def _check(platform: ChaosPlatform, ledger: Ledger) -> Report:
     accepted = set(ledger.registered.values()) | set(ledger.withdrawn.values())
     report = Report(accepted=len(accepted))
-    bootstrap, topics = platform.broker.bootstrap, platform.topics
+    bootstrap, topics = platform.bootstrap, platform.topics
     decisions = Counter(str(codec.decode(events.Decision, r.value).source_event_id)
                         for r in await read_topic(bootstrap, topics.decisions) if r.value)
     audited = Counter(str(codec.decode(events.AuditRecord, r.value).source_event_id)

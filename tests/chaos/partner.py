@@ -28,6 +28,7 @@ class Ledger:
     withdrawn: dict[str, str] = field(default_factory=dict)  # enterprise number -> accepted withdrawal id
     rejected: int = 0  # non-consenting submissions refused with 422 (nothing to account for)
     slowest_503_s: float = 0.0  # the longest a request took to be told "unavailable"
+    unavailable_at: list[float] = field(default_factory=list)  # when each 503 came (monotonic)
     answers: dict[int, int] = field(default_factory=dict)  # status code -> count, over every attempt
 
     @property
@@ -65,6 +66,7 @@ class Partner:
                 return str(response.json()["id"])
             if response.status_code == 503:
                 self.ledger.slowest_503_s = max(self.ledger.slowest_503_s, time.monotonic() - started)
+                self.ledger.unavailable_at.append(time.monotonic())
             if response.status_code not in (409, 429, 500, 502, 503, 504):
                 raise AssertionError(f"{path}: {response.status_code} {response.text}")
             await asyncio.sleep(RETRY_PAUSE_S)

@@ -31,8 +31,12 @@ class ChaosPlatform:
         self.logs = self.home / "logs"
 
     @property
+    def bootstrap(self) -> str:
+        return self.broker.bootstrap
+
+    @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, **stack.local_secrets(self.home), "KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap,
+        return {**os.environ, **stack.local_secrets(self.home), "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
                 "REDIS_URL": self.redis.url, "BUURT_TOPIC_PREFIX": self.topics.prefix,
                 "SEARCH_REDIS_PREFIX": f"{self.topics.prefix}buurt:",
                 "REGISTRATION_PORT": str(self.ports["buurt-registration"]),

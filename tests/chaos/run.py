@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.chaos import faults, kafka_fuzz, pii, soak
+from tests.chaos import cluster, faults, kafka_fuzz, pii, soak
 from tests.chaos.platform import ChaosPlatform
 
 
@@ -35,12 +35,21 @@ def main() -> None:
         rows.append((f"faults ×{args.rounds}: {', '.join(sorted(set(outcome.faults)))}",
                      f"{outcome.accepted} accepted submissions, {outcome.searches} searches, "
                      f"{time.monotonic() - started:.0f} s", outcome.findings))
-        fuzzed = kafka_fuzz.run(platform.broker.bootstrap, platform.topics, args.fuzz, args.fuzz // 5)
+        fuzzed = kafka_fuzz.run(platform.bootstrap, platform.topics, args.fuzz, args.fuzz // 5)
         rows.append(("Kafka input fuzzing (aiokafka + kcat)",
                      f"{fuzzed.bad} bad records ({dict(fuzzed.by_kind)}), {fuzzed.valid} valid interleaved",
                      fuzzed.findings))
     finally:
         platform.stop()
+    on_cluster = cluster.ClusterPlatform(home / "cluster").start()
+    try:
+        clustered = cluster.run(on_cluster, rate_per_s=6)
+        windows = ", ".join(f"{what} {seconds:.1f} s" for what, seconds in clustered.windows_s.items())
+        rows.append((f"three-node cluster: {', '.join(clustered.faults)}",
+                     f"{clustered.accepted} accepted submissions, {clustered.searches} searches; 503 windows: "
+                     f"{windows}", clustered.findings))
+    finally:
+        on_cluster.stop()
     quiet = ChaosPlatform(home / "soak").start()  # its own ledger: the index must equal exactly its businesses
     try:
         soaked = soak.run(quiet, args.soak_seconds, args.soak_rate, max_lag=int(args.soak_rate * 60))

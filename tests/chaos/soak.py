@@ -30,7 +30,7 @@ class SoakReport:
 
 async def consent_lag(platform: ChaosPlatform) -> int:
     """Input records the consent worker has not committed yet."""
-    bootstrap, topic = platform.broker.bootstrap, platform.topics.submitted
+    bootstrap, topic = platform.bootstrap, platform.topics.submitted
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await admin.start()

@@ -1,0 +1,144 @@
+"""The cluster stage: the platform on three Kafka nodes (replication factor 3, ``min.insync.replicas=2``) with three
+consent workers, under a steady partner load and a shopper searching all along. The broker leading the intake's
+partition is SIGKILLed, then the active controller, then a consent worker (its partitions move to the others);
+afterwards every 202 is decided exactly once, the index equals the consent state, the statuses agree and the audit
+log verifies (tests/chaos/invariants.py). Measured: how long partners were told 503 around each fault."""
+
+import asyncio
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+from services.common.kafka_admin import create_topics
+from services.infra import kafka, process, redis_server, stack
+from tests.chaos import invariants
+from tests.chaos.partner import Ledger, Shopper, traffic
+from tests.chaos.platform import SERVICES, ChaosPlatform
+
+CONSENT_WORKERS = 3
+OUTAGE_S = 8.0
+
+
+class ClusterPlatform(ChaosPlatform):
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.cluster = kafka.cluster(self.home / "cluster",
+                                     [("127.0.0.1", process.free_port(), process.free_port()) for _ in range(3)])
+        self.workers: list[subprocess.Popen[bytes]] = []
+
+    @property
+    def bootstrap(self) -> str:
+        return self.cluster.bootstrap
+
+    def start(self) -> "ClusterPlatform":
+        kafka.start_cluster(self.cluster)
+        redis_server.start(self.redis)
+        asyncio.run(create_topics(self.bootstrap, self.topics, replication_factor=3))
+        for name in SERVICES:
+            self.start_service(name)
+        for _ in range(CONSENT_WORKERS - 1):  # more consent workers, each with a web port of its own
+            port = process.free_port()
+            [worker] = stack.start_services({**self.env, "CONSENT_WEB_PORT": str(port)}, self.logs,
+                                            ("buurt-consent",))
+            stack.wait_healthy([f"http://127.0.0.1:{port}/readyz"], [worker], self.logs, timeout=120)
+            self.workers.append(worker)
+        return self
+
+    def node(self, node_id: int) -> kafka.KafkaNode:
+        return next(node for node in self.cluster.nodes if node.node_id == node_id)
+
+    def kill_leader(self) -> None:
+        leader = asyncio.run(_leader(self.bootstrap, self.topics.submitted))
+        process.kill(self.node(leader).pid_file)
+        self.faults.append("SIGKILL the broker leading the intake partition")
+
+    def kill_controller(self) -> None:
+        process.kill(self.node(_active_controller(self.cluster)).pid_file)
+        self.faults.append("SIGKILL the active controller")
+
+    def restart_nodes(self) -> None:
+        kafka.start_cluster(self.cluster)  # the killed node rejoins; the running ones are left alone
+
+    def kill_worker(self) -> None:
+        worker = self.workers.pop()
+        worker.kill()
+        worker.wait(10)
+        self.faults.append("SIGKILL a consent worker (its partitions move to the others)")
+
+    def stop(self) -> None:
+        stack.stop_services([*self.procs.values(), *self.workers])
+        kafka.stop_cluster(self.cluster)
+        redis_server.stop(self.redis)
+
+
+@dataclass
+class ClusterOutcome:
+    faults: list[str]
+    accepted: int
+    windows_s: dict[str, float]  # per fault: from the first to the last 503 a partner got around it (0: none)
+    searches: int
+    findings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def run(platform: ClusterPlatform, rate_per_s: float = 5.0, pause_s: float = 4.0) -> ClusterOutcome:
+    findings: list[str] = []
+    windows: dict[str, float] = {}
+    faults: list[tuple[str, Callable[[], None], Callable[[], None] | None]] = [
+        ("partition leader's broker", platform.kill_leader, platform.restart_nodes),
+        ("active controller", platform.kill_controller, platform.restart_nodes),
+        ("consent worker", platform.kill_worker, None),
+    ]
+    with traffic(platform.url("buurt-registration"), platform.url("buurt-search"), rate_per_s) as (ledger, shopper):
+        for what, kill, restart in faults:
+            time.sleep(pause_s)  # steady load between faults
+            began = time.monotonic()
+            kill()
+            time.sleep(OUTAGE_S)
+            if restart is not None:
+                restart()
+            time.sleep(pause_s)
+            windows[what] = _window(ledger, began, time.monotonic())
+            findings += _searches_answered(shopper, began, what)
+            print(f"{time.strftime('%X')} {what} killed; 503 window {windows[what]:.1f} s", flush=True)
+    report = invariants.check(platform, ledger)
+    return ClusterOutcome(platform.faults, report.accepted, windows, len(shopper.answers),
+                          findings + report.findings)
+
+
+def _window(ledger: Ledger, start: float, end: float) -> float:
+    during = [at for at in ledger.unavailable_at if start <= at <= end]
+    return max(during) - min(during) if during else 0.0
+
+
+def _searches_answered(shopper: Shopper, since: float, what: str) -> list[str]:
+    """Search answers from Redis whatever happens to Kafka: never an error, never a hang."""
+    seen = shopper.between(since, time.monotonic())
+    wrong = {status: n for status, n in seen.items() if status != 200}
+    return [f"while the {what} was down search answered {wrong}"] if wrong else []
+
+
+async def _leader(bootstrap: str, topic: str) -> int:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return int(next(p["leader"] for p in described["partitions"] if p["partition"] == 0))
+
+
+def _active_controller(nodes: kafka.KafkaCluster) -> int:
+    """The quorum's leader (a KRaft cluster tells clients a random broker as its "controller"): Kafka's own
+    metadata quorum tool."""
+    described = subprocess.run(
+        kafka.java_argv(kafka.fetch(), "org.apache.kafka.tools.MetadataQuorumCommand", "--bootstrap-server",
+                        nodes.bootstrap, "describe", "--status"),
+        capture_output=True, text=True, check=True, timeout=60)
+    return int(next(line.split(":")[1] for line in described.stdout.splitlines() if line.startswith("LeaderId")))
