@@ -201,6 +201,8 @@ def start_cluster(nodes: KafkaCluster, version: str = KAFKA_VERSION, timeout: fl
         if process.port_open(node.host, node.port):
             raise InfraError(f"port {node.port} is taken by a broker this project did not start")
         node.home.mkdir(parents=True, exist_ok=True)
+        node.config_file.touch(mode=0o600)  # a secured node's holds the admin's password
+        node.config_file.chmod(0o600)
         node.config_file.write_text(_server_properties(node))
         format_storage(node, libs, id_file.read_text().strip())
         process.spawn(java_argv(libs, "kafka.Kafka", str(node.config_file)), node.log_file, node.pid_file)

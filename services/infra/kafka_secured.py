@@ -20,7 +20,7 @@ ADMIN = "admin"
 @dataclass(frozen=True)
 class Secured:
     tls: Tls
-    passwords: dict[str, str] = field(default_factory=dict)  # principal name -> password; ADMIN among them
+    passwords: dict[str, str] = field(default_factory=dict, repr=False)  # principal -> password; ADMIN among them
 
     def server_lines(self, host: str, port: int, controller_port: int) -> list[str]:
         admin = self.passwords[ADMIN]
