@@ -1,5 +1,6 @@
 """The cluster stage: the platform on three Kafka nodes (replication factor 3, ``min.insync.replicas=2``) with three
-consent workers, under a steady partner load and a shopper searching all along. The broker leading the intake's
+consent workers, two registration and two search replicas, under a steady partner load and a shopper searching all
+along (each taking the replicas in turn). The broker leading the intake's
 partition is SIGKILLed, then the active controller, then a consent worker (its partitions move to the others);
 afterwards every 202 is decided exactly once, the index equals the consent state, the statuses agree and the audit
 log verifies (tests/chaos/invariants.py). Measured: how long partners were told 503 around each fault."""
@@ -18,7 +19,9 @@ from tests.chaos import invariants
 from tests.chaos.partner import Ledger, Shopper, traffic
 from tests.chaos.platform import SERVICES, ChaosPlatform
 
-CONSENT_WORKERS = 3
+REPLICAS = {"buurt-consent": 3, "buurt-registration": 2, "buurt-search": 2}
+PORT_VARIABLES = {"buurt-consent": "CONSENT_WEB_PORT", "buurt-registration": "REGISTRATION_PORT",
+                  "buurt-search": "SEARCH_PORT"}
 OUTAGE_S = 8.0
 
 
@@ -27,7 +30,9 @@ class ClusterPlatform(ChaosPlatform):
         super().__post_init__()
         self.cluster = kafka.cluster(self.home / "cluster",
                                      [("127.0.0.1", process.free_port(), process.free_port()) for _ in range(3)])
-        self.workers: list[subprocess.Popen[bytes]] = []
+        self.workers: list[subprocess.Popen[bytes]] = []  # the consent workers beyond the first
+        self.replicas: dict[str, list[str]] = {name: [self.url(name)] for name in SERVICES}
+        self.others: list[subprocess.Popen[bytes]] = []  # the other services' further replicas
 
     @property
     def bootstrap(self) -> str:
@@ -39,12 +44,13 @@ class ClusterPlatform(ChaosPlatform):
         asyncio.run(create_topics(self.bootstrap, self.topics, replication_factor=3))
         for name in SERVICES:
             self.start_service(name)
-        for _ in range(CONSENT_WORKERS - 1):  # more consent workers, each with a web port of its own
-            port = process.free_port()
-            [worker] = stack.start_services({**self.env, "CONSENT_WEB_PORT": str(port)}, self.logs,
-                                            ("buurt-consent",))
-            stack.wait_healthy([f"http://127.0.0.1:{port}/readyz"], [worker], self.logs, timeout=120)
-            self.workers.append(worker)
+        for name, count in REPLICAS.items():
+            for _ in range(count - 1):  # further replicas, each with a port of its own
+                port = process.free_port()
+                [replica] = stack.start_services({**self.env, PORT_VARIABLES[name]: str(port)}, self.logs, (name,))
+                stack.wait_healthy([f"http://127.0.0.1:{port}/readyz"], [replica], self.logs, timeout=120)
+                (self.workers if name == "buurt-consent" else self.others).append(replica)
+                self.replicas[name].append(f"http://127.0.0.1:{port}")
         return self
 
     def node(self, node_id: int) -> kafka.KafkaNode:
@@ -69,7 +75,7 @@ class ClusterPlatform(ChaosPlatform):
         self.faults.append("SIGKILL a consent worker (its partitions move to the others)")
 
     def stop(self) -> None:
-        stack.stop_services([*self.procs.values(), *self.workers])
+        stack.stop_services([*self.procs.values(), *self.workers, *self.others])
         kafka.stop_cluster(self.cluster)
         redis_server.stop(self.redis)
 
@@ -95,7 +101,8 @@ def run(platform: ClusterPlatform, rate_per_s: float = 5.0, pause_s: float = 4.0
         ("active controller", platform.kill_controller, platform.restart_nodes),
         ("consent worker", platform.kill_worker, None),
     ]
-    with traffic(platform.url("buurt-registration"), platform.url("buurt-search"), rate_per_s) as (ledger, shopper):
+    with traffic(platform.replicas["buurt-registration"], platform.replicas["buurt-search"], rate_per_s) as (
+            ledger, shopper):
         for what, kill, restart in faults:
             time.sleep(pause_s)  # steady load between faults
             began = time.monotonic()

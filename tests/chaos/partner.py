@@ -3,6 +3,7 @@ retries (transport errors, 5xx, 409 "in progress", 429) until it gets its answer
 ledger the invariants are checked against."""
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -37,8 +38,10 @@ class Ledger:
 
 
 class Partner:
-    def __init__(self, base_url: str, ledger: Ledger, concurrency: int = 8) -> None:
-        self.base_url, self.ledger = base_url, ledger
+    """Submits to the registration replicas in turn (``base_urls``)."""
+
+    def __init__(self, base_urls: list[str], ledger: Ledger, concurrency: int = 8) -> None:
+        self.base_urls, self.ledger = base_urls, ledger
         self.slots = asyncio.Semaphore(concurrency)
 
     async def register(self, client: httpx.AsyncClient, withdraw: bool = False) -> None:
@@ -75,9 +78,12 @@ class Partner:
     async def run(self, stop: threading.Event, rate_per_s: float, withdraw_every: int = 5) -> None:
         """Submit registrations at about ``rate_per_s`` until ``stop``, withdrawing every ``withdraw_every``-th;
         then wait for every submission to be answered."""
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as client:
+        async with contextlib.AsyncExitStack() as stack:
+            clients = [await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=30))
+                       for url in self.base_urls]
             tasks, n = [], 0
             while not stop.is_set():
+                client = clients[n % len(clients)]
                 tasks.append(asyncio.create_task(self.register(client, withdraw=n % withdraw_every == 0)))
                 n += 1
                 await asyncio.sleep(1 / rate_per_s)
@@ -88,14 +94,17 @@ class Shopper:
     """Searches continuously and notes every answer's time and status (0: connection refused, the service is
     down; -1: no answer within 10 s, which must never happen)."""
 
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
+    def __init__(self, base_urls: list[str]) -> None:
+        self.base_urls = base_urls  # the search replicas, asked in turn
         self.answers: list[tuple[float, int]] = []
         self.bodies: dict[int, str] = {}  # one body per status, for the report
 
     async def run(self, stop: threading.Event) -> None:
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=10) as client:
+        async with contextlib.AsyncExitStack() as stack:
+            clients = [await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=10))
+                       for url in self.base_urls]
             while not stop.is_set():
+                client = clients[len(self.answers) % len(clients)]
                 try:
                     response = await client.get("/v1/search", params={"lat": 51.05, "lon": 3.72, "radius_km": 10})
                     status = response.status_code
@@ -112,12 +121,15 @@ class Shopper:
 
 
 @contextmanager
-def traffic(registration_url: str, search_url: str, rate_per_s: float) -> Iterator[tuple[Ledger, Shopper]]:
+def traffic(registration: str | list[str], search: str | list[str], rate_per_s: float,
+            ) -> Iterator[tuple[Ledger, Shopper]]:
     """A partner submitting and a shopper searching in the background until the block ends; then every
     submission is answered (the ledger is complete). A refusal the partner cannot retry (say a 403) ends the
-    partner's thread: it is raised here, so that no invariant is checked against an incomplete ledger."""
+    partner's thread: it is raised here, so that no invariant is checked against an incomplete ledger. Several URLs
+    of a service: its replicas, taken in turn."""
     ledger, stop = Ledger(), threading.Event()
-    partner, shopper = Partner(registration_url, ledger), Shopper(search_url)
+    partner = Partner([registration] if isinstance(registration, str) else registration, ledger)
+    shopper = Shopper([search] if isinstance(search, str) else search)
     failures: list[BaseException] = []
 
     def background(work: Callable[[], Coroutine[object, object, None]]) -> threading.Thread:
