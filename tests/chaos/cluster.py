@@ -131,14 +131,20 @@ def _searches_answered(shopper: Shopper, since: float, what: str) -> list[str]:
     return [f"while the {what} was down search answered {wrong}"] if wrong else []
 
 
-async def _leader(bootstrap: str, topic: str) -> int:
+async def _leader(bootstrap: str, topic: str, timeout_s: float = 30) -> int:
+    """The broker leading the topic's partition 0 (asked again while the metadata does not name one yet)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
+    deadline = time.monotonic() + timeout_s
     try:
-        [described] = await admin.describe_topics([topic])
+        while True:
+            [described] = await admin.describe_topics([topic])
+            leaders = [p["leader"] for p in described["partitions"] if p["partition"] == 0 and p["leader"] >= 0]
+            if leaders or time.monotonic() > deadline:
+                return int(leaders[0])
+            await asyncio.sleep(0.2)
     finally:
         await admin.close()
-    return int(next(p["leader"] for p in described["partitions"] if p["partition"] == 0))
 
 
 def _active_controller(nodes: kafka.KafkaCluster) -> int:
