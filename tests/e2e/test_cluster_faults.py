@@ -1,8 +1,8 @@
 """The short cluster stage of the fault suite (`make chaos` runs it too): on three Kafka nodes with three consent
-workers, two registration and two search replicas under load, the partition leader's broker, the active controller and a consent worker are SIGKILLed; no
-accepted submission is lost or decided twice, search keeps answering, and the 503 windows are measured. The cluster
-is the one `buurt-infra up --brokers 3` makes: every topic, Kafka's own included, on three brokers with two in sync
-required."""
+workers, two registration and two search replicas under load, the partition leader's broker, the active controller
+and a consent worker are SIGKILLed; no accepted submission is lost or decided twice, search keeps answering, and the
+503 windows are measured. The cluster is the one `buurt-infra up --brokers 3` makes: every topic, Kafka's own
+included, on three brokers with two in sync required."""
 
 import asyncio
 from collections.abc import Iterator
