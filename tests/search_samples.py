@@ -1,12 +1,29 @@
 """Listings for the search tests (wire models, as the consent worker publishes them)."""
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import redis
 from redis.asyncio import Redis
 
 from services.common.events import Address, Channels, Listing, Position, PublicContact
 from services.search.index import RedisListingIndex, index_prefix
+
+
+@contextmanager
+def own_database(redis_url: str, number: int) -> Iterator[str]:
+    """The URL of Redis database ``number`` (on the server of ``redis_url``), emptied before and after: a test module
+    that empties or scans its database touches no other test's keys (each module its own number)."""
+    url = redis_url.rsplit("/", 1)[0] + f"/{number}"
+    connection = redis.Redis.from_url(url)
+    connection.flushdb()
+    try:
+        yield url
+    finally:
+        connection.flushdb()
+        connection.close()
 
 
 def built(redis_url: str, redis_prefix: str) -> None:

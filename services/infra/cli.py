@@ -110,16 +110,16 @@ def run(demo: bool = typer.Option(True, help="load demo data on first start"),
         signal.signal(stop_request, signal.default_int_handler)
     data, ports = paths.data_dir(), stack.Ports.configured()
     console.print("[bold]buurt[/bold]: starting Kafka and Redis …")
-    broker, redis_node = stack.start_infra(data, ports, brokers)
+    nodes, redis_node = stack.start_infra(data, ports, brokers)
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        _load_kbo(demo, data, broker)  # before the services: their first registrations are checked against it
-        env = stack.service_env(broker, redis_node, data, ports)
+        _load_kbo(demo, data, nodes)  # before the services: their first registrations are checked against it
+        env = stack.service_env(nodes, redis_node, data, ports)
         procs = stack.start_services(env, data / "logs")
         stack.wait_healthy([f"http://127.0.0.1:{p}/readyz"
                             for p in (ports.search, ports.registration, ports.consent, ports.insights)],
                            procs, data / "logs")
-        _load_demo(demo, data, ports, broker)
+        _load_demo(demo, data, ports, nodes)
         _print_urls(ports, stack.local_secrets(data)[stack.OPS_TOKEN])
         while True:
             time.sleep(1)
@@ -130,7 +130,7 @@ def run(demo: bool = typer.Option(True, help="load demo data on first start"),
         console.print("\nstopping …")
     finally:
         stack.stop_services(procs)
-        kafka.stop_cluster(broker)
+        kafka.stop_cluster(nodes)
         redis_server.stop(redis_node)
     console.print("stopped")
 

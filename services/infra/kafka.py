@@ -187,6 +187,11 @@ def stop(node: KafkaNode) -> bool:
     return process.stop(node.pid_file, timeout=30.0)
 
 
+def local_cluster(home: Path, size: int = 3, secured: Secured | None = None) -> KafkaCluster:
+    """A cluster of ``size`` nodes on free loopback ports (the tests and the fault suite)."""
+    return cluster(home, [("127.0.0.1", process.free_port(), process.free_port()) for _ in range(size)], secured)
+
+
 def start_cluster(nodes: KafkaCluster, version: str = KAFKA_VERSION, timeout: float = 180.0) -> None:
     """Configure, format (one cluster id, kept in the first node's home) and start every node; returns once every
     broker is registered with the controllers and answers."""

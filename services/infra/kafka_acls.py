@@ -20,13 +20,23 @@ from typing import Literal
 
 from services.common.topics import Topics, ingress, ingress_dlq
 from services.infra.kafka import InfraError
+from services.infra.kafka_secured import ADMIN
 from services.infra.process import until
 
 # The principal each service runs as (its entry point's name); the auditors' CLI runs as "auditor", and a partner
 # with Kafka access as "partner-<partner id>".
 SERVICE_PRINCIPALS = {"buurt-registration": "registration", "buurt-consent": "consent", "buurt-search": "search",
                       "buurt-insights": "insights", "buurt-kbo": "kbo"}
-PRINCIPALS = (*SERVICE_PRINCIPALS.values(), "auditor")
+AUDITOR = "auditor"
+
+
+def partner_principal(partner: str) -> str:
+    return f"partner-{partner}"
+
+
+def principals(partners: list[str]) -> list[str]:
+    """Every principal of a secured cluster: admin, the services', the auditors', each Kafka partner's."""
+    return [ADMIN, *SERVICE_PRINCIPALS.values(), AUDITOR, *map(partner_principal, partners)]
 
 Resource = Literal["topic", "group", "transactional_id", "cluster"]
 Operation = Literal["READ", "WRITE", "DESCRIBE", "CREATE", "IDEMPOTENT_WRITE", "ALTER_CONFIGS", "DESCRIBE_CONFIGS"]
@@ -69,9 +79,9 @@ def _grants(topics: Topics, partners: list[str]) -> Iterator[Grant]:
     yield from _writes("kbo", [topics.kbo_enterprises, topics.kbo_snapshots])
     yield from _reads("kbo", [topics.kbo_enterprises, topics.kbo_snapshots])
     yield from _own("kbo", topics, transactions=True)
-    yield from _reads("auditor", [topics.audit, topics.checkpoints])
+    yield from _reads(AUDITOR, [topics.audit, topics.checkpoints])
     for partner in partners:
-        yield from _writes(f"partner-{partner}", [topics.name(ingress(partner))])
+        yield from _writes(partner_principal(partner), [topics.name(ingress(partner))])
 
 
 def _reads(principal: str, names: list[str]) -> Iterator[Grant]:

@@ -22,7 +22,6 @@ from services.consent.crypto import generate_secrets, signing_key
 from services.consent.note import Signer
 from services.infra import kafka, kafka_acls, process, redis_server, tls
 from services.infra.kafka import InfraError
-from services.infra.kafka_acls import PRINCIPALS
 from services.infra.kafka_secured import ADMIN, Secured
 from services.infra.settings import InfraSettings
 
@@ -66,7 +65,7 @@ def kafka_security(data: Path) -> Secured:
     auditors, each partner with Kafka access), made once: ``data/kafka-cluster/tls`` and ``data/kafka-users.env``
     (mode 0600; back it up with the data)."""
     path = data / KAFKA_USERS
-    principals = (ADMIN, *PRINCIPALS, *(f"partner-{p}" for p in ingress_partners(SEEDED_PARTNERS)))
+    principals = kafka_acls.principals(ingress_partners(SEEDED_PARTNERS))
     if not path.exists():
         data.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
@@ -94,13 +93,19 @@ def start_infra(data: Path, ports: Ports, brokers: int = 1, secure: bool = False
     else:
         kafka.start_cluster(nodes)
     redis_server.start(redis_node)
+    provision(nodes, Topics())
+    return nodes, redis_node
+
+
+def provision(nodes: kafka.KafkaCluster, topics: Topics) -> None:
+    """Create the platform's topics under ``topics``, each replicated on up to three brokers, and on a secured
+    cluster the ACLs for them (as admin)."""
     secured = nodes.nodes[0].secured
-    asyncio.run(create_topics(nodes.bootstrap, Topics(), replication_factor=min(brokers, 3),
+    asyncio.run(create_topics(nodes.bootstrap, topics, replication_factor=min(len(nodes.nodes), 3),
                               client=secured.client_options(ADMIN) if secured else None))
     if secured:
         kafka_acls.apply(nodes.bootstrap, secured.librdkafka_options(ADMIN),
-                         kafka_acls.grants(Topics(), ingress_partners(SEEDED_PARTNERS)))
-    return nodes, redis_node
+                         kafka_acls.grants(topics, ingress_partners(SEEDED_PARTNERS)))
 
 
 def service_env(broker: kafka.KafkaCluster, redis_node: redis_server.RedisNode, data: Path, ports: Ports,

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from services.common.kafka_admin import create_topics
 from services.infra import kafka, process, redis_server, stack
 from tests.chaos import invariants
 from tests.chaos.partner import Ledger, Shopper, traffic
@@ -28,8 +27,7 @@ OUTAGE_S = 8.0
 class ClusterPlatform(ChaosPlatform):
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.cluster = kafka.cluster(self.home / "cluster",
-                                     [("127.0.0.1", process.free_port(), process.free_port()) for _ in range(3)])
+        self.cluster = kafka.local_cluster(self.home / "cluster")
         self.workers: list[subprocess.Popen[bytes]] = []  # the consent workers beyond the first
         self.replicas: dict[str, list[str]] = {name: [self.url(name)] for name in SERVICES}
         self.others: list[subprocess.Popen[bytes]] = []  # the other services' further replicas
@@ -41,7 +39,7 @@ class ClusterPlatform(ChaosPlatform):
     def start(self) -> "ClusterPlatform":
         kafka.start_cluster(self.cluster)
         redis_server.start(self.redis)
-        asyncio.run(create_topics(self.bootstrap, self.topics, replication_factor=3))
+        stack.provision(self.cluster, self.topics)
         for name in SERVICES:
             self.start_service(name)
         for name, count in REPLICAS.items():

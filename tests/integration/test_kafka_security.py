@@ -4,45 +4,31 @@ controllers, the StandardAuthorizer with the platform's ACLs): who can connect, 
 import asyncio
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
-from secrets import token_urlsafe
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 
-from services.common.kafka_admin import create_topics
 from services.common.kafka_client import scram_options
 from services.common.partners import SEEDED_PARTNERS, ingress_partners
 from services.common.topics import Topics, ingress
-from services.infra import kafka, kafka_acls, paths, process, tls
+from services.infra import kafka, paths, process
 from services.infra.kafka_secured import ADMIN, Secured
+from tests.kafka_tools import secured_cluster
 
 TOPICS = Topics("sec.")
 PARTNERS = ingress_partners(SEEDED_PARTNERS)
 PARTITIONS = 12  # of every platform topic read here
-PRINCIPALS = [ADMIN, "registration", "consent", "search", "insights", "kbo", "auditor",
-              *(f"partner-{p}" for p in PARTNERS)]
 
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[kafka.KafkaCluster, Secured]]:
-    home: Path = tmp_path_factory.mktemp("secured")
-    security = Secured(tls.ensure(home / "tls", ["127.0.0.1", "localhost"]),
-                       {name: token_urlsafe(24) for name in PRINCIPALS})
-    nodes = kafka.cluster(home, [("127.0.0.1", process.free_port(), process.free_port()) for _ in range(3)], security)
-    kafka.start_cluster(nodes)
-    try:
-        asyncio.run(create_topics(nodes.bootstrap, TOPICS, replication_factor=3,
-                                  client=security.client_options(ADMIN)))
-        kafka_acls.apply(nodes.bootstrap, security.librdkafka_options(ADMIN), kafka_acls.grants(TOPICS, PARTNERS))
+    with secured_cluster(tmp_path_factory.mktemp("secured"), TOPICS) as (nodes, security):
         for topic in (TOPICS.submitted, TOPICS.listings, TOPICS.audit, TOPICS.checkpoints,
                       *(TOPICS.name(ingress(p)) for p in PARTNERS)):
             assert asyncio.run(send(nodes.bootstrap, security.client_options(ADMIN), topic))
         yield nodes, security
-    finally:
-        kafka.stop_cluster(nodes)
 
 
 async def send(bootstrap: str, client: dict[str, Any], topic: str) -> bool:

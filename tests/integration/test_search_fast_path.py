@@ -19,7 +19,7 @@ from services.search.fast_path import SearchFastPath, plain_query
 from services.search.main import create_app
 from tests.integration.test_search import _apply
 from tests.integration.test_search_walk import CENTRE, listings
-from tests.search_samples import built
+from tests.search_samples import built, own_database
 
 OWN_DB = 9  # no other test uses it
 VALID = {
@@ -71,12 +71,8 @@ def query_strings(seed: int, count: int) -> list[str]:
 def own_db(redis_url: str) -> Iterator[str]:
     """A Redis database of this module's own: clearing the query cache between the two paths scans only its keys,
     not those the whole suite left in database 0."""
-    url = redis_url.rsplit("/", 1)[0] + f"/{OWN_DB}"
-    connection = redis.Redis.from_url(url)
-    connection.flushdb()
-    yield url
-    connection.flushdb()
-    connection.close()
+    with own_database(redis_url, OWN_DB) as url:
+        yield url
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from services.search.main import create_app
 from tests.conftest import FIGURES
 from tests.kafka_tools import produce
 from tests.platform import wait_for
-from tests.search_samples import listing
+from tests.search_samples import listing, own_database
 
 OWN_DB = 10  # no other test uses it
 GENT = (51.0543, 3.7174)
@@ -43,12 +43,8 @@ def found(client: TestClient) -> tuple[int, set[str]]:
 
 @pytest.fixture
 def own_db(redis_url: str) -> Iterator[str]:
-    url = redis_url.rsplit("/", 1)[0] + f"/{OWN_DB}"
-    connection = redis.Redis.from_url(url)
-    connection.flushdb()
-    yield url
-    connection.flushdb()
-    connection.close()
+    with own_database(redis_url, OWN_DB) as url:
+        yield url
 
 
 @pytest.fixture
