@@ -1,9 +1,11 @@
 """Settings every service shares: where Kafka and Redis are, and the topic prefix."""
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common.topics import Topics
+
+SENTINEL_MASTER = "buurt"  # the name Sentinel monitors the platform's Redis primary under
 
 
 class CommonSettings(BaseSettings):
@@ -14,6 +16,12 @@ class CommonSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"))
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=AliasChoices("REDIS_URL", "redis_url"))
+    # a replicated Redis behind Sentinel: services/common/redis_client.py
+    redis_sentinels: str = Field("", validation_alias=AliasChoices("REDIS_SENTINELS", "redis_sentinels"))
+    redis_sentinel_master: str = Field(
+        SENTINEL_MASTER, validation_alias=AliasChoices("REDIS_SENTINEL_MASTER", "redis_sentinel_master"))
+    redis_sentinel_password: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("REDIS_SENTINEL_PASSWORD", "redis_sentinel_password"))
     topic_prefix: str = Field("", validation_alias=AliasChoices("BUURT_TOPIC_PREFIX", "topic_prefix"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("BUURT_LOG_LEVEL", "log_level"))
 

@@ -8,7 +8,7 @@ import redis
 
 from services.infra import apt, process
 from services.infra.kafka import InfraError
-from services.infra.redis_acls import ADMIN
+from services.infra.redis_acls import ADMIN, REPLICA
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class RedisNode:
     port: int = 6379
     appendonly: bool = True
     users: tuple[tuple[str, str, str], ...] = ()  # (name, password, ACL rules): redis_acls.py; () = no ACLs
+    replica_of: int | None = None  # the port of the primary this node starts as a replica of (redis_sentinel.py)
 
     @property
     def url(self) -> str:
@@ -27,8 +28,15 @@ class RedisNode:
         return self.url_for(ADMIN) if self.users else f"redis://127.0.0.1:{self.port}/0"
 
     def url_for(self, user: str) -> str:
-        password = next(secret for name, secret, _ in self.users if name == user)
-        return f"redis://{user}:{password}@127.0.0.1:{self.port}/0"
+        return f"redis://{user}:{self.password(user)}@127.0.0.1:{self.port}/0"
+
+    def password(self, user: str) -> str:
+        return next(secret for name, secret, _ in self.users if name == user)
+
+    @property
+    def config_file(self) -> Path:
+        """Replication settings, and what Sentinel writes on a failover (CONFIG REWRITE needs a file)."""
+        return self.home / "redis.conf"
 
     @property
     def acl_file(self) -> Path:
@@ -54,12 +62,26 @@ def start(node: RedisNode, timeout: float = 20.0) -> None:
                              "REDIS_PORT")
         binary = ensure_installed()
         node.home.mkdir(parents=True, exist_ok=True)
-        argv = [binary, "--bind", "127.0.0.1", "--port", str(node.port), "--dir", str(node.home),
+        argv = [binary, str(_write_config(node)), "--bind", "127.0.0.1", "--port", str(node.port),
+                "--dir", str(node.home),
                 "--daemonize", "no", "--save", "", "--protected-mode", "yes",
                 "--appendonly", "yes" if node.appendonly else "no", "--appendfsync", "always",
                 *(["--aclfile", str(_write_users(node))] if node.users else [])]
         process.spawn(argv, node.log_file, node.pid_file)
     wait_ready(node.url, timeout)
+
+
+def _write_config(node: RedisNode) -> Path:
+    """The replication part of the configuration (mode 0600: the replication user's password), written once: after a
+    failover it holds what Sentinel made of this node, which a restart must keep."""
+    if node.config_file.exists():
+        return node.config_file
+    lines = [f"replicaof 127.0.0.1 {node.replica_of}"] if node.replica_of else []
+    if any(name == REPLICA for name, _, _ in node.users):  # any node may be a replica after a failover
+        lines += [f"masteruser {REPLICA}", f"masterauth {node.password(REPLICA)}"]
+    node.config_file.touch(mode=0o600)
+    node.config_file.write_text("".join(f"{line}\n" for line in lines))
+    return node.config_file
 
 
 def _write_users(node: RedisNode) -> Path:

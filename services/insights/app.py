@@ -19,9 +19,8 @@ import faust
 from aiokafka.helpers import create_ssl_context
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from pydantic import ValidationError
-from redis.asyncio import Redis
 
-from services.common import codec, kafka_client
+from services.common import codec, kafka_client, redis_client
 from services.common.events import SearchPerformed
 from services.common.topics import DEMAND_COUNTS_CHANGELOG_CONFIGS, PARTITIONS
 from services.insights.config import Settings
@@ -48,7 +47,7 @@ def create_app(settings: Settings) -> faust.App:
     searches = app.topic(settings.topics.searches, key_serializer="raw", value_serializer="raw")
     demand = app.topic(settings.topics.demand, key_serializer="raw", value_serializer="raw")
     counts = app.Table(TABLE, default=int, partitions=PARTITIONS, extra_topic_configs=DEMAND_COUNTS_CHANGELOG_CONFIGS)
-    sink = DemandSink(Redis.from_url(settings.redis_url), settings.redis_prefix)
+    sink = DemandSink(redis_client.connect(settings), settings.redis_prefix)
     closing = Closing(settings.grace_s, PARTITIONS)
     dirty: dict[str, int] = {}  # cells changed since the sinks were last written, with their counts
 

@@ -6,8 +6,8 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 from limits.aio.storage import RedisStorage
-from redis.asyncio import Redis
 
+from services.common import redis_client
 from services.common.observability import configure_logging, health_router, serve_workers
 from services.common.problems import install_problem_handlers
 from services.common.supervisor import Supervisor, TaskFactory, TaskHandle
@@ -31,9 +31,11 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     publisher = publisher or KafkaPublisher(settings.kafka_bootstrap_servers, settings.publish_timeout_s)
     redis = None
     if store is None:
-        redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
-        rates = RedisStorage(f"async+{settings.redis_url}", implementation="redispy", wrap_exceptions=True,
-                             key_prefix=f"{settings.redis_prefix}rate", socket_timeout=2, socket_connect_timeout=2)
+        redis = redis_client.connect(settings, socket_timeout=2, socket_connect_timeout=2)
+        # the same connections, so the rate limits follow a Redis failover with the store
+        rates = RedisStorage("async+redis://", implementation="redispy", wrap_exceptions=True,
+                             key_prefix=f"{settings.redis_prefix}rate",
+                             connection_pool=redis.connection_pool)  # type: ignore[arg-type]  # limits' stub: scalars only
         store = RedisRequestStore(redis, settings.redis_prefix, rates)
     request_store = store
     supervisor = Supervisor()
@@ -80,7 +82,7 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     app.state.intake = intake
     app.state.proofs = proofs
     app.state.topics = settings.topics
-    reads = redis or Redis.from_url(settings.redis_url, socket_timeout=2)
+    reads = redis or redis_client.connect(settings, socket_timeout=2)
     app.state.demand = DemandReader(reads, settings.insights_redis_prefix, settings.k_anonymity)
     app.state.listings = RedisListingIndex(reads, index_prefix(settings.search_redis_prefix))
     install_problem_handlers(app)

@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from services.common import redis_client
 from services.common.observability import configure_logging, health_router, serve_workers
 from services.common.problems import install_problem_handlers, problem
 from services.common.supervisor import Supervisor, TaskHandle
@@ -52,7 +53,7 @@ def components(settings: Settings, redis: Redis) -> tuple[RedisListingIndex, Sea
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    redis = redis_client.connect(settings, socket_timeout=2, socket_connect_timeout=2)
     index, searcher, stats = components(settings, redis)
     supervisor = Supervisor()
     if settings.consume:
@@ -164,7 +165,7 @@ def run() -> None:
 
 
 async def _reindex(settings: Settings) -> None:
-    redis = Redis.from_url(settings.redis_url)
+    redis = redis_client.connect(settings)
     try:
         index, _, _ = components(settings, redis)
         count = await rebuild_now(settings.kafka_bootstrap_servers, settings.topics.listings, index)
