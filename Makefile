@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: setup run test test-unit test-integration test-e2e lint format up down bench bench-quick chaos infra-up infra-down clean
+.PHONY: setup run test test-unit test-integration test-e2e lint format up up-cluster down bench bench-quick chaos infra-up infra-down clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,13 +61,23 @@ infra-up: setup
 infra-down: $(STAMP)
 	$(BIN)/buurt-infra down
 
-## up / down: the platform in Docker (docker-compose.yml)
+## up / down: the platform in Docker (docker-compose.yml); up-cluster: the "cluster" profile (three Kafka nodes, a
+## Redis replica and three sentinels), a separate installation: `make down` and remove the volumes before switching
+COMPOSE_SECRETS := $(BIN)/python -c "from services.infra import compose, paths, stack; \
+	stack.local_secrets(paths.data_dir()); compose.ensure_secrets(paths.data_dir())"
+CLUSTER_ENV := BUURT_KAFKA_NODES=3 BUURT_KAFKA_BOOTSTRAP=kafka-1:9092,kafka-2:9092,kafka-3:9092 \
+	BUURT_REDIS_SENTINELS=sentinel-1:26379,sentinel-2:26379,sentinel-3:26379
+
 up: $(STAMP)
-	$(BIN)/python -c "from services.infra import paths, stack; stack.local_secrets(paths.data_dir())"
+	$(COMPOSE_SECRETS)
 	docker compose --env-file .data/secrets.env up -d --build --wait
 
+up-cluster: $(STAMP)
+	$(COMPOSE_SECRETS)
+	$(CLUSTER_ENV) docker compose --env-file .data/secrets.env --profile cluster up -d --build --wait
+
 down:
-	docker compose --env-file .data/secrets.env down
+	docker compose --env-file .data/secrets.env --profile cluster down
 
 clean:
 	rm -rf .data

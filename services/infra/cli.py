@@ -3,7 +3,8 @@
     buurt-infra up          start broker and Redis, create topics (idempotent); --brokers 3: a cluster
     buurt-infra down        stop them
     buurt-infra status      what runs where
-    buurt-infra topics      create missing topics on KAFKA_BOOTSTRAP_SERVERS
+    buurt-infra topics      create missing topics on KAFKA_BOOTSTRAP_SERVERS (and, secured, the ACLs)
+    buurt-infra compose-init  the Docker installation's Kafka and Redis files, from its secrets (compose.py)
     buurt-infra run         `make run`: everything, demo data, URLs; Ctrl-C stops what it started
 """
 
@@ -18,11 +19,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from services.common import kafka_client
 from services.common.kafka_admin import create_topics
+from services.common.partners import SEEDED_PARTNERS, ingress_partners
 from services.common.topics import Topics
 from services.demo import kbo as demo_kbo
 from services.demo.cli import load, summary
-from services.infra import kafka, paths, process, redis_server, stack
+from services.infra import compose, kafka, kafka_acls, paths, process, redis_server, stack
 from services.infra.kafka import InfraError
 from services.kbo import loader
 from services.kbo.extract import Extract
@@ -96,9 +99,25 @@ def fetch() -> None:
 def topics(bootstrap: Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS")] = "127.0.0.1:9092",
            prefix: Annotated[str, typer.Option(envvar="BUURT_TOPIC_PREFIX")] = "",
            replication_factor: Annotated[int, typer.Option(min=1)] = 1) -> None:
-    """Create the platform's topics with their partitions and configs (existing ones are left alone)."""
-    created = asyncio.run(create_topics(bootstrap, Topics(prefix), replication_factor))
+    """Create the platform's topics with their partitions and configs (existing ones are left alone); on a secured
+    Kafka (KAFKA_SECURITY_PROTOCOL=SASL_SSL, as admin) also every principal's ACLs."""
+    created = asyncio.run(create_topics(bootstrap, Topics(prefix), replication_factor,
+                                        client=kafka_client.aiokafka_options()))
     console.print(f"created: {', '.join(created) or 'nothing (all topics exist)'}")
+    if kafka_client.auth().secured:
+        acls = kafka_acls.grants(Topics(prefix), ingress_partners(SEEDED_PARTNERS))
+        kafka_acls.apply(bootstrap, kafka_client.librdkafka_options(), acls)
+        console.print(f"ACLs in force: {len(acls)}")
+
+
+@app.command("compose-init")
+def compose_init(
+        out: Annotated[Path, typer.Option(help="where the kafka-config and redis-config volumes are")] = Path("/"),
+) -> None:
+    """Write the Docker installation's Kafka and Redis files from the secrets in the environment (the init
+    container of docker-compose.yml)."""
+    compose.write_config(out)
+    console.print(f"Kafka and Redis configuration written under {out}")
 
 
 @app.command()

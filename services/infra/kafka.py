@@ -110,7 +110,7 @@ def fetch(version: str = KAFKA_VERSION) -> Path:
     return libs
 
 
-def _server_properties(node: KafkaNode) -> str:
+def server_properties(node: KafkaNode) -> str:
     in_sync = 2 if node.replicas >= 3 else 1  # acks=all then survives the loss of one replica
     return "\n".join([
         "process.roles=broker,controller",
@@ -177,7 +177,7 @@ def start(node: KafkaNode, version: str = KAFKA_VERSION, timeout: float = 90.0) 
                          "KAFKA_PORT")
     libs = fetch(version)
     node.home.mkdir(parents=True, exist_ok=True)
-    node.config_file.write_text(_server_properties(node))
+    node.config_file.write_text(server_properties(node))
     format_storage(node, libs)
     process.spawn(java_argv(libs, "kafka.Kafka", str(node.config_file)), node.log_file, node.pid_file)
     wait_ready(node.bootstrap, timeout, node)
@@ -208,7 +208,7 @@ def start_cluster(nodes: KafkaCluster, version: str = KAFKA_VERSION, timeout: fl
         node.home.mkdir(parents=True, exist_ok=True)
         node.config_file.touch(mode=0o600)  # a secured node's holds the admin's password
         node.config_file.chmod(0o600)
-        node.config_file.write_text(_server_properties(node))
+        node.config_file.write_text(server_properties(node))
         format_storage(node, libs, id_file.read_text().strip())
         process.spawn(java_argv(libs, "kafka.Kafka", str(node.config_file)), node.log_file, node.pid_file)
     if not process.until(lambda: _brokers(nodes) == len(nodes.nodes), timeout):

@@ -112,20 +112,23 @@ def _start_sentinel(sentinel: SentinelNode) -> None:
     sentinel.home.mkdir(parents=True, exist_ok=True)
     if not sentinel.config_file.exists():  # Sentinel keeps what it learns in this file: written once
         sentinel.config_file.touch(mode=0o600)
-        sentinel.config_file.write_text("".join(f"{line}\n" for line in _sentinel_lines(sentinel)))
+        lines = sentinel_lines("127.0.0.1", sentinel.primary_port, sentinel.password)
+        sentinel.config_file.write_text("".join(f"{line}\n" for line in lines))
     argv = [redis_server.ensure_installed(), str(sentinel.config_file), "--sentinel", "--bind", "127.0.0.1",
             "--port", str(sentinel.port), "--dir", str(sentinel.home), "--daemonize", "no"]
     process.spawn(argv, sentinel.log_file, sentinel.pid_file)
 
 
-def _sentinel_lines(sentinel: SentinelNode) -> list[str]:
+def sentinel_lines(host: str, port: int, password: str) -> list[str]:
+    """A sentinel's configuration: the primary it watches, how soon it calls it down, the ``sentinel`` user's password
+    on the Redis nodes ("" when they have no users)."""
     name = SENTINEL_MASTER
-    lines = [f"sentinel monitor {name} 127.0.0.1 {sentinel.primary_port} {QUORUM}",
+    lines = [f"sentinel monitor {name} {host} {port} {QUORUM}",
              f"sentinel down-after-milliseconds {name} {DOWN_AFTER_MS}",
              f"sentinel failover-timeout {name} {FAILOVER_TIMEOUT_MS}",
              f"sentinel parallel-syncs {name} 1"]
-    if sentinel.password:
-        lines += [f"sentinel auth-user {name} {SENTINEL}", f"sentinel auth-pass {name} {sentinel.password}"]
+    if password:
+        lines += [f"sentinel auth-user {name} {SENTINEL}", f"sentinel auth-pass {name} {password}"]
     return lines
 
 

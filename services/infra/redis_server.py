@@ -85,12 +85,16 @@ def _write_config(node: RedisNode) -> Path:
 
 
 def _write_users(node: RedisNode) -> Path:
-    """The ACL file: the default user off, each user with its password (SHA-256 in the file) and rules."""
-    lines = ["user default off", *(f"user {name} on #{hashlib.sha256(password.encode()).hexdigest()} {rules}"
-                                   for name, password, rules in node.users)]
     node.acl_file.touch(mode=0o600)
-    node.acl_file.write_text("\n".join(lines) + "\n")
+    node.acl_file.write_text(acl_text(node.users))
     return node.acl_file
+
+
+def acl_text(users: tuple[tuple[str, str, str], ...]) -> str:
+    """An ACL file: the default user off, each user with its password (SHA-256 in the file) and rules."""
+    lines = ["user default off", *(f"user {name} on #{hashlib.sha256(password.encode()).hexdigest()} {rules}"
+                                   for name, password, rules in users)]
+    return "".join(f"{line}\n" for line in lines)
 
 
 def stop(node: RedisNode) -> bool:

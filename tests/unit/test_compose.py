@@ -1,27 +1,40 @@
-"""docker-compose.yml validated statically (no Docker engine here): commands, environment, images, health."""
+"""docker-compose.yml validated statically (no Docker engine here): commands, environment, images, health,
+credentials (each from the environment, none defaulted), the cluster profile, and the files the init container writes
+for Kafka and Redis."""
 
 import importlib
+import re
+import stat
+import subprocess
 import tomllib
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import Any
 
 import pytest
 import yaml
 from pydantic_settings import BaseSettings
 
+from services.common.kafka_client import KafkaAuth
 from services.consent.config import Settings as ConsentSettings
+from services.infra import compose, kafka_acls, redis_acls
 from services.insights.config import Settings as InsightsSettings
 from services.registration.config import Settings as RegistrationSettings
 from services.search.config import Settings as SearchSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+TEXT = (ROOT / "docker-compose.yml").read_text()
+COMPOSE: dict[str, Any] = yaml.safe_load(TEXT)
 SCRIPTS: dict[str, str] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
 SETTINGS: dict[str, type[BaseSettings]] = {
     "buurt-registration": RegistrationSettings, "buurt-consent": ConsentSettings, "buurt-search": SearchSettings,
     "buurt-insights": InsightsSettings}
-INFRA_TOPICS_ENV = {"KAFKA_BOOTSTRAP_SERVERS", "BUURT_TOPIC_PREFIX"}
+INFRA_ENV = {"topics": {"KAFKA_BOOTSTRAP_SERVERS", "BUURT_TOPIC_PREFIX"},
+             "compose-init": {*compose.variables(), compose.NODES}}
 OWN_SERVICES = [name for name, spec in COMPOSE["services"].items() if "build" in spec]
+CLUSTER_ONLY = {"kafka-2", "kafka-3", "redis-replica", "sentinel-1", "sentinel-2", "sentinel-3"}
+SECRET = re.compile(r"PASSWORD|KEY|SECRET|CLUSTER_ID")
+PUBLIC = {"REGISTRATION_AUDIT_KEYS"}  # the audit log's verifier key: public, empty until the log has one
 
 
 def env_names(settings: type[BaseSettings]) -> set[str]:
@@ -56,13 +69,14 @@ def test_command_is_a_real_entry_point(service: str) -> None:
 def test_every_environment_variable_is_read_by_that_service(service: str) -> None:
     spec = COMPOSE["services"][service]
     command = spec["command"][0]
-    readable = env_names(SETTINGS[command]) if command in SETTINGS else INFRA_TOPICS_ENV
+    readable = env_names(SETTINGS[command]) if command in SETTINGS else INFRA_ENV[spec["command"][1]]
+    readable |= env_names(KafkaAuth)
     assert set(spec["environment"]) <= readable, set(spec["environment"]) - readable
 
 
 def test_long_running_services_have_health_checks_and_wait_for_their_dependencies() -> None:
     for name, spec in COMPOSE["services"].items():
-        if name == "topics":
+        if name in {"init", "topics"}:  # one-shots
             assert spec["restart"] == "no"
             continue
         assert "healthcheck" in spec, name
@@ -73,4 +87,113 @@ def test_long_running_services_have_health_checks_and_wait_for_their_dependencie
 def test_only_the_public_web_port_is_published_and_data_lives_in_named_volumes() -> None:
     published = {name: spec["ports"] for name, spec in COMPOSE["services"].items() if "ports" in spec}
     assert published == {"search": ["8000:8000"]}
-    assert set(COMPOSE["volumes"]) == {"kafka-data", "redis-data"}
+    assert set(COMPOSE["volumes"]) == {"kafka-config", "redis-config", "kafka-1-data", "kafka-2-data", "kafka-3-data",
+                                       "redis-data", "redis-replica-data"}
+
+
+def test_every_credential_comes_from_the_environment_and_none_has_a_default() -> None:
+    references = re.findall(r"\$\{([A-Z0-9_]+)(:?[-?]?)", TEXT)
+    secrets = {(name, operator) for name, operator in references if SECRET.search(name) and name not in PUBLIC}
+    assert secrets, "no credential read from the environment"
+    assert {operator for _, operator in secrets} == {":?"}, sorted(secrets)
+    assert not re.search(r"(PASSWORD|_KEY|SECRET)[A-Z_]*: +[^$\s{]", TEXT), "a literal credential"
+
+
+def test_the_init_container_gets_every_secret_it_writes_into_kafkas_and_rediss_files() -> None:
+    assert set(COMPOSE["services"]["init"]["environment"]) == {*compose.variables(), compose.NODES}
+
+
+def test_each_service_authenticates_as_its_own_principal_and_redis_user() -> None:
+    principals = set(kafka_acls.principals([]))
+    for name in ("registration", "consent", "search", "insights"):
+        env = COMPOSE["services"][name]["environment"]
+        user = env["KAFKA_SASL_USERNAME"]
+        assert user == kafka_acls.SERVICE_PRINCIPALS[f"buurt-{name}"]
+        assert user in principals
+        assert env["KAFKA_SASL_PASSWORD"].startswith(f"${{{compose.password_variable('KAFKA', user)}:?")
+        assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+        if "REDIS_URL" in env:
+            redis_user = env["REDIS_URL"].removeprefix("redis://").split(":")[0]
+            assert redis_user == name
+            assert redis_user in redis_acls.rules()
+            assert f"${{{compose.password_variable('REDIS', redis_user)}:?" in env["REDIS_URL"]
+    topics = COMPOSE["services"]["topics"]["environment"]
+    assert topics["KAFKA_SASL_USERNAME"] == "admin"
+
+
+def test_the_cluster_profile_adds_two_kafka_nodes_a_redis_replica_and_three_sentinels() -> None:
+    profiled = {name for name, spec in COMPOSE["services"].items() if spec.get("profiles")}
+    assert profiled == CLUSTER_ONLY
+    assert all(COMPOSE["services"][name]["profiles"] == ["cluster"] for name in profiled)
+    for name, spec in COMPOSE["services"].items():  # the default installation does not wait for what it lacks
+        for dependency, condition in spec.get("depends_on", {}).items():
+            if dependency in CLUSTER_ONLY and name not in CLUSTER_ONLY:
+                assert condition.get("required") is False, (name, dependency)
+    makefile = (ROOT / "Makefile").read_text()
+    assert "BUURT_KAFKA_NODES=3" in makefile
+    assert "--profile cluster" in makefile
+
+
+def test_the_kafka_nodes_run_the_committed_script_on_the_init_containers_files(tmp_path: Path) -> None:
+    script = ROOT / "infra/compose/kafka-node.sh"
+    assert subprocess.run(["bash", "-n", str(script)], check=False).returncode == 0
+    read = set(re.findall(r"/kafka-config/([\w.${}:?-]+)", script.read_text()))
+    compose.write_config(tmp_path, {**_secrets(), compose.NODES: "3"})
+    written = {path.name for path in (tmp_path / "kafka-config").iterdir()}
+    node_1_reads = {name.replace("${KAFKA_NODE_ID:?}", "1") for name in read}
+    assert node_1_reads == {"node-1.properties", "scram.args", "cluster.id"}
+    assert node_1_reads <= written
+    for i in (1, 2, 3):
+        spec = COMPOSE["services"][f"kafka-{i}"]
+        assert spec["environment"]["KAFKA_NODE_ID"] == str(i)
+        assert spec["hostname"] == f"kafka-{i}"
+        assert f"./{script.relative_to(ROOT)}:/opt/buurt/kafka-node.sh:ro" in spec["volumes"]
+
+
+def _secrets() -> dict[str, str]:
+    return {name: token_urlsafe(16) for name in compose.variables()}
+
+
+@pytest.mark.parametrize("nodes", [1, 3])
+def test_the_init_container_writes_secured_nodes_and_private_files(tmp_path: Path, nodes: int) -> None:
+    secrets = _secrets()
+    compose.write_config(tmp_path, {**secrets, compose.NODES: str(nodes)})
+    kafka = tmp_path / "kafka-config"
+    properties = [(kafka / f"node-{i}.properties").read_text() for i in range(1, nodes + 1)]
+    voters = ",".join(f"{i}@kafka-{i}:9093" for i in range(1, nodes + 1))
+    for i, text in enumerate(properties, start=1):
+        assert f"node.id={i}\n" in text
+        assert f"controller.quorum.voters={voters}\n" in text
+        assert f"advertised.listeners=SASL_SSL://kafka-{i}:9092\n" in text
+        assert "ssl.keystore.location=/kafka-config/tls/node.pem\n" in text
+        assert f"default.replication.factor={nodes}\n" in text
+        assert f"min.insync.replicas={2 if nodes == 3 else 1}\n" in text
+    scram = (kafka / "scram.args").read_text().splitlines()
+    assert scram[0::2] == ["--add-scram"] * len(compose.kafka_principals())
+    assert {line.split("name=")[1].split(",")[0] for line in scram[1::2]} == set(compose.kafka_principals())
+    assert not (tmp_path / "kafka-config/node-4.properties").exists()
+    redis = tmp_path / "redis-config"
+    acl = (redis / "users.acl").read_text()
+    assert "user default off" in acl
+    assert not any(secrets[name] in acl for name in secrets)
+    assert "replicaof redis 6379" in (redis / "redis-replica.conf").read_text()
+    assert "sentinel monitor buurt redis 6379 2" in (redis / "sentinel-3.conf").read_text()
+    for path in [*kafka.iterdir(), *redis.iterdir(), kafka / "tls/node.pem"]:
+        if path.is_file():
+            assert stat.S_IMODE(path.stat().st_mode) in {0o600, 0o400}, path
+    assert stat.S_IMODE((kafka / "tls/ca.pem").stat().st_mode) == 0o644
+
+
+def test_a_missing_secret_stops_the_init_container_with_its_name(tmp_path: Path) -> None:
+    secrets = _secrets()
+    del secrets["REDIS_PASSWORD_SEARCH"]
+    with pytest.raises(ValueError, match="REDIS_PASSWORD_SEARCH"):
+        compose.write_config(tmp_path, secrets)
+
+
+def test_make_up_keeps_each_secret_once(tmp_path: Path) -> None:
+    compose.ensure_secrets(tmp_path)
+    first = (tmp_path / "secrets.env").read_text()
+    compose.ensure_secrets(tmp_path)
+    assert (tmp_path / "secrets.env").read_text() == first
+    assert {line.split("=")[0] for line in first.splitlines()} == set(compose.variables())
