@@ -1,9 +1,11 @@
 """The cluster stage: the platform on three Kafka nodes (replication factor 3, ``min.insync.replicas=2``) with three
-consent workers, two registration and two search replicas, under a steady partner load and a shopper searching all
-along (each taking the replicas in turn). The broker leading the intake's
-partition is SIGKILLed, then the active controller, then a consent worker (its partitions move to the others);
-afterwards every 202 is decided exactly once, the index equals the consent state, the statuses agree and the audit
-log verifies (tests/chaos/invariants.py). Measured: how long partners were told 503 around each fault."""
+consent workers, two registration and two search replicas, on a Redis primary with a replica and three sentinels,
+under a steady partner load and a shopper searching all along (each taking the replicas in turn). The broker leading
+the intake's partition is SIGKILLed, then the active controller, then a consent worker (its partitions move to the
+others), then the Redis primary (the services follow the promoted replica); afterwards every 202 is decided exactly
+once, the index equals the consent state, the statuses agree and the audit log verifies (tests/chaos/invariants.py).
+Measured: how long partners were told 503 around each fault, and around the Redis failover how long search did not
+answer 200."""
 
 import asyncio
 import subprocess
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from services.infra import kafka, process, redis_server, stack
+from services.infra import kafka, process, redis_sentinel, redis_server, stack
 from tests.chaos import invariants
 from tests.chaos.partner import Ledger, Shopper, traffic
 from tests.chaos.platform import SERVICES, ChaosPlatform
@@ -22,6 +24,7 @@ REPLICAS = {"buurt-consent": 3, "buurt-registration": 2, "buurt-search": 2}
 PORT_VARIABLES = {"buurt-consent": "CONSENT_WEB_PORT", "buurt-registration": "REGISTRATION_PORT",
                   "buurt-search": "SEARCH_PORT"}
 OUTAGE_S = 8.0
+REDIS_FAULT = "Redis primary"
 
 
 class ClusterPlatform(ChaosPlatform):
@@ -31,14 +34,21 @@ class ClusterPlatform(ChaosPlatform):
         self.workers: list[subprocess.Popen[bytes]] = []  # the consent workers beyond the first
         self.replicas: dict[str, list[str]] = {name: [self.url(name)] for name in SERVICES}
         self.others: list[subprocess.Popen[bytes]] = []  # the other services' further replicas
+        self.redis_group = redis_sentinel.replicated(self.home / "redis-group")
+        self.redis = self.redis_group.primary  # the current primary: what the invariants read
+        self.killed_redis: redis_server.RedisNode | None = None
 
     @property
     def bootstrap(self) -> str:
         return self.cluster.bootstrap
 
+    @property
+    def env(self) -> dict[str, str]:
+        return {**super().env, "REDIS_SENTINELS": self.redis_group.sentinel_addresses}
+
     def start(self) -> "ClusterPlatform":
         kafka.start_cluster(self.cluster)
-        redis_server.start(self.redis)
+        redis_sentinel.start(self.redis_group)
         stack.provision(self.cluster, self.topics)
         for name in SERVICES:
             self.start_service(name)
@@ -72,10 +82,24 @@ class ClusterPlatform(ChaosPlatform):
         worker.wait(10)
         self.faults.append("SIGKILL a consent worker (its partitions move to the others)")
 
+    def kill_redis_primary(self) -> None:
+        self.killed_redis = self.redis
+        process.kill(self.redis.pid_file)
+        self.faults.append("SIGKILL the Redis primary (Sentinel promotes the replica)")
+
+    def restart_redis(self) -> None:
+        """The promoted replica becomes the primary the invariants read; the killed node returns as its replica."""
+        assert self.killed_redis is not None
+        killed = self.killed_redis.port
+        if not process.until(lambda: self.redis_group.primary_port() not in (None, killed), timeout=30):
+            raise RuntimeError("the sentinels did not promote the replica within 30 s")
+        self.redis = self.redis_group.node_at(self.redis_group.primary_port() or killed)
+        redis_server.start(self.killed_redis)
+
     def stop(self) -> None:
         stack.stop_services([*self.procs.values(), *self.workers, *self.others])
         kafka.stop_cluster(self.cluster)
-        redis_server.stop(self.redis)
+        redis_sentinel.stop(self.redis_group)
 
 
 @dataclass
@@ -84,6 +108,7 @@ class ClusterOutcome:
     accepted: int
     windows_s: dict[str, float]  # per fault: from the first to the last 503 a partner got around it (0: none)
     searches: int
+    search_gap_s: float  # the Redis failover: from the first to the last search not answered 200
     findings: list[str] = field(default_factory=list)
 
     @property
@@ -94,10 +119,12 @@ class ClusterOutcome:
 def run(platform: ClusterPlatform, rate_per_s: float = 5.0, pause_s: float = 4.0) -> ClusterOutcome:
     findings: list[str] = []
     windows: dict[str, float] = {}
+    gap = 0.0
     faults: list[tuple[str, Callable[[], None], Callable[[], None] | None]] = [
         ("partition leader's broker", platform.kill_leader, platform.restart_nodes),
         ("active controller", platform.kill_controller, platform.restart_nodes),
         ("consent worker", platform.kill_worker, None),
+        (REDIS_FAULT, platform.kill_redis_primary, platform.restart_redis),
     ]
     with traffic(platform.replicas["buurt-registration"], platform.replicas["buurt-search"], rate_per_s) as (
             ledger, shopper):
@@ -110,11 +137,28 @@ def run(platform: ClusterPlatform, rate_per_s: float = 5.0, pause_s: float = 4.0
                 restart()
             time.sleep(pause_s)
             windows[what] = _window(ledger, began, time.monotonic())
-            findings += _searches_answered(shopper, began, what)
+            if what == REDIS_FAULT:  # search needs Redis: how long it did not answer 200, and it recovered
+                gap = _search_gap(shopper, began, time.monotonic())
+                findings += _recovered(shopper, began, what)
+            else:  # search answers from Redis whatever happens to Kafka
+                findings += _searches_answered(shopper, began, what)
             print(f"{time.strftime('%X')} {what} killed; 503 window {windows[what]:.1f} s", flush=True)
     report = invariants.check(platform, ledger)
-    return ClusterOutcome(platform.faults, report.accepted, windows, len(shopper.answers),
+    return ClusterOutcome(platform.faults, report.accepted, windows, len(shopper.answers), gap,
                           findings + report.findings)
+
+
+def _recovered(shopper: Shopper, since: float, what: str) -> list[str]:
+    """No search hung, and the last ones answered 200 again."""
+    seen = [status for at, status in shopper.answers if at >= since]
+    findings = [f"a search hung (no answer in 10 s) after the {what} was killed"] if -1 in seen else []
+    return findings + ([f"search did not recover from the {what} failure: {seen[-5:]}"] if seen[-5:] != [200] * 5
+                       else [])
+
+
+def _search_gap(shopper: Shopper, start: float, end: float) -> float:
+    failed = [at for at, status in shopper.answers if start <= at <= end and status != 200]
+    return max(failed) - min(failed) if failed else 0.0
 
 
 def _window(ledger: Ledger, start: float, end: float) -> float:
@@ -123,7 +167,7 @@ def _window(ledger: Ledger, start: float, end: float) -> float:
 
 
 def _searches_answered(shopper: Shopper, since: float, what: str) -> list[str]:
-    """Search answers from Redis whatever happens to Kafka: never an error, never a hang."""
+    """Never an error, never a hang."""
     seen = shopper.between(since, time.monotonic())
     wrong = {status: n for status, n in seen.items() if status != 200}
     return [f"while the {what} was down search answered {wrong}"] if wrong else []

@@ -47,7 +47,8 @@ def main() -> None:
         windows = ", ".join(f"{what} {seconds:.1f} s" for what, seconds in clustered.windows_s.items())
         rows.append((f"three-node cluster: {', '.join(clustered.faults)}",
                      f"{clustered.accepted} accepted submissions, {clustered.searches} searches; 503 windows: "
-                     f"{windows}", clustered.findings))
+                     f"{windows}; search not 200 for {clustered.search_gap_s:.1f} s around the Redis failover",
+                     clustered.findings))
     finally:
         on_cluster.stop()
     quiet = ChaosPlatform(home / "soak").start()  # its own ledger: the index must equal exactly its businesses
