@@ -1,7 +1,7 @@
 """In-memory fakes of the services' ports, for unit tests only; each runs through the same contract test as its real
 adapter (tests/integration/*_contract.py), so the two cannot drift."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from limits.aio.storage import MemoryStorage
@@ -12,7 +12,16 @@ from services.common.supervisor import TaskFactory
 from services.kbo import verify
 from services.registration.errors import BrokerUnavailable, StoreUnavailable
 from services.registration.store import Rates, Status
-from services.search.index import Found, IndexLost, Rendered, Rendering, current_codes, listing_flags
+from services.search.index import (
+    Advance,
+    Found,
+    IndexBehind,
+    IndexLost,
+    Rendered,
+    Rendering,
+    current_codes,
+    listing_flags,
+)
 from services.search.meaning import Term, default_lexicon
 from services.search.models import Hit, hit
 from services.search.query import SearchQuery, distance_km
@@ -146,10 +155,16 @@ class InMemoryListingIndex:
         self.words: dict[str, set[str]] = {}
         self._generation = 0
         self.built = False
+        self._positions: dict[int, int] = {}
 
-    async def apply(self, changes: Sequence[tuple[str, Listing | None]], guarded: bool = False) -> None:
+    async def apply(self, changes: Sequence[tuple[str, Listing | None]], guarded: bool = False,
+                    advances: Sequence[Advance] = ()) -> None:
         if guarded and not self.built:
             raise IndexLost
+        for advance in advances:
+            if advance.expected is not None and self._positions.get(advance.partition, -1) != advance.expected:
+                raise IndexBehind(f"partition {advance.partition}")
+        self._positions.update({advance.partition: advance.to for advance in advances})
         latest = dict(changes)
         for number, listing in latest.items():
             if listing is None:
@@ -226,13 +241,18 @@ class InMemoryListingIndex:
     async def clear(self) -> None:
         self.listings.clear()
         self.words.clear()
+        self._positions.clear()
         self.built = False
 
     async def is_built(self) -> bool:
         return self.built
 
-    async def mark_built(self) -> None:
+    async def mark_built(self, positions: Mapping[int, int] | None = None) -> None:
+        self._positions.update(positions or {})
         self.built = True
+
+    async def positions(self) -> dict[int, int]:
+        return dict(self._positions)
 
 
 def _prefixes_only(found: Iterable[Term]) -> list[Term]:

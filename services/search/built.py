@@ -17,11 +17,11 @@ class BuiltCheck:
     def __init__(self, index: ListingIndex, every_s: float = 1.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.index, self.every_s, self.clock = index, every_s, clock
-        self._built, self._asked_at = False, float("-inf")
+        self._built, self.asked_at = False, float("-inf")
 
     async def built(self) -> bool:
-        if self.clock() - self._asked_at >= self.every_s:
-            self._built, self._asked_at = await self.index.is_built(), self.clock()
+        if self.clock() - self.asked_at >= self.every_s:
+            self._built, self.asked_at = await self.index.is_built(), self.clock()
         return self._built
 
     async def require(self) -> None:

@@ -9,13 +9,19 @@ offset, and ``/readyz`` names it until it is healthy again.
 
 An index that is not built (Redis lost it while the service ran; another process rebuilds it) refuses the changes
 (``IndexLost``), and is checked every second while no change comes: the task then rebuilds it (rebuild.py), or waits
-for the process that does, and follows the topic again from the committed offsets.
+for the process that does, and follows the topic again.
+
+The index keeps, with its changes, the offset of the last change it holds of each partition; reading resumes there
+when partitions are assigned (not at the group's committed offsets, which an index restored from an older state may
+be behind). An index found elsewhere than the consumer left it (a failover to a replica that missed changes) refuses
+the batch (``IndexBehind``): the task reads on from the index's own positions, applying what it missed again.
 """
 
 import logging
 from collections.abc import Awaitable, Callable
 
-from aiokafka.structs import ConsumerRecord
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord, TopicPartition
 from prometheus_client import Counter
 from redis.exceptions import RedisError, ResponseError
 
@@ -25,12 +31,15 @@ from services.common.consuming import Apply, follow
 from services.common.events import Listing
 from services.common.supervisor import SKIPPED, RecordFailed, TaskHandle
 from services.search.built import BuiltCheck
-from services.search.index import IndexLost, ListingIndex, RedisListingIndex
+from services.search.index import Advance, IndexBehind, IndexLost, ListingIndex, RedisListingIndex
 from services.search.rebuild import ensure_built
 
 logger = logging.getLogger(__name__)
 TASK = "listings-consumer"
 LOST = Counter("buurt_search_index_lost_total", "Times the listings consumer found the index not built (lost)")
+BEHIND = Counter("buurt_search_index_behind_total",
+                 "Times the listings consumer found the index elsewhere than it left it (a failover to a lagging "
+                 "replica)")
 APPLIED = Counter("buurt_search_listing_changes_total", "Listing changes applied to the index", ["kind"])
 Change = tuple[str, Listing | None]
 
@@ -41,44 +50,87 @@ async def run_consumer(bootstrap: str, topic: str, group_id: str, index: RedisLi
     while True:
         handle.unhealthy()
         await ensure_built(bootstrap, topic, index)
+        positions = Positions(index)
         try:
-            await follow(bootstrap, topic, group_id, handle, _applier(index), max_records=1000,
-                         idle=_still_built(index))
+            await follow(bootstrap, topic, group_id, handle, _applier(index, positions), max_records=1000,
+                         idle=_still_current(index, positions), on_assign=positions.assigned)
         except IndexLost:
             LOST.inc()
             logger.warning("search index lost; rebuilding it from the listings topic")
+        except IndexBehind as behind:
+            BEHIND.inc()
+            logger.warning("search index behind the topic (%s); reading on from its own positions", behind)
 
 
-def _applier(index: ListingIndex) -> Apply:
+class Positions:
+    """Where the consumer left the index, per partition: the index's own positions when partitions are assigned
+    (reading resumes after them), then moved with each batch."""
+
+    def __init__(self, index: ListingIndex) -> None:
+        self.index = index
+        self.expected: dict[int, int] = {}
+
+    async def assigned(self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition]) -> None:
+        held = await self.index.positions()
+        self.expected = {tp.partition: held[tp.partition] for tp in partitions if tp.partition in held}
+        for tp in partitions:
+            if tp.partition in held:
+                consumer.seek(tp, held[tp.partition] + 1)
+
+    def advances(self, records: list[ConsumerRecord[bytes, bytes]]) -> list[Advance]:
+        last: dict[int, int] = {}
+        for record in records:
+            last[record.partition] = max(last.get(record.partition, -1), record.offset)
+        return [Advance(partition, self.expected.get(partition), to) for partition, to in sorted(last.items())]
+
+    def moved(self, advances: list[Advance]) -> None:
+        self.expected.update({advance.partition: advance.to for advance in advances})
+
+    async def check(self) -> None:
+        """IndexBehind when the index holds less of a partition than the consumer applied."""
+        held = await self.index.positions()
+        behind = {p: (held.get(p, -1), at) for p, at in self.expected.items() if held.get(p, -1) < at}
+        if behind:
+            raise IndexBehind(", ".join(f"partition {p} at {h}, not {at}" for p, (h, at) in sorted(behind.items())))
+
+
+def _applier(index: ListingIndex, positions: Positions) -> Apply:
     async def apply(records: list[ConsumerRecord[bytes, bytes]]) -> None:
         changes = [(record, change) for record in records if (change := _change(record)) is not None]
-        if changes:
-            await _apply(index, changes)
+        advances = positions.advances(records)
+        await _apply(index, changes, advances, records[0])
+        positions.moved(advances)
 
     return apply
 
 
-def _still_built(index: ListingIndex) -> Callable[[], Awaitable[None]]:
+def _still_current(index: ListingIndex, positions: Positions) -> Callable[[], Awaitable[None]]:
+    """While no change comes, once a second: the index is still built, and holds what the consumer applied."""
     checked = BuiltCheck(index)
 
     async def check() -> None:
+        asked_at = checked.asked_at
         if not await checked.built():
             raise IndexLost
+        if checked.asked_at != asked_at:  # asked again: the positions too
+            await positions.check()
 
     return check
 
 
-async def _apply(index: ListingIndex, changes: list[tuple[ConsumerRecord[bytes, bytes], Change]]) -> None:
+async def _apply(index: ListingIndex, changes: list[tuple[ConsumerRecord[bytes, bytes], Change]],
+                 advances: list[Advance], first: ConsumerRecord[bytes, bytes]) -> None:
     try:
-        await index.apply([change for _, change in changes], guarded=True)
-    except ResponseError:  # the index refuses one of the changes for its data: find it, apply the others
-        for record, change in changes:
-            try:
-                await index.apply([change], guarded=True)
-            except ResponseError:
-                _skip(record, "unindexable", "the index refused the listing")
+        try:
+            await index.apply([change for _, change in changes], guarded=True, advances=advances)
+        except ResponseError:  # the index refuses one of the changes for its data: find it, apply the others
+            for record, change in changes:
+                try:
+                    await index.apply([change], guarded=True)
+                except ResponseError:
+                    _skip(record, "unindexable", "the index refused the listing")
+            await index.apply([], guarded=True, advances=advances)
     except (RedisError, OSError) as exc:
-        first = changes[0][0]
         raise RecordFailed(first.topic, first.partition, first.offset) from exc
     for _, (_, listing) in changes:
         APPLIED.labels("upsert" if listing else "remove").inc()

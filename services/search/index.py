@@ -13,6 +13,9 @@ Keys (under a prefix):
     built              set once the index holds the whole topic (rebuild.py): missing when Redis lost its data
                        (FLUSHALL, a restart without its AOF, a failover to a replica that never had it), and then the
                        consumers' changes are refused (IndexLost) and searches answered 503 until it is rebuilt
+    positions          per partition of the topic, the offset of the last change the index holds, moved with the
+                       changes in one script: after a failover to a replica that missed some changes, the consumer
+                       finds the index behind where it left it (IndexBehind) and reads on from the index's position
     rebuilding         the lock of the one process that rebuilds it
 
 A search walks outwards from its point through the GEO sets of its most selective filter (or every listing), reads
@@ -22,7 +25,7 @@ rendered page, is one script: one round trip.
 """
 
 import json
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +54,7 @@ NO_DISTANCE = ',"distance_km":0.0}'
 NO_CATEGORIES = '"categories":[]'
 FLAGS = ("delivery", "pickup", "webshop")
 UNBUILT = "UNBUILT"  # the error the scripts answer for an index that is not built (search, a guarded change)
+POSITION = "POSITION"  # the error apply.lua answers for an index that is not where the consumer left it
 
 
 def index_prefix(redis_prefix: str) -> str:
@@ -60,6 +64,20 @@ def index_prefix(redis_prefix: str) -> str:
 
 class IndexLost(Exception):
     """The index is not built (any more): Redis lost it, or it is being rebuilt."""
+
+
+class IndexBehind(Exception):
+    """The index is not at the position the consumer left it: Redis failed over to a replica that missed changes, or
+    another consumer took the partition over."""
+
+
+@dataclass(frozen=True)
+class Advance:
+    """A batch's move along one partition of the topic: checked against the index's position and moved with it."""
+
+    partition: int
+    expected: int | None  # the offset of the last change the consumer applied of it; None: unknown, not checked
+    to: int  # the offset of the batch's last record of it
 
 
 # Each category's public JSON, once in the service instead of once per listing in Redis (~80 bytes a listing).
@@ -152,15 +170,22 @@ class ListingIndex(Protocol):
     """The search index port: the Redis adapter below, and a fake for unit tests (tests/fakes.py); both run through
     tests/integration/test_listing_index_contract.py."""
 
-    async def apply(self, changes: Sequence[tuple[str, Listing | None]], guarded: bool = False) -> None:
+    async def apply(self, changes: Sequence[tuple[str, Listing | None]], guarded: bool = False,
+                    advances: Sequence[Advance] = ()) -> None:
         """Upsert listings and drop tombstoned ones (the last change of a number wins); moves the generation.
         ``guarded`` (the consumers' changes): only into a built index, else IndexLost and nothing changed, so that a
-        change is never lost in an index that is about to be rebuilt from an older read of the topic."""
+        change is never lost in an index that is about to be rebuilt from an older read of the topic.
+        ``advances``: the positions move with the changes; IndexBehind and nothing changed when the index is not at
+        an advance's expected offset."""
+
+    async def positions(self) -> dict[int, int]:
+        """Per partition, the offset of the last change the index holds."""
 
     async def is_built(self) -> bool:
         """Whether the index holds the whole topic: built, and not lost since."""
 
-    async def mark_built(self) -> None: ...
+    async def mark_built(self, positions: Mapping[int, int] | None = None) -> None:
+        """Built, holding the topic up to ``positions``."""
 
     async def search(self, query: SearchQuery, rendering: Rendering) -> Rendered:
         """The listings within the radius that have any of the categories, every flag and match every term of the
@@ -205,22 +230,33 @@ class RedisListingIndex:
     def key(self, name: str) -> str:
         return f"{self.prefix}{name}"
 
-    async def apply(self, changes: Sequence[tuple[str, Listing | None]], guarded: bool = False) -> None:
+    async def apply(self, changes: Sequence[tuple[str, Listing | None]], guarded: bool = False,
+                    advances: Sequence[Advance] = ()) -> None:
         latest = dict(changes)  # several changes of one listing in a batch: the last one wins, as in the topic
-        if not latest:
+        if not latest and not advances:
             return
-        args: list[str | float] = [FORMAT, self.prefix, "1" if guarded else ""]
+        args: list[str | float] = [FORMAT, self.prefix, "1" if guarded else "", len(advances)]
+        for advance in advances:
+            args += [advance.partition, "" if advance.expected is None else advance.expected, advance.to]
         for number, listing in ((n, current_codes(item)) for n, item in latest.items()):
             args += ([number, ""] if listing is None else
                      [number, record(listing), listing.position.lon, listing.position.lat])
-        await _unless_unbuilt(self._apply(keys=[self.key("generation"), self.key("format"), self.key("built")],
-                                          args=args))
+        await _unless_unbuilt(self._apply(keys=[self.key("generation"), self.key("format"), self.key("built"),
+                                                self.key("positions")], args=args))
+
+    async def positions(self) -> dict[int, int]:
+        held = await self.redis.hgetall(self.key("positions"))
+        return {int(partition): int(offset) for partition, offset in held.items()}
 
     async def is_built(self) -> bool:
         return bool(await self.redis.exists(self.key("built")))
 
-    async def mark_built(self) -> None:
-        await self.redis.set(self.key("built"), "1")
+    async def mark_built(self, positions: Mapping[int, int] | None = None) -> None:
+        async with self.redis.pipeline(transaction=True) as marking:
+            if positions:
+                marking.hset(self.key("positions"), mapping={str(p): str(o) for p, o in positions.items()})
+            marking.set(self.key("built"), "1")
+            await marking.execute()
 
     async def search(self, query: SearchQuery, rendering: Rendering) -> Rendered:
         found = await _unless_unbuilt(self._search(keys=[self.key("generation"), self.key("built")],
@@ -300,12 +336,15 @@ class RedisListingIndex:
 
 
 async def _unless_unbuilt(script_call: Awaitable[Any]) -> Any:
-    """The script's answer; IndexLost when it refused an index that is not built."""
+    """The script's answer; IndexLost when it refused an index that is not built, IndexBehind one that is not where
+    the consumer left it."""
     try:
         return await script_call
     except ResponseError as exc:
         if str(exc).startswith(UNBUILT):
             raise IndexLost from None
+        if str(exc).startswith(POSITION):
+            raise IndexBehind(str(exc)) from None
         raise
 
 

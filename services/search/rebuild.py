@@ -28,11 +28,13 @@ WAIT_S = 0.5
 
 
 async def rebuild(bootstrap: str, topic: str, index: ListingIndex) -> int:
-    """Replace the index with the latest value of every key of the topic, then mark it built; returns the number of
-    listings."""
+    """Replace the index with the latest value of every key of the topic, then mark it built, holding the topic up to
+    the last record read of each partition; returns the number of listings."""
     latest: dict[str, bytes | None] = {}
+    positions: dict[int, int] = {}
     await index.clear()
     for record in await read_topic(bootstrap, topic):
+        positions[record.partition] = max(positions.get(record.partition, -1), record.offset)
         if record.key is not None:
             latest[record.key.decode()] = record.value
     listings: list[tuple[str, Listing | None]] = []
@@ -45,7 +47,7 @@ async def rebuild(bootstrap: str, topic: str, index: ListingIndex) -> int:
             logger.warning("undecodable listing skipped: %s", exc.reason)
     for start in range(0, len(listings), BATCH):
         await index.apply(listings[start:start + BATCH])
-    await index.mark_built()
+    await index.mark_built(positions)
     logger.info("index rebuilt", extra={"listings": len(listings)})
     return len(listings)
 

@@ -9,7 +9,7 @@ from geographiclib.geodesic import Geodesic
 from redis.asyncio import Redis
 
 from services.common.events import Channels
-from services.search.index import IndexLost, ListingIndex, RedisListingIndex
+from services.search.index import Advance, IndexBehind, IndexLost, ListingIndex, RedisListingIndex
 from services.search.meaning import Lexicon, Term, default_lexicon
 from services.search.query import SearchQuery, build_query
 from services.search.text import tokens
@@ -202,3 +202,25 @@ async def test_the_consumers_changes_go_only_into_a_built_index(index: ListingIn
     assert not await index.is_built()
     with pytest.raises(IndexLost):
         await index.apply([(DAMPOORT, None)], guarded=True)
+
+
+async def test_the_positions_move_with_the_changes_and_an_index_elsewhere_refuses_them(index: ListingIndex) -> None:
+    await index.clear()
+    await index.mark_built({0: 41, 3: 7})  # as a rebuild that read up to there leaves it
+    assert await index.positions() == {0: 41, 3: 7}
+    await index.apply([(KORENMARKT, listing(KORENMARKT, *GENT))], guarded=True,
+                      advances=[Advance(0, 41, 45), Advance(5, None, 2)])  # partition 5: not known, not checked
+    assert await index.positions() == {0: 45, 3: 7, 5: 2}
+    generation = await index.generation()
+    await index.apply([], guarded=True, advances=[Advance(3, 7, 9)])  # records the index skips still move it
+    assert await index.positions() == {0: 45, 3: 7 + 2, 5: 2}
+    assert await index.generation() == generation  # and leave the cached results valid
+
+    for stale in (Advance(0, 50, 52), Advance(0, 44, 52), Advance(7, 1, 3)):  # behind, ahead, never seen
+        with pytest.raises(IndexBehind):
+            await index.apply([(DAMPOORT, listing(DAMPOORT, *GENT))], guarded=True,
+                              advances=[Advance(3, 9, 10), stale])
+    assert await index.positions() == {0: 45, 3: 9, 5: 2}  # nothing changed
+    assert await index.count() == 1
+    await index.clear()
+    assert await index.positions() == {}

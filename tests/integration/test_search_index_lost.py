@@ -1,7 +1,9 @@
 """Redis loses the search index while the service runs (FLUSHALL, a restart without its AOF, a failover to a replica
 that never had it): the service notices within seconds, refuses searches (503 problem+json with Retry-After, and the
 shoppers' page says so in their language) and is not ready while the index is rebuilt, rebuilds it from the
-``listings`` topic by itself, and then serves every listing again, changes made meanwhile included.
+``listings`` topic by itself, and then serves every listing again, changes made meanwhile included. An index left
+*behind* the topic (a failover to a replica that missed the last changes: still built) is noticed within seconds
+without a new change and caught up from the positions it holds.
 
 The service runs on a Redis database of its own, so that emptying it (FLUSHDB: what FLUSHALL does to it) touches no
 other test's keys."""
@@ -14,12 +16,13 @@ from typing import Any
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from redis.asyncio import Redis
 
 from services.common import codec
 from services.common.enterprise import with_check_digits
 from services.common.topics import Topics
 from services.search.config import Settings
-from services.search.index import index_prefix
+from services.search.index import RedisListingIndex, index_prefix
 from services.search.main import create_app
 from tests.conftest import FIGURES
 from tests.kafka_tools import produce
@@ -102,3 +105,39 @@ def test_a_lost_index_is_refused_while_the_service_rebuilds_it_then_served_whole
                    f"served {time.monotonic() - released_at:.1f} s after the rebuild could start")
     assert wait_for(lambda: service.get("/readyz").status_code == 200, timeout=10)
     store.close()
+
+
+def test_an_index_behind_the_topic_is_noticed_and_caught_up_from_its_own_positions(
+        service: TestClient, kafka_bootstrap: str, own_db: str, redis_prefix: str, topics: Topics) -> None:
+    first = {number(i): listing(number(i), GENT[0] + i / 1000, GENT[1]) for i in range(1, 21)}
+    publish(kafka_bootstrap, topics, first)
+    assert wait_for(lambda: found(service) == (200, set(first)))
+    store = redis.Redis.from_url(own_db)
+    positions = f"{index_prefix(redis_prefix)}positions"
+    then = {int(partition): int(offset) for partition, offset in store.hgetall(positions).items()}
+    later = {number(i): listing(number(i), GENT[0] - i / 1000, GENT[1]) for i in range(21, 31)}
+    publish(kafka_bootstrap, topics, later)
+    assert wait_for(lambda: found(service) == (200, set(first) | set(later)))
+
+    # What a replica that missed the last changes holds after a failover: the later listings absent, the positions
+    # where they were before them (built: it had the index).
+    asyncio.run(_rewind(own_db, redis_prefix, list(later), then))
+    rewound_at = time.monotonic()
+    assert wait_for(lambda: found(service) == (200, set(first) | set(later)), timeout=15)
+    FIGURES.append(f"search index behind the topic (a lagging replica): caught up from its own positions "
+                   f"{time.monotonic() - rewound_at:.1f} s after, no change published meanwhile")
+    assert "buurt_search_index_behind_total 1.0" in service.get("/metrics").text
+    store.close()
+
+
+async def _rewind(url: str, redis_prefix: str, numbers: list[str], positions: dict[int, int]) -> None:
+    redis = Redis.from_url(url)
+    try:
+        await RedisListingIndex(redis, index_prefix(redis_prefix)).apply([(n, None) for n in numbers])
+        async with redis.pipeline(transaction=True) as rewinding:
+            rewinding.delete(f"{index_prefix(redis_prefix)}positions")
+            rewinding.hset(f"{index_prefix(redis_prefix)}positions",
+                           mapping={str(partition): str(offset) for partition, offset in positions.items()})
+            await rewinding.execute()
+    finally:
+        await redis.aclose()
