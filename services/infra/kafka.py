@@ -47,6 +47,7 @@ class KafkaNode:
     voters: str = ""  # controller.quorum.voters of a cluster; "" = this node alone
     replicas: int = 1  # the replication factor of the internal topics and the default of new topics
     secured: Secured | None = None  # SASL/SCRAM over TLS and ACLs (kafka_secured.py); None: plaintext, no ACLs
+    netns: str = ""  # the network namespace the node runs in (the fault suite's network cuts); "": this one
 
     @property
     def bootstrap(self) -> str:
@@ -80,12 +81,15 @@ class KafkaCluster:
         return ",".join(node.bootstrap for node in self.nodes)
 
 
-def cluster(home: Path, listeners: list[tuple[str, int, int]], secured: Secured | None = None) -> KafkaCluster:
-    """A cluster of one node per (host, port, controller port), node ids from 1, homes ``home/node-<id>``."""
+def cluster(home: Path, listeners: list[tuple[str, int, int]], secured: Secured | None = None,
+            namespaces: list[str] | None = None) -> KafkaCluster:
+    """A cluster of one node per (host, port, controller port), node ids from 1, homes ``home/node-<id>``; each in
+    its network namespace of ``namespaces``, when given."""
     voters = ",".join(f"{i}@{host}:{controller}" for i, (host, _, controller) in enumerate(listeners, 1))
+    netns = namespaces or [""] * len(listeners)
     return KafkaCluster(tuple(
-        KafkaNode(home / f"node-{i}", port, controller, host, i, voters, min(len(listeners), 3), secured)
-        for i, (host, port, controller) in enumerate(listeners, 1)))
+        KafkaNode(home / f"node-{i}", port, controller, host, i, voters, min(len(listeners), 3), secured, ns)
+        for i, ((host, port, controller), ns) in enumerate(zip(listeners, netns, strict=True), 1)))
 def libs_dir(version: str = KAFKA_VERSION) -> Path:
     return paths.cache_dir() / "kafka" / version / "libs"
 
@@ -210,7 +214,8 @@ def start_cluster(nodes: KafkaCluster, version: str = KAFKA_VERSION, timeout: fl
         node.config_file.chmod(0o600)
         node.config_file.write_text(server_properties(node))
         format_storage(node, libs, id_file.read_text().strip())
-        process.spawn(java_argv(libs, "kafka.Kafka", str(node.config_file)), node.log_file, node.pid_file)
+        inside = ["ip", "netns", "exec", node.netns] if node.netns else []  # exec: the pid is the node's
+        process.spawn([*inside, *java_argv(libs, "kafka.Kafka", str(node.config_file))], node.log_file, node.pid_file)
     if not process.until(lambda: _brokers(nodes) == len(nodes.nodes), timeout):
         raise InfraError(f"the Kafka cluster at {nodes.bootstrap} did not have its {len(nodes.nodes)} brokers "
                          f"within {timeout:.0f}s; see the nodes' kafka.log under {nodes.nodes[0].home.parent}")

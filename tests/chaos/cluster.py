@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.infra import kafka, process, redis_sentinel, redis_server, stack
-from tests.chaos import invariants
+from tests.chaos import invariants, netns
 from tests.chaos.partner import Ledger, Shopper, traffic
 from tests.chaos.platform import SERVICES, ChaosPlatform
 
@@ -25,12 +25,19 @@ PORT_VARIABLES = {"buurt-consent": "CONSENT_WEB_PORT", "buurt-registration": "RE
                   "buurt-search": "SEARCH_PORT"}
 OUTAGE_S = 8.0
 REDIS_FAULT = "Redis primary"
+CUT_FAULT = "leader's node cut off the network"
+NODES = 3
 
 
 class ClusterPlatform(ChaosPlatform):
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.cluster = kafka.local_cluster(self.home / "cluster")
+        # each node on a host of its own (a network namespace) where this machine allows, so that one can be cut off
+        self.network = netns.create(NODES) if netns.available() else None
+        self.cluster = kafka.local_cluster(self.home / "cluster", NODES) if self.network is None else kafka.cluster(
+            self.home / "cluster", [(self.network.address(i), 9092, 9093) for i in range(1, NODES + 1)],
+            namespaces=[self.network.namespace(i) for i in range(1, NODES + 1)])
+        self.cut_off: int | None = None
         self.workers: list[subprocess.Popen[bytes]] = []  # the consent workers beyond the first
         self.replicas: dict[str, list[str]] = {name: [self.url(name)] for name in SERVICES}
         self.others: list[subprocess.Popen[bytes]] = []  # the other services' further replicas
@@ -47,6 +54,13 @@ class ClusterPlatform(ChaosPlatform):
         return {**super().env, "REDIS_SENTINELS": self.redis_group.sentinel_addresses}
 
     def start(self) -> "ClusterPlatform":
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> "ClusterPlatform":
         kafka.start_cluster(self.cluster)
         redis_sentinel.start(self.redis_group)
         stack.provision(self.cluster, self.topics)
@@ -68,6 +82,21 @@ class ClusterPlatform(ChaosPlatform):
         leader = asyncio.run(_leader(self.bootstrap, self.topics.submitted))
         process.kill(self.node(leader).pid_file)
         self.faults.append("SIGKILL the broker leading the intake partition")
+
+    def cut_leader(self) -> None:
+        """The intake partition leader's node cut off the network (its link down): alive, but unreachable."""
+        assert self.network is not None
+        self.cut_off = asyncio.run(_leader(self.bootstrap, self.topics.submitted))
+        netns.cut(self.network, self.cut_off)
+        self.faults.append("cut the intake partition leader's node off the network")
+
+    def heal(self) -> None:
+        """Its link up again; returns once it is back in sync on every intake partition."""
+        assert self.network is not None
+        assert self.cut_off is not None
+        netns.heal(self.network, self.cut_off)
+        if not process.until(lambda: asyncio.run(_in_sync(self.bootstrap, self.topics.submitted)), timeout=120):
+            raise RuntimeError(f"node {self.cut_off} did not come back in sync within 120 s of the network healing")
 
     def kill_controller(self) -> None:
         process.kill(self.node(_active_controller(self.cluster)).pid_file)
@@ -100,6 +129,8 @@ class ClusterPlatform(ChaosPlatform):
         stack.stop_services([*self.procs.values(), *self.workers, *self.others])
         kafka.stop_cluster(self.cluster)
         redis_sentinel.stop(self.redis_group)
+        if self.network is not None:
+            netns.destroy(self.network)
 
 
 @dataclass
@@ -126,6 +157,8 @@ def run(platform: ClusterPlatform, rate_per_s: float = 5.0, pause_s: float = 4.0
         ("consent worker", platform.kill_worker, None),
         (REDIS_FAULT, platform.kill_redis_primary, platform.restart_redis),
     ]
+    if platform.network is not None:
+        faults.insert(1, (CUT_FAULT, platform.cut_leader, platform.heal))
     with traffic(platform.replicas["buurt-registration"], platform.replicas["buurt-search"], rate_per_s) as (
             ledger, shopper):
         for what, kill, restart in faults:
@@ -185,6 +218,19 @@ async def _leader(bootstrap: str, topic: str, timeout_s: float = 30) -> int:
             if leaders or time.monotonic() > deadline:
                 return int(leaders[0])
             await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+
+
+async def _in_sync(bootstrap: str, topic: str) -> bool:
+    """Whether every partition of the topic has all its replicas in sync."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    try:
+        await admin.start()
+        [described] = await admin.describe_topics([topic])
+        return all(len(p["isr"]) == len(p["replicas"]) for p in described["partitions"])
+    except Exception:  # noqa: BLE001 - not answering yet is not in sync
+        return False
     finally:
         await admin.close()
 

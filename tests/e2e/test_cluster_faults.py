@@ -1,9 +1,10 @@
 """The short cluster stage of the fault suite (`make chaos` runs it too): on three Kafka nodes with three consent
-workers, two registration and two search replicas under load, the partition leader's broker, the active controller,
-a consent worker and the Redis primary are SIGKILLed; no accepted submission is lost or decided twice, search keeps
-answering while Kafka loses a node and recovers from the Redis failover, and the 503 windows are measured. The
-cluster is the one `buurt-infra up --brokers 3` makes: every topic, Kafka's own included, on three brokers with two in
-sync required."""
+workers, two registration and two search replicas under load, the partition leader's broker is SIGKILLed, then cut
+off the network (each node in a network namespace of its own, where the machine allows: as root), then the active
+controller, a consent worker and the Redis primary are SIGKILLed; no accepted submission is lost or decided twice,
+search keeps answering while Kafka loses a node and recovers from the Redis failover, and the 503 windows are
+measured. The cluster is the one `buurt-infra up --brokers 3` makes: every topic, Kafka's own included, on three
+brokers with two in sync required."""
 
 import asyncio
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ def test_nothing_accepted_is_lost_when_brokers_the_controller_a_worker_and_the_r
         platform: cluster.ClusterPlatform) -> None:
     outcome = cluster.run(platform, rate_per_s=4, pause_s=3)
     assert outcome.ok, outcome.findings
+    assert platform.network is None or cluster.CUT_FAULT in outcome.windows_s  # as root, each node on a host
     assert outcome.accepted > 50
     windows = ", ".join(f"{what} {seconds:.1f} s" for what, seconds in outcome.windows_s.items())
     FIGURES.append(f"cluster faults: {outcome.accepted} accepted submissions, {outcome.searches} searches, all "
