@@ -33,7 +33,7 @@ NODES = "BUURT_KAFKA_NODES"
 
 
 def password_variable(system: str, user: str) -> str:
-    """``KAFKA_PASSWORD_CONSENT``, ``REDIS_PASSWORD_SEARCH``, ``KAFKA_PASSWORD_PARTNER_BOERENBOND``, ..."""
+    """``KAFKA_PASSWORD_CONSENT``, ``REDIS_PASSWORD_SEARCH``, ``KAFKA_PASSWORD_PARTNER_VLAM_LEKKERVANBIJONS``, ..."""
     return f"{system}_PASSWORD_{user.upper().replace('-', '_')}"
 
 
@@ -71,7 +71,7 @@ def _kafka_files(home: Path, env: Mapping[str, str], nodes: int) -> None:
     secured = Secured(tls.ensure(home / "tls", list(KAFKA_HOSTS)), passwords)
     voters = ",".join(f"{i}@{host}:{CONTROLLER_PORT}" for i, host in enumerate(KAFKA_HOSTS[:nodes], start=1))
     _private(home / "cluster.id", _required(env, CLUSTER_ID) + "\n", KAFKA_UID)
-    for i, host in enumerate(KAFKA_HOSTS[:nodes], start=1):
+    for i, host in enumerate(KAFKA_HOSTS[:nodes], start=1):  # as the nodes see the volumes: at their mount points
         node = kafka.KafkaNode(Path("/var/lib/kafka/data"), KAFKA_PORT, CONTROLLER_PORT, host, i, voters, nodes,
                                Secured(tls.Tls(Path("/kafka-config/tls")), passwords))
         _private(home / f"node-{i}.properties", kafka.server_properties(node), KAFKA_UID)

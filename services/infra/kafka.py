@@ -90,6 +90,8 @@ def cluster(home: Path, listeners: list[tuple[str, int, int]], secured: Secured 
     return KafkaCluster(tuple(
         KafkaNode(home / f"node-{i}", port, controller, host, i, voters, min(len(listeners), 3), secured, ns)
         for i, ((host, port, controller), ns) in enumerate(zip(listeners, netns, strict=True), 1)))
+
+
 def libs_dir(version: str = KAFKA_VERSION) -> Path:
     return paths.cache_dir() / "kafka" / version / "libs"
 

@@ -69,15 +69,23 @@ class Positions:
     def __init__(self, index: ListingIndex) -> None:
         self.index = index
         self.expected: dict[int, int] = {}
+        self.unknown: Exception | None = None  # why the positions could not be read at the last assignment
 
     async def assigned(self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition]) -> None:
-        held = await self.index.positions()
+        try:
+            held = await self.index.positions()
+        except (RedisError, OSError) as exc:  # aiokafka would only log it: raised with the next batch instead
+            self.unknown = exc
+            return
+        self.unknown = None
         self.expected = {tp.partition: held[tp.partition] for tp in partitions if tp.partition in held}
         for tp in partitions:
             if tp.partition in held:
                 consumer.seek(tp, held[tp.partition] + 1)
 
     def advances(self, records: list[ConsumerRecord[bytes, bytes]]) -> list[Advance]:
+        if self.unknown is not None:
+            raise self.unknown
         last: dict[int, int] = {}
         for record in records:
             last[record.partition] = max(last.get(record.partition, -1), record.offset)
@@ -88,6 +96,8 @@ class Positions:
 
     async def check(self) -> None:
         """IndexBehind when the index holds less of a partition than the consumer applied."""
+        if self.unknown is not None:
+            raise self.unknown
         held = await self.index.positions()
         behind = {p: (held.get(p, -1), at) for p, at in self.expected.items() if held.get(p, -1) < at}
         if behind:
