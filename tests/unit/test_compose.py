@@ -2,15 +2,19 @@
 credentials (each from the environment, none defaulted), the cluster profile, and the files the init container writes
 for Kafka and Redis."""
 
+import copy
 import importlib
+import json
 import re
 import stat
 import subprocess
 import tomllib
+from importlib import resources
 from pathlib import Path
 from secrets import token_urlsafe
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 from pydantic_settings import BaseSettings
@@ -148,6 +152,59 @@ def test_the_kafka_nodes_run_the_committed_script_on_the_init_containers_files(t
         assert spec["environment"]["KAFKA_NODE_ID"] == str(i)
         assert spec["hostname"] == f"kafka-{i}"
         assert f"./{script.relative_to(ROOT)}:/opt/buurt/kafka-node.sh:ro" in spec["volumes"]
+
+
+SPEC: dict[str, Any] = json.loads(  # the Compose Specification's schema, as check-jsonschema ships it
+    (resources.files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json").read_text())
+VARIABLE = re.compile(r"\$(?:(\$)|\{(\w+)(?:(:?[-?])([^}]*))?\}|(\w+))")
+
+
+def interpolate(text: str, env: dict[str, str]) -> str:
+    """Compose's interpolation: ``$$``, ``${VAR}``, ``${VAR:-default}``, ``${VAR:?error}`` (an error when unset)."""
+    def value(match: re.Match[str]) -> str:
+        dollar, name, operator, argument, bare = match.groups()
+        if dollar:
+            return "$"
+        name = name or bare
+        if env.get(name) or (name in env and ":" not in (operator or ":")):
+            return env[name]
+        if operator and operator.endswith("?"):
+            raise KeyError(f"{name}: {argument}")
+        return argument if operator else ""
+
+    return VARIABLE.sub(value, text)
+
+
+def cluster_environment() -> dict[str, str]:
+    """The variables ``make up-cluster`` sets (the Makefile's CLUSTER_ENV)."""
+    makefile = (ROOT / "Makefile").read_text()
+    assignment = re.search(r"^CLUSTER_ENV := ((?:.*\\\n)*.*)$", makefile, re.MULTILINE)
+    assert assignment, "the Makefile sets no CLUSTER_ENV"
+    return dict(word.split("=", 1) for word in assignment.group(1).replace("\\\n", " ").split())
+
+
+@pytest.mark.parametrize("profile", ["default", "cluster"])
+def test_the_file_as_compose_reads_it_follows_the_compose_specification(profile: str) -> None:
+    env = {**_secrets(), **{name: "x" for name in ("CONSENT_MASTER_KEY", "CONSENT_SIGNING_KEY", "CONSENT_INTAKE_KEYS",
+                                                    "REGISTRATION_INTAKE_PUBLIC_KEY")}}
+    if profile == "cluster":
+        env |= cluster_environment()
+        assert env["BUURT_KAFKA_NODES"] == "3"
+    document = yaml.safe_load(interpolate(TEXT, env))
+    errors = [f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+              for error in jsonschema.Draft202012Validator(SPEC).iter_errors(document)]
+    assert errors == []
+    broken = copy.deepcopy(document)  # the schema is strict: a misspelt key is an error
+    broken["services"]["search"]["depends_on"]["topics"]["condtion"] = "service_healthy"
+    assert list(jsonschema.Draft202012Validator(SPEC).iter_errors(broken))
+
+
+def test_interpolation_as_compose_does_it() -> None:
+    env = {"SET": "v", "EMPTY": ""}
+    interpolated = interpolate("$$HOSTNAME ${SET} $SET ${EMPTY:-d} ${EMPTY-d} ${UNSET:-d} ${UNSET}", env)
+    assert interpolated == "$HOSTNAME v v d  d "
+    with pytest.raises(KeyError, match="UNSET: say why"):
+        interpolate("${UNSET:?say why}", env)
 
 
 def _secrets() -> dict[str, str]:
