@@ -60,9 +60,10 @@ def main() -> None:
                      f"{memory}", soaked.findings))
     finally:
         quiet.stop()
-    logs = [log for run in (platform, quiet) for log in run.logs.glob("*.log")]
+    runs = (platform, on_cluster, quiet)
+    logs = [log for run in runs for log in run.logs.glob("*.log")]
     rows.append(("personal data in the services' logs", f"{len(logs)} log files",
-                 pii.scan(platform.logs) + pii.scan(quiet.logs)))
+                 [finding for run in runs for finding in pii.scan(run.logs)]))
     contract = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "tests/integration/test_registration_contract.py",
          "tests/integration/test_search_contract.py"], check=False, capture_output=True, text=True,
