@@ -4,11 +4,10 @@ words named — of searches, searches without results, and the words of those.""
 
 from datetime import UTC, datetime, timedelta
 from typing import Literal, cast
-from zoneinfo import ZoneInfo
 
 from services.common.events import DemandCount, SearchPerformed
+from services.common.local_time import BRUSSELS
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 Granularity = Literal["hour", "day", "week"]
 _PAST_LONGEST = {"day": timedelta(hours=26), "week": timedelta(hours=170)}  # beyond the longest, inside the next
 GRANULARITIES: tuple[Granularity, ...] = ("hour", "day", "week")

@@ -2,24 +2,19 @@
 
 - ``vlam``: the marketing board's records, with Dutch field names (``ondernemingsnummer``, ``naam``, ``adres``,
   ``toestemming_koopinjebuurt``, ...).
-- ``csv``: one registration per row of a spreadsheet export (columns documented in docs/partners.md).
+- ``csv``: one registration per row of a spreadsheet (CSV or .xlsx, read by spreadsheet.py; columns documented in
+  docs/partners.md).
 """
 
-import csv
-import io
+from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
 
 from services.common.text import fold
 from services.common.vocabulary import METHOD_LABELS, ConsentMethod
-from services.registration.errors import InvalidField
+from services.registration import spreadsheet
+from services.registration.errors import FieldError, InvalidField, InvalidFields
 
-CSV_COLUMNS = (
-    "enterprise_number", "name", "street", "number", "postcode", "municipality", "lat", "lon", "categories",
-    "phone", "email", "website", "webshop", "delivery", "pickup", "consent_listing", "consent_given_at",
-    "notice_version", "consent_method", "consent_evidence_ref", "language", "person_name", "person_email",
-    "person_role",
-)
 # The marketing board's own codes for how consent was given (its field toestemming.methode).
 VLAM_METHODS = MappingProxyType({
     "aangevinkt": ConsentMethod.TICKED_BOX, "ondertekend-formulier": ConsentMethod.SIGNED_FORM,
@@ -28,6 +23,19 @@ VLAM_METHODS = MappingProxyType({
     "geen-bezwaar": ConsentMethod.OPT_OUT, "stilzwijgend": ConsentMethod.IMPLIED,
     "algemene-voorwaarden": ConsentMethod.TERMS_ACCEPTANCE,
 })
+# Where each column goes in the canonical registration: a row's errors name the column of their field.
+CSV_FIELDS = MappingProxyType({
+    "enterprise_number": "/enterprise_number", "name": "/name", "street": "/address/street",
+    "number": "/address/number", "postcode": "/address/postcode", "municipality": "/address/municipality",
+    "lat": "/position/lat", "lon": "/position/lon", "categories": "/categories", "phone": "/contact/phone",
+    "email": "/contact/email", "website": "/contact/website", "webshop": "/channels/webshop",
+    "delivery": "/channels/delivery", "pickup": "/channels/pickup", "consent_listing": "/consent/purposes",
+    "consent_given_at": "/consent/given_at", "notice_version": "/consent/notice_version",
+    "consent_method": "/consent/method", "consent_evidence_ref": "/consent/evidence_ref",
+    "language": "/consent/language", "person_name": "/consent/person/name", "person_email": "/consent/person/email",
+    "person_role": "/consent/person/role",
+})
+CSV_COLUMNS = tuple(CSV_FIELDS)
 MAX_CSV_ROWS = 1000
 _YES = {"1", "true", "yes", "ja", "oui", "y", "j"}
 
@@ -98,40 +106,33 @@ def csv_method(text: str) -> str:
     return text
 
 
-def csv_rows(text: str) -> list[dict[str, str]]:
-    """Rows of a CSV upload (comma or semicolon separated, with a header row naming CSV_COLUMNS)."""
-    reader = csv.DictReader(io.StringIO(text), dialect=_dialect(text[:4096]))
-    try:
-        header = set(reader.fieldnames or [])
-    except csv.Error as exc:
-        raise InvalidField(f"not readable as CSV: {exc}", "/header") from None
+def check_sheet(sheet: spreadsheet.Sheet) -> list[dict[str, str]]:
+    """The rows of an upload whose header row names CSV_COLUMNS (the required ones at least)."""
+    header = set(sheet.header)
     required = ("enterprise_number", "name", "postcode", "municipality", "consent_listing")
     missing = [c for c in required if c not in header]
     if missing:
-        raise InvalidField(f"CSV header lacks columns: {', '.join(missing)}", "/header")
-    unknown = sorted(header - set(CSV_COLUMNS))
+        raise InvalidField(f"the header row lacks columns: {', '.join(missing)}", "/header")
+    unknown = sorted(header - set(CSV_COLUMNS) - {""})
     if unknown:
-        raise InvalidField(f"CSV header has unknown columns: {', '.join(unknown)}", "/header")
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise InvalidField(f"not readable as CSV: {exc}", f"/rows/{reader.line_num}") from None
-    if len(rows) > MAX_CSV_ROWS:
+        raise InvalidField(f"the header row has unknown columns: {', '.join(unknown)}", "/header")
+    if len(sheet.rows) > MAX_CSV_ROWS:
         raise InvalidField(f"at most {MAX_CSV_ROWS} rows per upload", "/rows")
-    return rows
+    return sheet.rows
 
 
-def _dialect(sample: str) -> type[csv.Dialect]:
-    """Comma or semicolon, whichever the sample uses; a comma when it cannot tell (the sniffer raises on a
-    one-column sample)."""
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;") if sample.strip() else csv.excel
-    except csv.Error:
-        return csv.excel
+def column_of(pointer: str) -> str | None:
+    """The CSV column of a field of the canonical registration (``/position/lat`` → ``lat``), if one holds it."""
+    return next((column for column, field in CSV_FIELDS.items()
+                 if pointer == field or pointer.startswith(f"{field}/")), None)
 
 
 def from_csv_row(row: dict[str, str]) -> dict[str, Any]:
+    """The canonical registration of a spreadsheet row; cells that cannot be read are refused together, each with
+    its field's pointer (InvalidFields)."""
     value = {k: (v or "").strip() for k, v in row.items() if k}
+    value |= _converted(value, spreadsheet.NUMBER_COLUMNS, spreadsheet.number)
+    value |= _converted(value, spreadsheet.DATE_COLUMNS, spreadsheet.moment)
     position = _present({"lat": value.get("lat"), "lon": value.get("lon")})
     return _present({
         "enterprise_number": value.get("enterprise_number"),
@@ -154,3 +155,15 @@ def from_csv_row(row: dict[str, str]) -> dict[str, Any]:
                                 "role": value.get("person_role")}),
         }),
     })
+
+
+def _converted(value: dict[str, str], columns: tuple[str, ...], convert: Callable[[str], str]) -> dict[str, str]:
+    converted, errors = {}, []
+    for column in columns:
+        try:
+            converted[column] = convert(value.get(column, ""))
+        except ValueError as exc:
+            errors.append(FieldError(CSV_FIELDS[column], str(exc)))
+    if errors:
+        raise InvalidFields(errors)
+    return converted

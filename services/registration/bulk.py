@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from services.common import events
 from services.common.vocabulary import EventType, ItemStatus, Reason
-from services.registration import adapters, examples, intake, parsing, service
+from services.registration import adapters, examples, intake, parsing, service, spreadsheet
 from services.registration.api import WRITE_PROBLEMS, IdempotencyKey
 from services.registration.cloudevents_in import (
     BATCH,
@@ -56,12 +56,16 @@ def _summary(results: list[service.ItemResult]) -> tuple[int, dict[str, Any]]:
 
 
 async def _publish_all(request: Request, partner: Partner, key: str | None, builders: list[Callable[[], Any]],
-                       publisher: PublisherDep, topics: TopicsDep, store: StoreDep) -> JSONResponse:
+                       publisher: PublisherDep, topics: TopicsDep, store: StoreDep,
+                       described: Callable[[dict[str, Any]], dict[str, Any]] = lambda body: body) -> JSONResponse:
+    """``described``: what an upload adds to the result (its rows' numbers and columns, its charset)."""
     body = await request.body()
 
     async def produce() -> tuple[int, dict[str, Any]]:
         built = [service.build_or_errors(build) for build in builders]
-        return _summary(await service.publish_items(built, publisher, topics, store, request.app.state.intake))
+        status, payload = _summary(await service.publish_items(built, publisher, topics, store,
+                                                                request.app.state.intake))
+        return status, described(payload)
 
     status, payload = await service.idempotent(
         store, partner.id, key, service.fingerprint(request.method, request.url.path, body), produce)
@@ -154,27 +158,62 @@ async def _one_cloudevent(index: int, element: Any, partner: Partner, publisher:
     return await accept_cloudevent(index, cloud, partner, publisher, topics, store, max_km, intake)
 
 
-CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"},
-                                                                      "example": examples.CSV}}}}
+CSV_BODY = {"requestBody": {"required": True, "content": {
+    spreadsheet.CSV_MEDIA: {"schema": {"type": "string"}, "example": examples.CSV},
+    spreadsheet.XLSX_MEDIA: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
-@router.post("/partners/{partner_id}/uploads", response_model=BulkResult, responses=WRITE_PROBLEMS,
+class UploadResult(BulkResult):
+    charset: str | None = None
+    charset_detected: bool | None = None
+
+
+@router.post("/partners/{partner_id}/uploads", response_model=UploadResult, responses=WRITE_PROBLEMS,
              openapi_extra=CSV_BODY)
 async def upload_csv(partner_id: str, request: Request, partner: PartnerDep, publisher: PublisherDep,
                      topics: TopicsDep, store: StoreDep, settings: SettingsDep, idempotency_key: IdempotencyKey = None,
                      ) -> JSONResponse:
-    """A spreadsheet export (CSV, header row; columns in docs/partners.md), one registration per row."""
+    """A spreadsheet (CSV as Excel or LibreOffice save it, or .xlsx; a header row; columns in docs/partners.md), one
+    registration per row; each row's result names its row and the columns of its errors."""
     if partner_id != partner.id:
         raise Forbidden("a partner can only upload as itself")
     partner.require(EventType.REGISTRATION_SUBMITTED)
-    if (request.headers.get("content-type") or "").split(";")[0].strip().lower() != "text/csv":
-        raise UnsupportedMedia("send Content-Type: text/csv")
-    try:
-        text = (await request.body()).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidField("the CSV must be UTF-8", "") from None
-    rows = adapters.csv_rows(text)
+    sheet = await _sheet(request)
+    rows = adapters.check_sheet(sheet)
     canonical = Partner(partner.id, partner.name, (), b"", partner.allowed_events)  # rows are already canonical
-    builders = [_registration_builder(adapters.from_csv_row(row), canonical, settings.max_km_from_postcode)
-                for row in rows]
-    return await _publish_all(request, partner, idempotency_key, builders, publisher, topics, store)
+    builders = [_row_builder(row, canonical, settings.max_km_from_postcode) for row in rows]
+
+    def described(payload: dict[str, Any]) -> dict[str, Any]:
+        for result in payload["results"]:
+            result["row"] = spreadsheet.row_number(result["index"])
+            for error in result.get("errors", []):
+                if column := adapters.column_of(error["pointer"]):
+                    error["column"] = column
+        return {**payload, **sheet.described()}
+
+    return await _publish_all(request, partner, idempotency_key, builders, publisher, topics, store, described)
+
+
+async def _sheet(request: Request) -> spreadsheet.Sheet:
+    media, _, parameters = (request.headers.get("content-type") or "").partition(";")
+    body = await request.body()
+    if media.strip().lower() == spreadsheet.CSV_MEDIA:
+        return spreadsheet.read_csv(body, _charset(parameters))
+    if media.strip().lower() == spreadsheet.XLSX_MEDIA:
+        return spreadsheet.read_xlsx(body, adapters.MAX_CSV_ROWS)
+    raise UnsupportedMedia(f"send Content-Type: {spreadsheet.CSV_MEDIA} (with its charset, if not UTF-8) or "
+                           f"{spreadsheet.XLSX_MEDIA}")
+
+
+def _charset(parameters: str) -> str | None:
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return None
+
+
+def _row_builder(row: dict[str, str], partner: Partner, max_km: float) -> Callable[[], events.RegistrationSubmitted]:
+    """Reading the row's cells belongs to the row: a cell that cannot be read refuses that row only."""
+    return lambda: intake.build_submitted(parsing.registration(adapters.from_csv_row(row), partner), partner.id,
+                                          uuid.uuid4(), datetime.now(UTC), max_km)

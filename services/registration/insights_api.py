@@ -12,10 +12,11 @@ from redis.exceptions import RedisError
 
 from services.common import places
 from services.common.categories import CATEGORIES
+from services.common.local_time import BRUSSELS
 from services.insights import recruit as recruiting
 from services.insights.reader import Cell, DemandReader
 from services.insights.recruit import Opportunity
-from services.insights.windows import ALL, BRUSSELS, Granularity
+from services.insights.windows import ALL, Granularity
 from services.registration.api import problems
 from services.registration.deps import PartnerDep
 from services.registration.errors import InvalidField, StoreUnavailable

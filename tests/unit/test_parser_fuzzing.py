@@ -11,7 +11,7 @@ from stdnum.be import vat
 from services.common import codec
 from services.common.codec import DecodeError
 from services.common.partners import SEEDED_PARTNERS
-from services.registration import adapters, cloudevents_in, validation
+from services.registration import adapters, cloudevents_in, spreadsheet, validation
 from services.registration.errors import RegistrationError
 from services.registration.models import RegistrationIn
 from services.registration.partners import PartnerRegistry
@@ -63,15 +63,20 @@ def test_the_vlam_adapter_maps_any_object_without_crashing(record: dict[str, Any
 
 
 @FUZZ
-@given(st.text(max_size=400))
-def test_csv_parsing_returns_rows_of_text_or_refuses(text: str) -> None:
+@given(st.text(max_size=400).map(str.encode) | st.binary(max_size=400), st.sampled_from([None, "windows-1252"]))
+def test_csv_parsing_returns_rows_of_text_or_refuses(body: bytes, charset: str | None) -> None:
     try:
-        rows = adapters.csv_rows(text)
+        rows = adapters.check_sheet(spreadsheet.read_csv(body, charset))
     except RegistrationError as exc:
         assert_refused(exc)
-    else:
-        assert all(isinstance(value, str | None) for row in rows for value in row.values())
-        assert all(set(row) <= set(adapters.CSV_COLUMNS) | {None} for row in rows)
+        return
+    assert all(isinstance(value, str | None) for row in rows for value in row.values())
+    assert all(set(row) <= set(adapters.CSV_COLUMNS) | {None, ""} for row in rows)
+    for row in rows:
+        try:
+            assert isinstance(adapters.from_csv_row(row), dict)
+        except RegistrationError as exc:
+            assert_refused(exc)
 
 
 @FUZZ
