@@ -13,12 +13,14 @@ $(STAMP): pyproject.toml constraints.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 ## setup: Python venv (pinned by constraints.txt), Apache Kafka jars (Maven Central), redis-server, kcat (Kafka
-## input fuzzing) and, for the browser test, chromium + chromium-driver (apt, when missing)
+## input fuzzing), LibreOffice Calc without its GUI (real spreadsheet exports) and, for the browser test, chromium +
+## chromium-driver (apt, when missing)
 setup: $(STAMP)
 	$(BIN)/buurt-infra fetch
 	$(BIN)/python -c "from services.infra import apt; apt.ensure('redis-server', ['redis-server'])"
 	$(BIN)/python -c "from services.infra import apt; apt.ensure('chromedriver', ['chromium', 'chromium-driver'])"
 	$(BIN)/python -c "from services.infra import apt; apt.ensure('kcat', ['kcat'])"
+	$(BIN)/python -c "from services.infra import apt; apt.ensure('soffice', ['libreoffice-calc-nogui'], recommends=False)"
 
 ## run: the whole platform locally with demo data (Ctrl-C stops it; data persists in .data/)
 run: setup

@@ -4,7 +4,6 @@ decimal commas, day-first dates), as "CSV UTF-8", comma-separated with quoted de
 expected moments are built with zoneinfo directly, not with the code under test."""
 
 import hashlib
-import io
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -12,16 +11,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from openpyxl import Workbook
 
 from services.common import codec, events, sealing
-from services.common.enterprise import with_check_digits
 from services.registration import spreadsheet
 from services.registration.config import Settings
 from services.registration.errors import InvalidField, UnsupportedMedia
 from services.registration.main import create_app
 from tests.fakes import InMemoryPublisher, InMemoryRequestStore, KboSnapshotOf
 from tests.samples import signed
+from tests.spreadsheet_samples import COLUMNS, ROWS, cells, xlsx
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PARTNER = "nsz-koopvanuitjekot"
@@ -92,24 +90,6 @@ def test_bytes_that_are_not_in_the_charset_are_refused_with_their_row() -> None:
         spreadsheet.decode(b"naam\n", "klingon")
 
 
-# A registration per row, as a partner's spreadsheet holds it: (number, name, postcode, municipality, lat, lon, when).
-ROWS = [
-    (with_check_digits("04287594"), "Bakkerij Één", "9000", "Gent", 51.0543, 3.7174, datetime(2026, 11, 20, 14, 30)),
-    (with_check_digits("04287595"), "Fromagerie Léon", "4000", "Liège", 50.6326, 5.5797,
-     datetime(2026, 7, 1, 9, 5)),
-]
-COLUMNS = ["enterprise_number", "name", "postcode", "municipality", "lat", "lon", "consent_given_at", "street",
-           "number", "categories", "consent_listing", "notice_version", "consent_method", "consent_evidence_ref",
-           "language", "person_name", "person_email"]
-REST = ["Markt", "1", "bakker", "ja", "2020-04", "ondertekend formulier", "map 17", "nl", "An Claes", "an@example.be"]
-
-
-def cells(row: tuple[Any, ...], decimal: str = ",", when: str = "%d/%m/%Y %H:%M") -> list[str]:
-    number, name, postcode, municipality, lat, lon, given = row
-    return [number, name, postcode, municipality, str(lat).replace(".", decimal), str(lon).replace(".", decimal),
-            given.strftime(when), *REST]
-
-
 def excel_nl_be() -> bytes:
     """Excel's "CSV (gescheiden door lijstscheidingsteken)" on a Belgian Windows."""
     lines = [";".join(COLUMNS), *(";".join(cells(row)) for row in ROWS)]
@@ -126,18 +106,6 @@ def comma_separated() -> bytes:
     lines = [",".join(COLUMNS), *(",".join(f'"{c}"' if "," in c else c for c in cells(row, when="%Y-%m-%d %H:%M"))
                                   for row in ROWS)]
     return "\n".join(lines).encode()
-
-
-def xlsx() -> bytes:
-    """Excel's own format, numbers and dates typed in their cells."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(COLUMNS)
-    for row in ROWS:
-        sheet.append([*row, *REST])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 @pytest.fixture
