@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from pythonjsonlogger.json import JsonFormatter
 
+from services.common import proxies
+
 ReadinessCheck = Callable[[], Awaitable[bool]]
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -48,7 +50,8 @@ def serve_workers(factory: str, workers: int, host: str, port: int) -> None:
     are kept in files of a directory of their own (Prometheus's multiprocess mode), so that /metrics sums them."""
     with tempfile.TemporaryDirectory(prefix="buurt-metrics-") as directory:
         os.environ[MULTIPROCESS_DIR] = directory  # read by prometheus_client as each worker process imports it
-        uvicorn.run(factory, factory=True, workers=workers, host=host, port=port, log_config=None)
+        uvicorn.run(factory, factory=True, workers=workers, host=host, port=port, log_config=None,
+                    proxy_headers=proxies.SERVER_PROXY_HEADERS)
 
 
 def health_router(checks: Mapping[str, ReadinessCheck],

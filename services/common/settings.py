@@ -1,8 +1,9 @@
 """Settings every service shares: where Kafka and Redis are, and the topic prefix."""
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.common import proxies
 from services.common.topics import Topics
 
 SENTINEL_MASTER = "buurt"  # the name Sentinel monitors the platform's Redis primary under
@@ -23,7 +24,15 @@ class CommonSettings(BaseSettings):
     redis_sentinel_password: SecretStr = Field(
         SecretStr(""), validation_alias=AliasChoices("REDIS_SENTINEL_PASSWORD", "redis_sentinel_password"))
     topic_prefix: str = Field("", validation_alias=AliasChoices("BUURT_TOPIC_PREFIX", "topic_prefix"))
+    # the reverse proxies whose X-Forwarded-For is believed: services/common/proxies.py
+    trusted_proxies: str = Field("", validation_alias=AliasChoices("BUURT_TRUSTED_PROXIES", "trusted_proxies"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("BUURT_LOG_LEVEL", "log_level"))
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, listed: str) -> str:
+        proxies.parse(listed)
+        return listed
 
     @property
     def topics(self) -> Topics:

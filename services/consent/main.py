@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from services.common import proxies
 from services.common.observability import configure_logging, health_router
 from services.common.supervisor import Supervisor
 from services.consent.config import Settings, get_settings
@@ -36,4 +37,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def run() -> None:
     settings = get_settings()
     configure_logging("consent", settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port, log_config=None)
+    uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port, log_config=None,
+                proxy_headers=proxies.SERVER_PROXY_HEADERS)

@@ -7,7 +7,7 @@ import uvicorn
 from fastapi import FastAPI
 from limits.aio.storage import RedisStorage
 
-from services.common import redis_client
+from services.common import proxies, redis_client
 from services.common.observability import configure_logging, health_router, serve_workers
 from services.common.problems import install_problem_handlers
 from services.common.supervisor import Supervisor, TaskFactory, TaskHandle
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     app.state.demand = DemandReader(reads, settings.insights_redis_prefix, settings.k_anonymity)
     app.state.listings = RedisListingIndex(reads, index_prefix(settings.search_redis_prefix))
     install_problem_handlers(app)
+    proxies.install(app, settings.trusted_proxies)
     api.install_error_handlers(app, settings.retry_after_s)
     app.include_router(api.router)
     app.include_router(bulk.router)
@@ -125,4 +126,5 @@ def run() -> None:
     if settings.workers > 1:
         serve_workers("services.registration.main:worker_app", settings.workers, settings.host, settings.port)
     else:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+                    proxy_headers=proxies.SERVER_PROXY_HEADERS)

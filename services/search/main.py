@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services.common import redis_client
+from services.common import proxies, redis_client
 from services.common.observability import configure_logging, health_router, serve_workers
 from services.common.problems import install_problem_handlers, problem
 from services.common.supervisor import Supervisor, TaskHandle
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings, app.state.index, app.state.searcher, app.state.stats = settings, index, searcher, stats
     app.state.demand = DemandReader(redis, settings.insights_redis_prefix, settings.k_anonymity)
     install_problem_handlers(app)
+    proxies.install(app, settings.trusted_proxies)
     _install_error_handlers(app)
     app.include_router(router)
     app.include_router(pages.router)
@@ -149,7 +150,8 @@ def serve(context: typer.Context) -> None:
     if settings.workers > 1:  # each worker process builds its own app from the same environment
         serve_workers("services.search.main:worker_app", settings.workers, settings.host, settings.port)
     else:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+                    proxy_headers=proxies.SERVER_PROXY_HEADERS)
 
 
 @cli.command()
