@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.structs import ConsumerRecord
 
 from services.common import codec, events, kafka_client, sealing
-from services.common.partners import allowed_events
+from services.common.partners import CurrentAllowedEvents
 from services.common.supervisor import TaskHandle
 from services.consent import crypto
 from services.consent.config import MAX_POLL_INTERVAL_S, Settings
@@ -42,7 +42,7 @@ class ConsentWorker:
         self.settings = settings
         self.topics = settings.topics
         self.decider = Decider(
-            self.topics, allowed_events(settings.partners_file), settings.validity,
+            self.topics, CurrentAllowedEvents(settings.partners_file), settings.validity,
             crypto.unb64(settings.master_key.get_secret_value()), settings.signer(),
             unverified_lists=settings.kbo_unverified == "list",
             intake_keys=sealing.private_keys(settings.intake_keys.get_secret_value()))

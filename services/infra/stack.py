@@ -116,7 +116,19 @@ def service_env(broker: kafka.KafkaCluster, redis_node: redis_server.RedisNode, 
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "REDIS_URL": redis_node.url, "SEARCH_PORT": str(ports.search),
             "REGISTRATION_PORT": str(ports.registration), "CONSENT_WEB_PORT": str(ports.consent),
             "INSIGHTS_WEB_PORT": str(ports.insights), "INSIGHTS_DATA_DIR": str(data / "insights"),
-            "REGISTRATION_KBO_DIR": str(data / "kbo"), "REGISTRATION_PROOFS_DIR": str(data / "proofs")}
+            "REGISTRATION_KBO_DIR": str(data / "kbo"), "REGISTRATION_PROOFS_DIR": str(data / "proofs"),
+            "REGISTRATION_PARTNERS_FILE": str(partners_file(data)), "CONSENT_PARTNERS_FILE": str(partners_file(data))}
+
+
+def partners_file(data: Path) -> Path:
+    """The installation's partner registry (what `buurt-registration partners` edits): the seeded partners, copied
+    into the data directory on first use (mode 0600: it holds signing secrets)."""
+    path = data / "partners.yaml"
+    if not path.exists():
+        data.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(SEEDED_PARTNERS.read_text())
+    return path
 
 
 INTAKE_PRIVATE, INTAKE_PUBLIC = "CONSENT_INTAKE_KEYS", "REGISTRATION_INTAKE_PUBLIC_KEY"

@@ -35,7 +35,7 @@ async def authenticated_partner(
     x_buurt_timestamp: TimestampHeader = None, x_buurt_signature: SignatureHeader = None,
 ) -> Partner:
     """API key, then signature, then replay check, then the partner's rate limit."""
-    registry: PartnerRegistry = request.app.state.partners
+    registry: PartnerRegistry = request.app.state.partners.current()
     partner = auth.partner_of(registry, credentials)
     body = await request.body()
     signature = auth.verify_signature(partner, request.headers, request.method, request.url.path, body, time.time())

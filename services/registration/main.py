@@ -9,6 +9,7 @@ from limits.aio.storage import RedisStorage
 
 from services.common import proxies, redis_client
 from services.common.observability import configure_logging, health_router, serve_workers
+from services.common.partners import PartnersFile
 from services.common.problems import install_problem_handlers
 from services.common.supervisor import Supervisor, TaskFactory, TaskHandle
 from services.insights.reader import DemandReader
@@ -55,8 +56,8 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
         supervisor.add(forwarders.TASK, follow_forwarders)
     intake = Finisher(kbo or kbo_check.from_settings(settings, supervisor), settings.intake_key())
     proofs = audit_proofs.install(settings, supervisor)
-    registry = PartnerRegistry.from_file(settings.partners_file)
-    for partner in registry.with_kafka_ingress() if settings.consume_ingress else []:
+    partners = PartnersFile(settings.partners_file, PartnerRegistry.from_file)  # follows the file: partners.py
+    for partner in partners.current().with_kafka_ingress() if settings.consume_ingress else []:
         supervisor.add(ingress.task_name(partner), _ingress_task(partner, settings, publisher, request_store,
                                                                  intake))
 
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
                   description="Intake for partner platforms: registrations, withdrawals, erasure requests. "
                               "Authentication and signing: see docs/partners.md.")
     app.state.settings = settings
-    app.state.partners = registry
+    app.state.partners = partners
     app.state.publisher = publisher
     app.state.store = request_store
     app.state.intake = intake
@@ -92,8 +93,8 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     app.include_router(bulk.router)
     app.include_router(insights_api.router)
     app.include_router(audit_proofs.router)
-    app.include_router(health_router({"kafka": publisher.ready, "redis": request_store.ready, **supervisor.checks()},
-                                     supervisor.report))
+    checks = {"kafka": publisher.ready, "redis": request_store.ready, **supervisor.checks()}
+    app.include_router(health_router(checks, lambda: {**supervisor.report(), "partners-file": partners.report()}))
     app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, bulk_limit=settings.max_bulk_bytes,
                        bulk_paths=BULK_PATHS)
     return app

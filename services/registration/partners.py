@@ -20,6 +20,7 @@ class Partner:
     allowed_events: frozenset[EventType]
     adapter: str | None = None
     kafka_ingress: bool = False
+    disabled: bool = False
 
     def require(self, event_type: EventType) -> None:
         if event_type not in self.allowed_events:
@@ -39,7 +40,7 @@ def _load_partner(partner_id: str, spec: PartnerSpec, environ: dict[str, str]) -
         raise ValueError(f"partner {partner_id} has no signing secret ({_env_name(partner_id, 'SIGNING_SECRET')})")
     return Partner(id=partner_id, name=spec.name, key_hashes=tuple(h.strip().lower() for h in hashes),
                    signing_secret=secret.encode(), allowed_events=frozenset(spec.allowed_events),
-                   adapter=spec.adapter, kafka_ingress=spec.kafka_ingress)
+                   adapter=spec.adapter, kafka_ingress=spec.kafka_ingress, disabled=spec.disabled)
 
 
 class PartnerRegistry:
@@ -61,10 +62,12 @@ class PartnerRegistry:
                     found = partner
         if found is None:
             raise Unauthenticated("unknown API key")
+        if found.disabled:
+            raise Forbidden(f"partner {found.id} is disabled; ask the operator")
         return found
 
     def get(self, partner_id: str) -> Partner | None:
         return self._partners.get(partner_id)
 
     def with_kafka_ingress(self) -> list[Partner]:
-        return [partner for partner in self._partners.values() if partner.kafka_ingress]
+        return [partner for partner in self._partners.values() if partner.kafka_ingress and not partner.disabled]
