@@ -5,9 +5,10 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from limits.aio.storage import RedisStorage
 
-from services.common import proxies, redis_client
+from services.common import asyncapi, proxies, redis_client
 from services.common.observability import configure_logging, health_router, serve_workers
 from services.common.partners import PartnersFile
 from services.common.problems import install_problem_handlers
@@ -90,6 +91,12 @@ def create_app(settings: Settings | None = None, publisher: Publisher | None = N
     proxies.install(app, settings.trusted_proxies)
     api.install_error_handlers(app, settings.retry_after_s)
     app.include_router(api.router)
+    document = asyncapi.document([partner.id for partner in partners.current().with_kafka_ingress()])
+
+    @app.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi_document() -> JSONResponse:
+        """Every topic, as the AsyncAPI 3.0 document (services/common/asyncapi.py), beside /openapi.json."""
+        return JSONResponse(document)
     app.include_router(bulk.router)
     app.include_router(insights_api.router)
     app.include_router(audit_proofs.router)
