@@ -14,6 +14,7 @@ from services.registration.errors import BrokerUnavailable, StoreUnavailable
 from services.registration.store import Rates, Status
 from services.search.index import (
     Advance,
+    Feed,
     Found,
     IndexBehind,
     IndexLost,
@@ -216,6 +217,14 @@ class InMemoryListingIndex:
     async def name_words(self) -> list[str]:
         return sorted(word for word in set().union(*(name_words(listing) for listing in self.listings.values()))
                       if not word[0].isdigit())
+
+    async def feed(self, municipalities: Sequence[str]) -> Feed:
+        if not self.built:
+            raise IndexLost
+        hits = [hit(listing, 0.0) for listing in self.listings.values()
+                if "municipal-sites" in listing.purposes and (place := place_of(listing.address)) is not None
+                and place.municipality.nis in municipalities]
+        return Feed(sorted(hits, key=lambda h: (h.name, h.enterprise_number)), self._generation)
 
     async def get_many(self, numbers: list[str]) -> list[Hit | None]:
         return [hit(self.listings[n], 0.0) if n in self.listings else None for n in numbers]

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.common.events import ConsentEvidence
-from services.common.vocabulary import AFFIRMATIVE, ConsentMethod, Reason
+from services.common.vocabulary import AFFIRMATIVE, ConsentMethod, Purpose, Reason
 
-LISTING_PURPOSE = "listing"
+LISTING_PURPOSE = Purpose.LISTING
 # Versions of the privacy notice shown to businesses when they consented; a new notice is added here.
 ACCEPTED_NOTICE_VERSIONS = frozenset({"2020-04", "2024-01", "2025-06"})
 LANGUAGES = frozenset({"nl", "fr", "de", "en"})

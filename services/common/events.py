@@ -220,6 +220,8 @@ class Listing(WireModel):
     channels: Channels = Channels()
     partner_id: str
     listed_at: datetime
+    purposes: tuple[str, ...] = Field(("listing",), description="the purposes consented to (vocabulary.Purpose): "
+                                      "'municipal-sites' also puts the listing in its municipality's feeds")
 
 
 class SearchPerformed(WireModel):

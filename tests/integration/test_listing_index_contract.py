@@ -224,3 +224,20 @@ async def test_the_positions_move_with_the_changes_and_an_index_elsewhere_refuse
     assert await index.count() == 1
     await index.clear()
     assert await index.positions() == {}
+
+
+async def test_a_feed_holds_the_municipalitys_listings_consented_for_municipal_sites(index: ListingIndex) -> None:
+    feed_too = ("listing", "municipal-sites")
+    await index.apply([
+        (KORENMARKT, listing(KORENMARKT, 51.0547, 3.7219, "Kaasmakerij", purposes=feed_too)),
+        (DAMPOORT, listing(DAMPOORT, 51.0562, 3.7409, "Hoeve Dampoort")),  # search only
+        (ANTWERPEN, listing(ANTWERPEN, 51.2199, 4.4035, "Bakkerij", municipality="Antwerpen", postcode="2000",
+                            purposes=feed_too)),
+    ])
+    assert [hit.enterprise_number for hit in (await index.feed(["44021"])).hits] == [KORENMARKT]
+    assert [hit.enterprise_number for hit in (await index.feed(["44021", "11002"])).hits] == [ANTWERPEN, KORENMARKT]
+    await index.apply([(KORENMARKT, None)])
+    assert (await index.feed(["44021"])).hits == []
+    await index.clear()
+    with pytest.raises(IndexLost):
+        await index.feed(["44021"])

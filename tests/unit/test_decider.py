@@ -118,3 +118,12 @@ def test_a_person_sealed_at_intake_is_opened_and_sealed_again_under_the_subjects
     outs = handle(replace(worker, intake_keys=sealing.private_keys(other)), PartitionState(0), sealed_event)
     [letter] = [codec.decode(events.DeadLetter, out.value) for out in outs]
     assert f"sealed to intake key {person.key_id}, which this worker does not hold" in letter.reason
+
+
+def test_the_listing_carries_the_purposes_consented_to_and_nothing_else() -> None:
+    for purposes, carried in [(("listing",), ("listing",)),
+                              (("listing", "municipal-sites"), ("listing", "municipal-sites")),
+                              (("newsletter", "municipal-sites", "listing"), ("listing", "municipal-sites"))]:
+        [listing] = on(handle(decider(), PartitionState(0), grant(purposes=purposes)), TOPICS.listings)
+        assert codec.decode(events.Listing, listing.value).purposes == carried
+    assert on(handle(decider(), PartitionState(0), grant(purposes=("municipal-sites",))), TOPICS.listings) == []

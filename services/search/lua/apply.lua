@@ -70,5 +70,6 @@ for a = 0, advances - 1 do
   redis.call('HSET', KEYS[4], ARGV[5 + 3 * a], ARGV[7 + 3 * a])
 end
 if i == first then return redis.call('GET', KEYS[1]) end  -- positions only: the cached results hold
+redis.call('SET', prefix .. 'changed', redis.call('TIME')[1])  -- the feeds' Last-Modified
 redis.call('SET', KEYS[2], ARGV[1])
 return redis.call('INCR', KEYS[1])
