@@ -1,5 +1,6 @@
 """A shopper in headless Chromium (Debian's chromium + chromium-driver, driven by Selenium): search by postcode,
-filter by a category, see the expected business. The screenshot is saved under test-artifacts/."""
+filter by a category, see the expected business; on a phone-sized screen (390 x 844) the first result shows without
+scrolling. Screenshots, phone-sized and desktop, are saved under test-artifacts/."""
 
 import asyncio
 import uuid
@@ -58,5 +59,16 @@ def test_shopper_finds_a_farm_shop_by_postcode_and_category(
         names = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".results h3")]
         ARTIFACTS.mkdir(exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "shopper-search.png"))
+        browser.set_window_size(390, 844)
+        browser.get(f"{platform.search_url}/?place=9000")
+        first_result_bottom = browser.execute_script(
+            "return document.querySelector('.results li').getBoundingClientRect().bottom")
+        visible = browser.execute_script("return window.innerHeight")
+        browser.save_screenshot(str(ARTIFACTS / "shopper-phone.png"))
+        browser.set_window_size(1280, 900)
+        browser.get(f"{platform.search_url}/?place=9000&category=hoeveproducten")
+        browser.save_screenshot(str(ARTIFACTS / "shopper-desktop.png"))
     assert names == ["Hoeve De Linde"]
-    assert (ARTIFACTS / "shopper-search.png").stat().st_size > 10_000
+    assert first_result_bottom <= visible  # the whole first result above the fold of a phone
+    for shot in ("shopper-search.png", "shopper-phone.png", "shopper-desktop.png"):
+        assert (ARTIFACTS / shot).stat().st_size > 10_000

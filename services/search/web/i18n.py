@@ -12,7 +12,7 @@ TEXTS = {
         "rebuilding": "De zoekindex wordt opnieuw opgebouwd. Probeer het over enkele ogenblikken opnieuw.",
         "previous": "Vorige", "next": "Volgende",
         "other_language": "Français", "km": "km", "opening": "Open", "alternatives": "Of bedoelde je:",
-        "ignored": "Niet op gezocht:",
+        "ignored": "Niet op gezocht:", "filters": "Verfijnen", "active": "{n} actief",
     },
     "fr": {
         "title": "Achetez près de chez vous", "tagline": "Commerces spécialisés, produits de la ferme et régionaux",
@@ -25,6 +25,7 @@ TEXTS = {
         "rebuilding": "L'index de recherche est en cours de reconstruction. Réessayez dans quelques instants.",
         "previous": "Précédent",
         "next": "Suivant", "other_language": "Nederlands", "km": "km", "opening": "Ouvert",
-        "alternatives": "Ou vouliez-vous dire :", "ignored": "Mots non pris en compte :",
+        "alternatives": "Ou vouliez-vous dire :", "ignored": "Mots non pris en compte :", "filters": "Affiner",
+        "active": "{n} actif(s)",
     },
 }

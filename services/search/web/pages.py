@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
+import phonenumbers
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -24,6 +25,19 @@ from services.search.web.i18n import TEXTS
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def display_phone(number: str) -> str:
+    """A phone number as people read it (``+32 9 225 87 57``: phonenumbers' international form); as stored when it
+    does not parse."""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(number, "BE"),
+                                          phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return number
+
+
+templates.env.filters["phone"] = display_phone
 router = APIRouter(include_in_schema=False)
 
 
