@@ -8,6 +8,7 @@ from limits.aio.storage import MemoryStorage
 
 from services.common.categories import CATEGORIES
 from services.common.events import Business, KboCheck, KboEnterprise, KboSnapshot, Listing
+from services.common.opening import week_ranges
 from services.common.supervisor import TaskFactory
 from services.kbo import verify
 from services.registration.errors import BrokerUnavailable, StoreUnavailable
@@ -204,6 +205,9 @@ class InMemoryListingIndex:
     @staticmethod
     def _passes(listing: Listing, words: set[str], query: SearchQuery) -> bool:
         if query.categories and not set(query.categories) & set(listing.categories):
+            return False
+        if query.open_at is not None and not any(
+                start <= query.open_at < end for start, end in week_ranges(listing.channels.opening_hours)):
             return False
         found = query.terms or default_lexicon().understand(query.words)
         return set(query.flags) <= set(listing_flags(listing)) and _matches(listing, words, found)

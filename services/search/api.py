@@ -60,13 +60,18 @@ async def parse_search(
     exact_total: Annotated[bool, Query(description=(
         "count every match (slower when there are many); else total is estimated once the page is complete"))
     ] = False,
+    open_now: Annotated[bool, Query(description="only listings open now (their opening hours, Belgian time)")] = False,
+    open_at: Annotated[datetime | None, Query(description=(
+        "only listings open at this moment: ISO 8601, without an offset it is Belgian time ('2026-12-24T16:30')"))
+    ] = None,
 ) -> SearchQuery:
     """A place is lat+lon, or a place named by postcode and/or name (``place``, or ``postcode`` and
     ``municipality``). A name several places share ('Berchem') means the likeliest; the others are listed in
     ``alternatives``."""
+    when = open_at or (datetime.now(UTC) if open_now else None)
     if lat is not None and lon is not None:
         return build_query(lat, lon, q, radius_km, category or [], delivery, pickup, webshop, page, size,
-                           exact_total=exact_total)
+                           exact_total=exact_total, open_at=when)
     if lat is not None or lon is not None:
         raise InvalidParameter("lon" if lon is None else "lat", "give lat and lon together")
     if not (place or postcode or municipality):
@@ -78,7 +83,7 @@ async def parse_search(
         raise InvalidParameter("place" if place else "municipality" if municipality else "postcode",
                                str(exc)) from None
     return build_query(named.lat, named.lon, q, radius_km, category or [], delivery, pickup, webshop, page, size,
-                       (named, others), exact_total)
+                       (named, others), exact_total, when)
 
 
 @router.get("/search", response_model=SearchResults, responses=PROBLEMS)

@@ -27,11 +27,20 @@ CACHE = "public, max-age=60, stale-while-revalidate=300"
 CSV_COLUMNS = ("enterprise_number", "name", "street", "number", "postcode", "locality", "municipality", "lat", "lon",
                "categories", "phone", "email", "website", "webshop", "delivery", "pickup")
 NIS = Annotated[str, Path(pattern=r"^\d{5}$", description="the NIS code")]
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the feed", "content": {"application/json": {}, "application/geo+json": {},
+                                                 "text/csv": {}}},
+    304: {"description": "not modified since the ETag or date the request names"},
+    404: {"description": "no such municipality or province", "content": {"application/problem+json": {}}},
+    422: {"description": "invalid parameter", "content": {"application/problem+json": {}}},
+    503: {"description": "the index is being rebuilt or cannot be reached (Retry-After)",
+          "content": {"application/problem+json": {}}},
+}
 IfNoneMatch = Annotated[str | None, Header()]
 IfModifiedSince = Annotated[str | None, Header()]
 
 
-@router.get("/municipalities/{nis}.{fmt}", summary="A municipality's feed")
+@router.get("/municipalities/{nis}.{fmt}", summary="A municipality's feed", responses=RESPONSES)
 async def municipality_feed(request: Request, nis: NIS, fmt: Format, if_none_match: IfNoneMatch = None,
                             if_modified_since: IfModifiedSince = None) -> Response:
     """The municipality's listings whose businesses consented to appear on municipal sites, by name."""
@@ -41,7 +50,7 @@ async def municipality_feed(request: Request, nis: NIS, fmt: Format, if_none_mat
     return await _answer(request, [nis], about, fmt, if_none_match, if_modified_since)
 
 
-@router.get("/provinces/{nis}.{fmt}", summary="A province's feed")
+@router.get("/provinces/{nis}.{fmt}", summary="A province's feed", responses=RESPONSES)
 async def province_feed(request: Request, nis: NIS, fmt: Format, if_none_match: IfNoneMatch = None,
                         if_modified_since: IfModifiedSince = None) -> Response:
     """The feeds of the province's municipalities together (04000: the Brussels region's nineteen)."""

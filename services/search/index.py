@@ -27,6 +27,7 @@ rendered page, is one script: one round trip.
 """
 
 import json
+import time
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,7 +38,7 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import ResponseError
 
-from services.common import places
+from services.common import opening, places
 from services.common.categories import CATEGORIES, current
 from services.common.events import Listing
 from services.search import geocell, meaning, terms
@@ -46,9 +47,10 @@ from services.search.models import Hit, category, hit
 from services.search.query import EARTH_RADIUS_KM, SearchQuery
 from services.search.text import tokens
 
-# 6: filter words of names and places only, categories matched by code (5: and the categories' label words; 4: each
-# record held its categories' labels; 3: sets of every word prefix)
-FORMAT = "6"
+# 7: the filter holds the opening hours as minutes of the week (6: filter words of names and places only, categories
+# matched by code; 5: and the categories' label words; 4: each record held its categories' labels; 3: sets of every
+# word prefix)
+FORMAT = "7"
 LUA = Path(__file__).with_name("lua")
 SEP = "\x1f"
 CODES = b"\x1e"  # around the codes that stand for a record's categories' JSON (lua/common.lua)
@@ -140,7 +142,8 @@ def record(listing: Listing) -> str:
     """The listing's record (lua/common.lua describes the fields)."""
     words = " ".join(sorted(terms.listing_words(listing)))
     flags = listing_flags(listing)
-    where = f" {words} |{'|'.join(listing.categories)}| #{'#'.join(flags)}#"
+    hours = ",".join(f"{start}-{end}" for start, end in opening.week_ranges(listing.channels.opening_hours))
+    where = f" {words} |{'|'.join(listing.categories)}| #{'#'.join(flags)}# ~{hours}~"
     sets = " ".join([*terms.listing_sets(listing), *(f"#{flag}" for flag in flags)])
     return SEP.join([repr(listing.position.lat), repr(listing.position.lon), " ".join(tokens(listing.name)), where,
                      sets, _public(listing)])
@@ -247,7 +250,7 @@ class RedisListingIndex:
         latest = dict(changes)  # several changes of one listing in a batch: the last one wins, as in the topic
         if not latest and not advances:
             return
-        args: list[str | float] = [FORMAT, self.prefix, "1" if guarded else "", len(advances)]
+        args: list[str | float] = [FORMAT, self.prefix, "1" if guarded else "", int(time.time()), len(advances)]
         for advance in advances:
             args += [advance.partition, "" if advance.expected is None else advance.expected, advance.to]
         for number, listing in ((n, current_codes(item)) for n, item in latest.items()):
@@ -282,7 +285,8 @@ class RedisListingIndex:
         args: list[str | int | float] = [
             self.prefix, EARTH_RADIUS_KM, query.lon, query.lat, query.radius_km, query.page, query.size,
             int(query.exact_total), low, high, km2, rendering.cache_key, rendering.ttl_s, rendering.trailer,
-            *counters, " ".join(query.words), len(query.categories), *query.categories, len(query.flags),
+            *counters, " ".join(query.words), "" if query.open_at is None else query.open_at,
+            len(query.categories), *query.categories, len(query.flags),
             *query.flags]
         found = query.terms or meaning.default_lexicon().understand(query.words)
         return [*args, len(found), *_term_args(found)]

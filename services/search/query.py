@@ -2,8 +2,10 @@
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.common import places
+from services.common.opening import minute_of_week
 from services.common.places import Locality
 from services.search.meaning import Term
 from services.search.models import PlaceOut, place_out
@@ -35,6 +37,7 @@ class SearchQuery:
     page: int = 1
     size: int = 20
     exact_total: bool = False  # count every match, however many (else estimated once the page is complete)
+    open_at: int | None = None  # only listings open then: the minute of the week on Belgian clocks (opening.py)
     place: PlaceOut | None = None  # the named place searched around (None for a position)
     alternatives: tuple[PlaceOut, ...] = ()  # other places the name could mean
     terms: tuple[Term, ...] = ()  # what the words mean (meaning.py); the search service's lexicon sets them
@@ -49,18 +52,20 @@ class SearchQuery:
         return "|".join([f"{self.lat:.5f}", f"{self.lon:.5f}", f"{self.radius_km:g}", ",".join(sorted(self.words)),
                          ",".join(sorted(term.key() for term in self.terms)),
                          ",".join(sorted(self.categories)), ",".join(self.flags), str(self.page), str(self.size),
-                         str(int(self.exact_total)),
+                         str(int(self.exact_total)), "" if self.open_at is None else str(self.open_at),
                          *(p.label for p in ([self.place] if self.place else []) + list(self.alternatives))])
 
 
 def build_query(lat: float, lon: float, q: str | None, radius_km: float, categories: list[str], delivery: bool,
                 pickup: bool, webshop: bool, page: int, size: int,
-                place: tuple[Locality, list[Locality]] | None = None, exact_total: bool = False) -> SearchQuery:
+                place: tuple[Locality, list[Locality]] | None = None, exact_total: bool = False,
+                open_at: datetime | None = None) -> SearchQuery:
     named, others = place if place is not None else (None, [])
     return SearchQuery(lat=lat, lon=lon, radius_km=radius_km, words=tuple(query_tokens(q)),
                        personal=looks_personal(q),
                        categories=tuple(sorted(set(categories))), delivery=delivery, pickup=pickup,
                        webshop=webshop, page=page, size=size, exact_total=exact_total,
+                       open_at=None if open_at is None else minute_of_week(open_at),
                        place=place_out(named) if named else None,
                        alternatives=tuple(place_out(p) for p in others))
 

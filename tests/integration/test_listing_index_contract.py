@@ -3,12 +3,13 @@ found within a radius, filtered by categories (any of), flags and words (every o
 page by page; upserts, tombstones, generations, counts and type-ahead."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from geographiclib.geodesic import Geodesic
 from redis.asyncio import Redis
 
-from services.common.events import Channels
+from services.common.events import Channels, OpeningHours
 from services.search.index import Advance, IndexBehind, IndexLost, ListingIndex, RedisListingIndex
 from services.search.meaning import Lexicon, Term, default_lexicon
 from services.search.query import SearchQuery, build_query
@@ -241,3 +242,19 @@ async def test_a_feed_holds_the_municipalitys_listings_consented_for_municipal_s
     await index.clear()
     with pytest.raises(IndexLost):
         await index.feed(["44021"])
+
+
+async def test_open_at_keeps_the_listings_open_then_on_belgian_clocks(index: ListingIndex) -> None:
+    weekdays = tuple(OpeningHours(day=d, opens="09:00", closes="18:00") for d in ("mon", "tue", "wed", "thu", "fri"))
+    late = (OpeningHours(day="fri", opens="18:00", closes="02:00"),)
+    await index.apply([
+        (KORENMARKT, listing(KORENMARKT, 51.0547, 3.7219, "Kaasmakerij", channels=Channels(opening_hours=weekdays))),
+        (DAMPOORT, listing(DAMPOORT, 51.0562, 3.7409, "Nachtwinkel", channels=Channels(opening_hours=late))),
+        (ANTWERPEN, listing(ANTWERPEN, 51.0560, 3.7300, "Zonder uren")),  # no hours: never "open"
+    ])
+    tuesday_ten = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 10:00 in Belgium
+    saturday_one = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)  # 1:00 Saturday in Belgium: Friday night's hours
+    assert numbers(await index.find(query(open_at=tuesday_ten))) == [KORENMARKT]
+    assert numbers(await index.find(query(open_at=saturday_one))) == [DAMPOORT]
+    assert numbers(await index.find(query(open_at=datetime(2026, 11, 29, 12, 0, tzinfo=UTC)))) == []  # Sunday
+    assert len(numbers(await index.find(query()))) == 3

@@ -85,7 +85,7 @@ async def test_a_changed_listing_leaves_no_trace_of_its_old_words_and_the_layout
         assert not await index.format_current()
         await index.apply([("0000000097", None)])  # removed: nothing of it is left but the counters
         left = {key.decode().removeprefix(redis_prefix) async for key in redis.scan_iter(match=f"{redis_prefix}*")}
-        assert left == {"generation", "format", "counts"}
+        assert left == {"generation", "format", "counts", "changed"}
         assert await redis.hgetall(f"{redis_prefix}counts") == {b"delivery": b"0"}
     finally:
         await redis.aclose()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from services.common.events import PublicContact
+from services.common.events import Channels, OpeningHours, PublicContact
 from services.search.config import Settings
 from services.search.main import create_app
 from tests.conftest import FIGURES
@@ -54,3 +54,27 @@ def test_the_page_is_self_contained_and_its_weight_is_measured(client: TestClien
     FIGURES.append(f"shoppers' page: {total / 1024:.1f} KiB with one result (HTML {len(page.content) / 1024:.1f} KiB, "
                    f"{parts}), no external asset")
     assert total < 64 * 1024
+
+
+def test_open_now_and_open_at_on_belgian_clocks(client: TestClient) -> None:
+    always = Channels(opening_hours=tuple(OpeningHours(day=d, opens="00:00", closes="24:00")
+                                          for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")))
+    sunday_bakery = Channels(opening_hours=(OpeningHours(day="sun", opens="07:00", closes="12:00"),))
+    seed(client, [listing("0403019261", 51.0550, 3.7180, "Automaat Altijd Open", channels=always),
+                  listing("0202239951", 51.0560, 3.7190, "Zondagsbakker", channels=sunday_bakery)])
+    page = client.get("/", params={"place": "9000", "open_now": "true"}).text
+    assert "Automaat Altijd Open <span class=\"open\">Nu open</span>" in page
+    assert "Kaashandel Van Tricht" not in page  # no opening hours: not known to be open
+    assert "Verfijnen (1 actief)" in page
+
+    def found(open_at: str) -> list[str]:
+        answer = client.get("/v1/search", params={"place": "9000", "open_at": open_at, "radius_km": 5})
+        assert answer.status_code == 200, answer.text
+        return sorted(hit["name"] for hit in answer.json()["results"])
+
+    # Sunday 29 March 2026, the clocks go forward at 2:00: 8:30 in Belgium is 6:30 UTC
+    assert found("2026-03-29T08:30") == ["Automaat Altijd Open", "Zondagsbakker"]  # without offset: Belgian time
+    assert found("2026-03-29T06:30:00Z") == ["Automaat Altijd Open", "Zondagsbakker"]
+    assert found("2026-03-29T04:30:00Z") == ["Automaat Altijd Open"]  # 6:30 in Belgium
+    assert found("2026-03-30T08:30") == ["Automaat Altijd Open"]  # Monday
+    assert client.get("/v1/search", params={"place": "9000", "open_at": "morgen"}).status_code == 422

@@ -1,7 +1,8 @@
 -- Upsert or remove listings and move the generation and the topic positions, atomically (RedisListingIndex.apply).
 -- KEYS: the generation, the format marker, the built marker, the positions (hash: partition -> offset of the last
 -- change applied). ARGV[1]: the format, ARGV[2]: the index's key prefix, ARGV[3]: '1' to change only a built index
--- (the consumers: UNBUILT error otherwise, nothing changed), ARGV[4]: the number of advances, then per advance:
+-- (the consumers: UNBUILT error otherwise, nothing changed), ARGV[4]: now (unix seconds: the feeds' Last-Modified),
+-- ARGV[5]: the number of advances, then per advance:
 -- partition, the offset the consumer last applied of it ('' when it does not know: not checked) and the offset of the
 -- batch's last record of it (POSITION error when the index is elsewhere, nothing changed); then per change: number,
 -- and '' to remove it or its record, lon and lat to upsert it (the record's terms say which sorted sets it joins:
@@ -42,16 +43,16 @@ if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then
   return redis.error_reply('UNBUILT the index is not built')
 end
 
-local advances = tonumber(ARGV[4])
+local advances = tonumber(ARGV[5])
 for a = 0, advances - 1 do
-  local partition, expected = ARGV[5 + 3 * a], ARGV[6 + 3 * a]
+  local partition, expected = ARGV[6 + 3 * a], ARGV[7 + 3 * a]
   local at = redis.call('HGET', KEYS[4], partition) or '-1'
   if expected ~= '' and at ~= expected then
     return redis.error_reply('POSITION ' .. partition .. ' ' .. at)
   end
 end
 
-local first = 5 + 3 * advances
+local first = 6 + 3 * advances
 local i = first
 while i <= #ARGV do
   local number, record = ARGV[i], ARGV[i + 1]
@@ -67,9 +68,9 @@ while i <= #ARGV do
   end
 end
 for a = 0, advances - 1 do
-  redis.call('HSET', KEYS[4], ARGV[5 + 3 * a], ARGV[7 + 3 * a])
+  redis.call('HSET', KEYS[4], ARGV[6 + 3 * a], ARGV[8 + 3 * a])
 end
 if i == first then return redis.call('GET', KEYS[1]) end  -- positions only: the cached results hold
-redis.call('SET', prefix .. 'changed', redis.call('TIME')[1])  -- the feeds' Last-Modified
+redis.call('SET', prefix .. 'changed', ARGV[4])  -- the feeds' Last-Modified
 redis.call('SET', KEYS[2], ARGV[1])
 return redis.call('INCR', KEYS[1])

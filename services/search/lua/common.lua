@@ -1,8 +1,9 @@
 -- Helpers shared by the index's scripts (services/search/index.py prepends this file to each of them).
 -- A listing's record (key rec:<number>) is one string of fields separated by the unit separator:
 --   lat, lon, name (folded, for ties), filter, terms, hit
--- filter: " <word> <word> … |<category>|<category>| #<flag>#<flag>#" (every word of its name and place, so that
--- " " .. w finds a word starting with w; categories by code); terms: the sorted sets it belongs to, space-separated;
+-- filter: " <word> <word> … |<category>|<category>| #<flag>#<flag># ~<start>-<end>,…~" (every word of its name and
+-- place, so that " " .. w finds a word starting with w; categories by code; its opening hours as minutes of the
+-- week on Belgian clocks, services/common/opening.py); terms: the sorted sets it belongs to, space-separated;
 -- hit: the public JSON of the listing without its closing '}' (the distance is appended per search), where the
 -- categories' JSON may stand as their codes between two \30 bytes: the search service splices it in
 -- (index.py, with_categories), outside Redis's single thread.
@@ -126,11 +127,25 @@ end
 
 -- A check is a list of needles, one of which a listing's filter string must contain: ' <word>' (a word prefix),
 -- '|<code>|' (a category), '#<flag>#' (a flag).
+-- Whether the filter's opening hours hold the minute of the week.
+local function open_at(filter, minute)
+  local hours = match(filter, '~([%d%-,]*)~$')
+  for start, stop in gmatch(hours or '', '(%d+)%-(%d+)') do
+    if minute >= tonumber(start) and minute < tonumber(stop) then return true end
+  end
+  return false
+end
+
+-- A check is a list of strings, one of which the filter must hold, or a function of the filter.
 local function passes(filter, checks)
   for i = 1, #checks do
     local check, any = checks[i], false
-    for j = 1, #check do
-      if find(filter, check[j], 1, true) then any = true; break end
+    if type(check) == 'function' then
+      any = check(filter)
+    else
+      for j = 1, #check do
+        if find(filter, check[j], 1, true) then any = true; break end
+      end
     end
     if not any then return false end
   end

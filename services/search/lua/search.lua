@@ -8,6 +8,7 @@ local page, size, exact_wanted = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8] =
 local cell_low, cell_high, cell_km2 = ARGV[9], '(' .. ARGV[10], tonumber(ARGV[11])
 local cache_key, ttl, trailer = ARGV[12], ARGV[13], ARGV[14]
 local searches_key, zero_key, zero_words_key, typed = ARGV[15], ARGV[16], ARGV[17], ARGV[18]
+local open_minute = tonumber(ARGV[19])  -- nil: open or not
 local EPS_KM, MOST_WORDS, SET_COST = 0.001, 32, 10
 
 local function count(total)
@@ -34,8 +35,9 @@ if cache_key ~= '' then
   end
 end
 
--- The filters: categories (any of), flags, words (each a prefix); each with its sorted sets when it has them.
-local filters, n = {}, 19
+-- The filters: categories (any of), flags, open at a minute of the week, words (each a prefix); each with its sorted
+-- sets when it has them.
+local filters, n = {}, 20
 local geo = prefix .. 'geo'
 local everyone = redis.call('ZCARD', geo)
 local ncats = tonumber(ARGV[n]); n = n + 1
@@ -51,6 +53,9 @@ for i = n, n + nflags - 1 do
   filters[#filters + 1] = {check = {'#' .. ARGV[i] .. '#'}, size = size_}
 end
 n = n + nflags
+if open_minute then  -- no set to walk: never the driver of the plan
+  filters[#filters + 1] = {check = function(filter) return open_at(filter, open_minute) end, size = everyone}
+end
 local nwords = tonumber(ARGV[n]); n = n + 1
 local words = read_terms(prefix, n, nwords, MOST_WORDS)
 for _, term in ipairs(words) do

@@ -12,7 +12,8 @@ TEXTS = {
         "rebuilding": "De zoekindex wordt opnieuw opgebouwd. Probeer het over enkele ogenblikken opnieuw.",
         "previous": "Vorige", "next": "Volgende",
         "other_language": "Français", "km": "km", "opening": "Open", "alternatives": "Of bedoelde je:",
-        "ignored": "Niet op gezocht:", "filters": "Verfijnen", "active": "{n} actief",
+        "ignored": "Niet op gezocht:", "filters": "Verfijnen", "active": "{n} actief", "open_now": "Nu open",
+        "open_badge": "Nu open",
     },
     "fr": {
         "title": "Achetez près de chez vous", "tagline": "Commerces spécialisés, produits de la ferme et régionaux",
@@ -26,6 +27,7 @@ TEXTS = {
         "previous": "Précédent",
         "next": "Suivant", "other_language": "Nederlands", "km": "km", "opening": "Ouvert",
         "alternatives": "Ou vouliez-vous dire :", "ignored": "Mots non pris en compte :", "filters": "Affiner",
+        "open_now": "Ouvert maintenant", "open_badge": "Ouvert",
         "active": "{n} actif(s)",
     },
 }

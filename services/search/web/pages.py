@@ -14,6 +14,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from services.common import places
+from services.common.events import OpeningHours
+from services.common.opening import is_open
 from services.insights.reader import DemandReader
 from services.insights.windows import ALL
 from services.search.built import RETRY_AFTER_S
@@ -45,21 +47,25 @@ router = APIRouter(include_in_schema=False)
 async def home(
     request: Request, searcher: SearcherDep, stats: StatsDep, lang: str = "nl", place: str = "", q: str = "",
     radius_km: Annotated[int, Query(ge=1, le=50)] = 10, category: Annotated[list[str] | None, Query()] = None,
-    delivery: bool = False, pickup: bool = False, webshop: bool = False, page: Annotated[int, Query(ge=1)] = 1,
+    delivery: bool = False, pickup: bool = False, webshop: bool = False, open_now: bool = False,
+    page: Annotated[int, Query(ge=1)] = 1,
 ) -> HTMLResponse:
     lang = lang if lang in TEXTS else "nl"
-    await stats.visit(request.client.host if request.client else "", request.headers.get("user-agent", ""),
-                      datetime.now(UTC))
+    now = datetime.now(UTC)
+    await stats.visit(request.client.host if request.client else "", request.headers.get("user-agent", ""), now)
     form = {"place": place, "q": q, "radius_km": radius_km, "category": category or [], "delivery": delivery,
-            "pickup": pickup, "webshop": webshop}
+            "pickup": pickup, "webshop": webshop, "open_now": open_now}
     results, error, status = None, None, 200
     try:
         categories = await searcher.categories()
         if place.strip():
             named, others = resolve_place(*split_place(place))
             query = build_query(named.lat, named.lon, q, radius_km, category or [], delivery, pickup, webshop, page,
-                                20, (named, others))
+                                20, (named, others), open_at=now if open_now else None)
             results = json.loads(await searcher.search(query))
+            for hit in results["results"]:  # the badge: open at this moment, on Belgian clocks
+                hit["open_now"] = is_open([OpeningHours.model_validate(h) for h in hit["channels"]["opening_hours"]],
+                                          now)
     except PlaceNotFound:
         error = TEXTS[lang]["unknown_place"]
     except IndexLost:  # the page still renders, in the shopper's language, saying when to come back
