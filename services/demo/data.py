@@ -43,6 +43,21 @@ class DemoRegistration:
     withdraw: bool
 
 
+def _hours(days: str, opens: str, closes: str) -> list[dict[str, str]]:
+    return [{"day": day, "opens": opens, "closes": closes} for day in days.split()]
+
+
+# Opening hours as shops keep them: closed days, a Sunday morning, a late Friday past midnight, a vending machine.
+OPENING_HOURS = [
+    _hours("tue wed thu fri sat", "09:00", "18:00"),
+    _hours("mon tue wed thu fri", "08:30", "17:30") + _hours("sat", "09:00", "12:30"),
+    _hours("wed thu fri sat", "10:00", "18:00") + _hours("sun", "08:00", "12:00"),
+    _hours("thu", "17:00", "23:00") + _hours("fri sat", "18:00", "02:00"),
+    _hours("mon tue wed thu fri sat sun", "00:00", "24:00"),
+    [],  # hours not given
+]
+
+
 def enterprise_number(rng: random.Random) -> str:
     """A random valid number: 0, seven digits and the check digits."""
     return with_check_digits(f"0{rng.randrange(2_000_000, 9_999_999):07d}")
@@ -72,8 +87,10 @@ def generate(count: int = 300, seed: int = 2020) -> list[DemoRegistration]:
             "categories": categories,
             "contact": {"phone": f"+32 9 2{rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
                         "website": f"https://www.{word.lower()}-{i}.example.be"},
+            "channels": {"opening_hours": OPENING_HOURS[i % len(OPENING_HOURS)]},
             "consent": {
-                "purposes": ["listing"] if consented else ["newsletter"],
+                # about half also agreed to appear on their municipality's site (its feed: docs/search.md)
+                "purposes": (["listing", "municipal-sites"] if i % 2 else ["listing"]) if consented else ["newsletter"],
                 "given_at": (now - timedelta(days=rng.randint(1, 300))).isoformat(),
                 "notice_version": "2020-04", "method": METHODS[i % len(METHODS)].value,
                 "evidence_ref": f"{partner}/{2020_000 + i}", "language": "nl",
@@ -94,6 +111,8 @@ def as_vlam(body: dict[str, Any]) -> dict[str, Any]:
         "ligging": {"breedtegraad": body["position"]["lat"], "lengtegraad": body["position"]["lon"]},
         "categorieen": body["categories"],
         "contact": {"telefoon": contact.get("phone"), "website": contact.get("website")},
+        "kanalen": {"openingsuren": [{"dag": h["day"], "van": h["opens"], "tot": h["closes"]}
+                                     for h in body.get("channels", {}).get("opening_hours", [])]},
         "toestemming_koopinjebuurt": "listing" in consent["purposes"],
         "toestemming": {"datum": consent["given_at"], "versie": consent["notice_version"],
                         "methode": VLAM_CODES[consent["method"]], "referentie": consent["evidence_ref"],

@@ -74,7 +74,7 @@ def from_vlam(record: dict[str, Any]) -> dict[str, Any]:
         "contact": _present({"phone": contact.get("telefoon"), "email": contact.get("email"),
                              "website": contact.get("website")}),
         "channels": _present({"webshop": kanalen.get("webwinkel"), "delivery": kanalen.get("levering"),
-                              "pickup": kanalen.get("afhalen")}),
+                              "pickup": kanalen.get("afhalen"), "opening_hours": _vlam_hours(kanalen)}),
         "consent": _present({
             "purposes": ["listing"] if record.get("toestemming_koopinjebuurt") is True else ["none"],
             "given_at": toestemming.get("datum"), "notice_version": toestemming.get("versie"),
@@ -84,6 +84,16 @@ def from_vlam(record: dict[str, Any]) -> dict[str, Any]:
                                 "role": persoon.get("functie")}),
         }),
     })
+
+
+def _vlam_hours(kanalen: dict[str, Any]) -> list[Any] | None:
+    """The board's ``openingsuren`` ({dag, van, tot}) as opening hours; anything not a list is the partner's to
+    fix, named by the validation."""
+    hours = kanalen.get("openingsuren")
+    if not isinstance(hours, list):
+        return hours or None
+    return [{"day": h.get("dag"), "opens": h.get("van"), "closes": h.get("tot")} if isinstance(h, dict) else h
+            for h in hours] or None
 
 
 def _vlam_method(code: Any) -> str | None:
