@@ -147,7 +147,8 @@ class ClusterOutcome:
         return not self.findings
 
 
-def run(platform: ClusterPlatform, rate_per_s: float = 5.0, pause_s: float = 4.0) -> ClusterOutcome:
+def run(platform: ClusterPlatform, rate_per_s: float = 5.0, pause_s: float = 4.0,
+        outage_s: float = OUTAGE_S) -> ClusterOutcome:
     findings: list[str] = []
     windows: dict[str, float] = {}
     gap = 0.0
@@ -165,7 +166,7 @@ def run(platform: ClusterPlatform, rate_per_s: float = 5.0, pause_s: float = 4.0
             time.sleep(pause_s)  # steady load between faults
             began = time.monotonic()
             kill()
-            time.sleep(OUTAGE_S)
+            time.sleep(outage_s)
             if restart is not None:
                 restart()
             time.sleep(pause_s)

@@ -42,9 +42,10 @@ def platform(tmp_path: Path) -> Iterator[cluster.ClusterPlatform]:
         started.stop()
 
 
+@pytest.mark.timeout(600)  # a three-node cluster, seven service processes and five faults: about five minutes
 def test_nothing_accepted_is_lost_when_brokers_the_controller_a_worker_and_the_redis_primary_die(
         platform: cluster.ClusterPlatform) -> None:
-    outcome = cluster.run(platform, rate_per_s=4, pause_s=3)
+    outcome = cluster.run(platform, rate_per_s=4, pause_s=2, outage_s=5)  # make chaos: 8 s outages
     assert outcome.ok, outcome.findings
     assert platform.network is None or cluster.CUT_FAULT in outcome.windows_s  # as root, each node on a host
     assert outcome.accepted > 50
