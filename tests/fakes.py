@@ -25,7 +25,7 @@ from services.search.index import (
     listing_flags,
 )
 from services.search.meaning import Term, default_lexicon
-from services.search.models import Hit, hit
+from services.search.models import Facets, Hit, hit
 from services.search.query import SearchQuery, distance_km
 from services.search.terms import listing_words, name_words, place_of
 from services.search.text import tokens
@@ -193,13 +193,15 @@ class InMemoryListingIndex:
         matches.sort(key=lambda m: m[:4])  # a name match of every term first, then the nearest, ties by name
         start = (query.page - 1) * query.size
         page = matches[start:start + query.size]
-        return Found(len(matches), True, [hit(listing, distance) for _, distance, _, _, listing in page])
+        facets = _facets([listing for *_, listing in matches]) if query.facets else None
+        return Found(len(matches), True, [hit(listing, distance) for _, distance, _, _, listing in page], facets)
 
     async def search(self, query: SearchQuery, rendering: Rendering) -> Rendered:
         found = await self.find(query)
         results = ",".join(h.model_dump_json() for h in found.hits)
+        facets = f',"facets":{found.facets.model_dump_json()}' if found.facets else ""
         body = (f'{{"total":{found.total},"total_exact":true,"page":{query.page},"size":{query.size},'
-                f'"results":[{results}]{rendering.trailer}')
+                f'"results":[{results}]{facets}{rendering.trailer}')
         return Rendered(found.total, body.encode(), False)
 
     @staticmethod
@@ -266,6 +268,15 @@ class InMemoryListingIndex:
 
     async def positions(self) -> dict[int, int]:
         return dict(self._positions)
+
+
+def _facets(listings: list[Listing]) -> Facets:
+    categories: dict[str, int] = {}
+    for listing in listings:
+        for code in listing.categories:
+            categories[code] = categories.get(code, 0) + 1
+    return Facets(categories=categories, channels={flag: sum(flag in listing_flags(listing) for listing in listings)
+                                                   for flag in ("delivery", "pickup", "webshop")})
 
 
 def _prefixes_only(found: Iterable[Term]) -> list[Term]:

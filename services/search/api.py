@@ -61,6 +61,8 @@ async def parse_search(
         "count every match (slower when there are many); else total is estimated once the page is complete"))
     ] = False,
     open_now: Annotated[bool, Query(description="only listings open now (their opening hours, Belgian time)")] = False,
+    facets: Annotated[bool, Query(description="count every match per category and channel (the total is then "
+                                              "exact)")] = False,
     open_at: Annotated[datetime | None, Query(description=(
         "only listings open at this moment: ISO 8601, without an offset it is Belgian time ('2026-12-24T16:30')"))
     ] = None,
@@ -71,7 +73,7 @@ async def parse_search(
     when = open_at or (datetime.now(UTC) if open_now else None)
     if lat is not None and lon is not None:
         return build_query(lat, lon, q, radius_km, category or [], delivery, pickup, webshop, page, size,
-                           exact_total=exact_total, open_at=when)
+                           exact_total=exact_total, open_at=when, facets=facets)
     if lat is not None or lon is not None:
         raise InvalidParameter("lon" if lon is None else "lat", "give lat and lon together")
     if not (place or postcode or municipality):
@@ -83,7 +85,7 @@ async def parse_search(
         raise InvalidParameter("place" if place else "municipality" if municipality else "postcode",
                                str(exc)) from None
     return build_query(named.lat, named.lon, q, radius_km, category or [], delivery, pickup, webshop, page, size,
-                       (named, others), exact_total, when)
+                       (named, others), exact_total, when, facets)
 
 
 @router.get("/search", response_model=SearchResults, responses=PROBLEMS)

@@ -43,7 +43,7 @@ from services.common.categories import CATEGORIES, current
 from services.common.events import Listing
 from services.search import geocell, meaning, terms
 from services.search.meaning import Term
-from services.search.models import Hit, category, hit
+from services.search.models import Facets, Hit, category, hit
 from services.search.query import EARTH_RADIUS_KM, SearchQuery
 from services.search.text import tokens
 
@@ -123,6 +123,7 @@ class Found:
     total: int
     exact: bool  # False: the search stopped once its page was complete, and the total is an estimate
     hits: list[Hit]  # name matches of every term first, then the others; each nearest first, ties by name
+    facets: Facets | None = None  # with query.facets: every match counted per category and channel
 
 
 def current_codes(listing: Listing | None) -> Listing | None:
@@ -285,7 +286,7 @@ class RedisListingIndex:
         args: list[str | int | float] = [
             self.prefix, EARTH_RADIUS_KM, query.lon, query.lat, query.radius_km, query.page, query.size,
             int(query.exact_total), low, high, km2, rendering.cache_key, rendering.ttl_s, rendering.trailer,
-            *counters, " ".join(query.words), "" if query.open_at is None else query.open_at,
+            *counters, " ".join(query.words), "" if query.open_at is None else query.open_at, int(query.facets),
             len(query.categories), *query.categories, len(query.flags),
             *query.flags]
         found = query.terms or meaning.default_lexicon().understand(query.words)
@@ -293,7 +294,8 @@ class RedisListingIndex:
 
     async def find(self, query: SearchQuery) -> Found:
         body = json.loads((await self.search(query, Rendering())).body)
-        return Found(body["total"], body["total_exact"], [Hit.model_validate(h) for h in body["results"]])
+        facets = Facets.model_validate(body["facets"]) if "facets" in body else None
+        return Found(body["total"], body["total_exact"], [Hit.model_validate(h) for h in body["results"]], facets)
 
     async def matching(self, words: Sequence[Term], limit: int, names_only: bool = False) -> list[str]:
         if not words:

@@ -72,6 +72,11 @@ class PlaceOut(BaseModel):
     lon: float
 
 
+class Facets(BaseModel):
+    categories: dict[str, int] = Field(description="matches per category code (those with none left out)")
+    channels: dict[str, int] = Field(description="matches with delivery, pick-up, a webshop")
+
+
 class SearchResults(BaseModel):
     total: int = Field(description="every match within the radius; an estimate when total_exact is false")
     total_exact: bool = Field(description=(
@@ -80,6 +85,7 @@ class SearchResults(BaseModel):
     page: int
     size: int
     results: list[Hit]
+    facets: Facets | None = Field(None, description="with facets=true: every match counted per category and channel")
     place: PlaceOut | None = Field(None, description="the named place searched around, as understood")
     alternatives: list[PlaceOut] = Field([], description="other places the name could mean (give a postcode)")
     ignored_words: list[str] = Field([], description=(

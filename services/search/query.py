@@ -38,6 +38,7 @@ class SearchQuery:
     size: int = 20
     exact_total: bool = False  # count every match, however many (else estimated once the page is complete)
     open_at: int | None = None  # only listings open then: the minute of the week on Belgian clocks (opening.py)
+    facets: bool = False  # count the matches per category and channel (the total is then exact)
     place: PlaceOut | None = None  # the named place searched around (None for a position)
     alternatives: tuple[PlaceOut, ...] = ()  # other places the name could mean
     terms: tuple[Term, ...] = ()  # what the words mean (meaning.py); the search service's lexicon sets them
@@ -53,18 +54,19 @@ class SearchQuery:
                          ",".join(sorted(term.key() for term in self.terms)),
                          ",".join(sorted(self.categories)), ",".join(self.flags), str(self.page), str(self.size),
                          str(int(self.exact_total)), "" if self.open_at is None else str(self.open_at),
+                         str(int(self.facets)),
                          *(p.label for p in ([self.place] if self.place else []) + list(self.alternatives))])
 
 
 def build_query(lat: float, lon: float, q: str | None, radius_km: float, categories: list[str], delivery: bool,
                 pickup: bool, webshop: bool, page: int, size: int,
                 place: tuple[Locality, list[Locality]] | None = None, exact_total: bool = False,
-                open_at: datetime | None = None) -> SearchQuery:
+                open_at: datetime | None = None, facets: bool = False) -> SearchQuery:
     named, others = place if place is not None else (None, [])
     return SearchQuery(lat=lat, lon=lon, radius_km=radius_km, words=tuple(query_tokens(q)),
                        personal=looks_personal(q),
                        categories=tuple(sorted(set(categories))), delivery=delivery, pickup=pickup,
-                       webshop=webshop, page=page, size=size, exact_total=exact_total,
+                       webshop=webshop, page=page, size=size, exact_total=exact_total or facets, facets=facets,
                        open_at=None if open_at is None else minute_of_week(open_at),
                        place=place_out(named) if named else None,
                        alternatives=tuple(place_out(p) for p in others))

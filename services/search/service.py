@@ -12,7 +12,7 @@ from services.search.cache import LOOKUPS, QueryCache
 from services.search.demand import SearchEvents
 from services.search.index import ListingIndex, Rendering
 from services.search.meaning import Lexicon, default_lexicon
-from services.search.models import CategoryCount, Hit, Suggestions, category
+from services.search.models import CategoryCount, Facets, Hit, Suggestions, category
 from services.search.query import SearchQuery
 from services.search.stats import VisitorStats
 from services.search.text import tokens
@@ -54,6 +54,13 @@ class Searcher:
         if self.events is not None:
             self.events.record(query, rendered.total, now)
         return rendered.body
+
+    async def facets(self, query: SearchQuery) -> Facets | None:
+        """Every match of the query counted per category and channel, as the search understands its words; not
+        counted as a search, not cached. None when too many match to count (index.py, FACETS_MAX)."""
+        understood = replace(query, terms=self.lexicon.understand(query.words), facets=True, exact_total=True,
+                             page=1, size=1)
+        return (await self.index.find(understood)).facets
 
     async def listing(self, number: str) -> Hit | None:
         await self.built.require()  # a listing missing from a lost index is not unknown

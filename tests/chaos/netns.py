@@ -40,7 +40,7 @@ def available() -> bool:
 
 def create(hosts: int) -> Network:
     """Hosts 1..``hosts``, each at ``address(i)`` in ``namespace(i)``, all reachable from here and from each other."""
-    network = Network(secrets.token_hex(3), 1 + secrets.randbelow(250), hosts)
+    network = Network(secrets.token_hex(3), _free_subnet(), hosts)
     _ip("link", "add", network.bridge, "type", "bridge")
     _ip("addr", "add", f"{network.gateway}/24", "dev", network.bridge)
     _ip("link", "set", network.bridge, "up")
@@ -56,6 +56,15 @@ def create(hosts: int) -> Network:
         _ip("-n", namespace, "link", "set", "lo", "up")
         _ip("-n", namespace, "route", "add", "default", "via", network.gateway)
     return network
+
+
+def _free_subnet() -> int:
+    """A 10.77.x.0/24 no interface here uses (one left by a run that died before removing its network would clash)."""
+    used = subprocess.run(["ip", "-o", "-4", "addr", "show"], check=True, capture_output=True, text=True).stdout
+    free = [x for x in range(1, 251) if f"10.77.{x}." not in used]
+    if not free:
+        raise RuntimeError("no free 10.77.x.0/24 subnet: remove the networks of earlier runs (ip netns, bb* bridges)")
+    return secrets.choice(free)
 
 
 def cut(network: Network, host: int) -> None:

@@ -258,3 +258,22 @@ async def test_open_at_keeps_the_listings_open_then_on_belgian_clocks(index: Lis
     assert numbers(await index.find(query(open_at=saturday_one))) == [DAMPOORT]
     assert numbers(await index.find(query(open_at=datetime(2026, 11, 29, 12, 0, tzinfo=UTC)))) == []  # Sunday
     assert len(numbers(await index.find(query()))) == 3
+
+
+async def test_facets_count_every_match_per_category_and_channel(index: ListingIndex) -> None:
+    await seed(index)
+    far = [(f"0{n:07d}{97 - (n * 100) % 97:02d}", listing(f"0{n:07d}{97 - (n * 100) % 97:02d}", 51.0543 + n / 2000,
+                                                          3.7174, f"Bakker {n}", ("bakker",),
+                                                          channels=Channels(delivery=n % 2 == 0)))
+           for n in range(1, 41)]
+    await index.apply(far)
+    found = await index.find(query(size=5, facets=True, radius_km=10))
+    assert found.exact
+    assert found.total == 42  # Kaasmakerij, Hoeve Dampoort and the forty bakers; Antwerpen lies outside
+    assert found.facets is not None
+    assert found.facets.categories == {"bakker": 40, "kaas-zuivel": 1, "hoeveproducten": 1, "streekproducten": 1}
+    assert found.facets.channels == {"delivery": 21, "pickup": 1, "webshop": 1}
+    narrowed = await index.find(query(facets=True, radius_km=10, delivery=True))
+    assert narrowed.facets is not None
+    assert narrowed.facets.categories == {"bakker": 20, "kaas-zuivel": 1}
+    assert (await index.find(query(radius_km=10))).facets is None

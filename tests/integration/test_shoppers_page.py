@@ -78,3 +78,15 @@ def test_open_now_and_open_at_on_belgian_clocks(client: TestClient) -> None:
     assert found("2026-03-29T04:30:00Z") == ["Automaat Altijd Open"]  # 6:30 in Belgium
     assert found("2026-03-30T08:30") == ["Automaat Altijd Open"]  # Monday
     assert client.get("/v1/search", params={"place": "9000", "open_at": "morgen"}).status_code == 422
+
+
+def test_the_filters_show_how_many_results_each_would_keep(client: TestClient) -> None:
+    seed(client, [listing("0403019261", 51.0550, 3.7180, "Bakkerij Twee", ("bakker",),
+                          channels=Channels(delivery=True))])
+    page = client.get("/", params={"place": "9000"}).text
+    assert re.search(r'value="bakker"> Bakker <span class="count">\(1\)</span>', page)
+    assert re.search(r'value="speciaalzaak"> Speciaalzaak <span class="count">\(1\)</span>', page)
+    assert re.search(r'name="delivery" value="true"> Levering <span class="count">\(1\)</span>', page)
+    facets = client.get("/v1/search", params={"place": "9000", "facets": "true"}).json()["facets"]
+    assert facets == {"categories": {"bakker": 1, "speciaalzaak": 1},
+                      "channels": {"delivery": 1, "pickup": 0, "webshop": 0}}

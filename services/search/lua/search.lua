@@ -9,6 +9,8 @@ local cell_low, cell_high, cell_km2 = ARGV[9], '(' .. ARGV[10], tonumber(ARGV[11
 local cache_key, ttl, trailer = ARGV[12], ARGV[13], ARGV[14]
 local searches_key, zero_key, zero_words_key, typed = ARGV[15], ARGV[16], ARGV[17], ARGV[18]
 local open_minute = tonumber(ARGV[19])  -- nil: open or not
+local facets_wanted = ARGV[20] == '1'  -- count the matches per category and channel (the walk is then exact)
+local FACETS_MAX = 5000  -- more matches than this are not read to be counted: Redis would be busy too long
 local EPS_KM, MOST_WORDS, SET_COST = 0.001, 32, 10
 
 local function count(total)
@@ -37,7 +39,7 @@ end
 
 -- The filters: categories (any of), flags, open at a minute of the week, words (each a prefix); each with its sorted
 -- sets when it has them.
-local filters, n = {}, 20
+local filters, n = {}, 21
 local geo = prefix .. 'geo'
 local everyone = redis.call('ZCARD', geo)
 local ncats = tonumber(ARGV[n]); n = n + 1
@@ -160,7 +162,7 @@ local function walk(plan, keep)
 
   -- The exact distances that decide: of the candidates that may be in the page (Redis's distance within 2 EPS_KM
   -- of the need-th nearest), and of those on the edge of the radius searched; the others are certainly beyond the
-  -- page and certainly inside.
+  -- page and certainly inside (facets read them all: every match is counted).
   local near, distances = {}, {}
   for i = 1, #candidates do
     if candidates[i][1] <= within + EPS_KM then near[#near + 1] = candidates[i]; distances[#near] = candidates[i][1] end
@@ -170,7 +172,16 @@ local function walk(plan, keep)
   local unread = {}
   for i = 1, #near do
     local c = near[i]
-    if not c[4] and (c[1] <= cutoff or c[1] > within - EPS_KM) then unread[#unread + 1] = c end
+    if not c[4] and (facets_wanted or c[1] <= cutoff or c[1] > within - EPS_KM) then unread[#unread + 1] = c end
+  end
+  if facets_wanted and #unread > FACETS_MAX then  -- too many to count: no facets, and read only what the page needs
+    facets_wanted = false
+    local needed = {}
+    for i = 1, #unread do
+      local c = unread[i]
+      if c[1] <= cutoff or c[1] > within - EPS_KM then needed[#needed + 1] = c end
+    end
+    unread = needed
   end
   read(unread)
   local ranked, inside_count = {}, 0
@@ -234,6 +245,21 @@ local ranked = first
 for i = 1, #rest do
   if not first_seen[rest[i][2]] then ranked[#ranked + 1] = rest[i] end
 end
+-- The matches per category and per channel, as JSON members after the results (every match: the walk was exact).
+local function facets(matches)
+  local categories, channels = {}, {delivery = 0, pickup = 0, webshop = 0}
+  for i = 1, #matches do
+    local filter = filter_of(matches[i][3])
+    for code in gmatch(match(filter, '|(.*)|') or '', '[^|]+') do categories[code] = (categories[code] or 0) + 1 end
+    for flag in gmatch(match(filter, '#(.*)#') or '', '[^#]+') do channels[flag] = (channels[flag] or 0) + 1 end
+  end
+  local parts = {}
+  for code, found in pairs(categories) do parts[#parts + 1] = format('"%s":%d', code, found) end
+  sort(parts)
+  return format(',"facets":{"categories":{%s},"channels":{"delivery":%d,"pickup":%d,"webshop":%d}}',
+                concat(parts, ','), channels.delivery, channels.pickup, channels.webshop)
+end
+
 -- One concatenation of all the pieces: Lua hashes every string it makes, so no string is made twice.
 local pieces = {'{"total":', total, ',"total_exact":', exact and 'true' or 'false', ',"page":', page, ',"size":', size,
                 ',"results":['}
@@ -244,6 +270,7 @@ for i = (page - 1) * size + 1, min(page * size, #ranked) do
 end
 if #pieces > 9 then pieces[#pieces] = sub(pieces[#pieces], 1, -2) end  -- no comma after the last
 pieces[#pieces + 1] = ']'
+if facets_wanted then pieces[#pieces + 1] = facets(ranked) end
 pieces[#pieces + 1] = trailer
 local body = concat(pieces)
 if key ~= '' then redis.call('SET', key, body, 'EX', ttl) end

@@ -41,6 +41,7 @@ def display_phone(number: str) -> str:
 
 templates.env.filters["phone"] = display_phone
 router = APIRouter(include_in_schema=False)
+FACETS_ON_PAGE = 2000  # the page counts its filters' results only for searches with at most this many (estimated)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -63,6 +64,9 @@ async def home(
             query = build_query(named.lat, named.lon, q, radius_km, category or [], delivery, pickup, webshop, page,
                                 20, (named, others), open_at=now if open_now else None)
             results = json.loads(await searcher.search(query))
+            if results["total"] <= FACETS_ON_PAGE:  # the counts beside the filters: bounded work, not a search
+                counted = await searcher.facets(query)
+                results["facets"] = counted.model_dump() if counted else None
             for hit in results["results"]:  # the badge: open at this moment, on Belgian clocks
                 hit["open_now"] = is_open([OpeningHours.model_validate(h) for h in hit["channels"]["opening_hours"]],
                                           now)
