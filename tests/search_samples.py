@@ -1,15 +1,41 @@
 """Listings for the search tests (wire models, as the consent worker publishes them)."""
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import redis
+from fastapi.testclient import TestClient
 from redis.asyncio import Redis
 
+from services.common import codec
+from services.common.enterprise import with_check_digits
 from services.common.events import Address, Channels, Listing, Position, PublicContact
+from services.common.topics import Topics
 from services.search.index import RedisListingIndex, index_prefix
+from tests.kafka_tools import produce
+
+GENT = (51.0543, 3.7174)
+
+
+def number(i: int) -> str:
+    """The i-th of a run of valid enterprise numbers."""
+    return with_check_digits(f"{i:08d}")
+
+
+def found(client: TestClient) -> tuple[int, set[str]]:
+    """What a search service answers around Gent (50 km, 100 results): its status and the listings' numbers."""
+    response = client.get("/v1/search", params={"lat": GENT[0], "lon": GENT[1], "radius_km": 50, "size": 100})
+    if response.status_code != 200:
+        return response.status_code, set()
+    return 200, {hit["enterprise_number"] for hit in response.json()["results"]}
+
+
+def publish(bootstrap: str, topics: Topics, changes: Mapping[str, Listing | None]) -> None:
+    """Listing changes on the listings topic, as the consent worker writes them (None: a tombstone)."""
+    asyncio.run(produce(bootstrap, topics.listings, [
+        (key.encode(), None if value is None else codec.encode(value)) for key, value in changes.items()]))
 
 
 @contextmanager

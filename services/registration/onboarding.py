@@ -82,8 +82,8 @@ def _edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
                          "CONSENT_PARTNERS_FILE) at the installation's own copy")
     partners = _read(path)
     change(partners)
-    for partner_id, spec in partners.items():  # as the services will read it
-        PartnerSpec.model_validate(spec, context={"partner": partner_id})
+    for spec in partners.values():  # as the services will read it
+        PartnerSpec.model_validate(spec)
     text = "# The partner registry (docs/partners.md); edited by `buurt-registration partners`.\n" + yaml.safe_dump(
         {"partners": partners}, sort_keys=False, allow_unicode=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600

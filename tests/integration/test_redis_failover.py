@@ -8,14 +8,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from secrets import token_urlsafe
-from typing import Any
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from services.common import codec, redis_client
-from services.common.enterprise import with_check_digits
+from services.common import redis_client
 from services.common.topics import Topics
 from services.infra import process, redis_sentinel, redis_server
 from services.infra.redis_acls import rules
@@ -23,22 +21,8 @@ from services.registration.config import Settings as RegistrationSettings
 from services.search.config import Settings
 from services.search.main import create_app
 from tests.conftest import FIGURES
-from tests.kafka_tools import produce
 from tests.platform import wait_for
-from tests.search_samples import listing
-
-GENT = (51.0543, 3.7174)
-
-
-def number(i: int) -> str:
-    return with_check_digits(f"{i:08d}")
-
-
-def found(client: TestClient) -> tuple[int, set[str]]:
-    response = client.get("/v1/search", params={"lat": GENT[0], "lon": GENT[1], "radius_km": 50, "size": 100})
-    if response.status_code != 200:
-        return response.status_code, set()
-    return 200, {hit["enterprise_number"] for hit in response.json()["results"]}
+from tests.search_samples import GENT, found, listing, number, publish
 
 
 @pytest.fixture
@@ -51,10 +35,6 @@ def group(tmp_path: Path) -> Iterator[redis_sentinel.ReplicatedRedis]:
     finally:
         redis_sentinel.stop(started)
 
-
-def publish(bootstrap: str, topics: Topics, changes: dict[str, Any]) -> None:
-    asyncio.run(produce(bootstrap, topics.listings, [(key.encode(), codec.encode(value))
-                                                     for key, value in changes.items()]))
 
 
 def test_the_services_follow_a_redis_failover_and_the_index_survives_it(

@@ -11,37 +11,23 @@ other test's keys."""
 import asyncio
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
 from redis.asyncio import Redis
 
-from services.common import codec
-from services.common.enterprise import with_check_digits
 from services.common.topics import Topics
 from services.search.config import Settings
 from services.search.index import RedisListingIndex, index_prefix
 from services.search.main import create_app
 from tests.conftest import FIGURES
-from tests.kafka_tools import produce
 from tests.platform import wait_for
-from tests.search_samples import listing, own_database
+from tests.search_samples import GENT, found, listing, number, own_database, publish
 
 OWN_DB = 10  # no other test uses it
-GENT = (51.0543, 3.7174)
 
 
-def number(i: int) -> str:
-    return with_check_digits(f"{i:08d}")
-
-
-def found(client: TestClient) -> tuple[int, set[str]]:
-    response = client.get("/v1/search", params={"lat": GENT[0], "lon": GENT[1], "radius_km": 50, "size": 100})
-    if response.status_code != 200:
-        return response.status_code, set()
-    return 200, {hit["enterprise_number"] for hit in response.json()["results"]}
 
 
 @pytest.fixture
@@ -57,10 +43,6 @@ def service(kafka_bootstrap: str, own_db: str, redis_prefix: str, topics: Topics
     with TestClient(create_app(settings)) as client:
         yield client
 
-
-def publish(bootstrap: str, topics: Topics, changes: dict[str, Any]) -> None:
-    asyncio.run(produce(bootstrap, topics.listings, [
-        (key.encode(), None if value is None else codec.encode(value)) for key, value in changes.items()]))
 
 
 def test_a_lost_index_is_refused_while_the_service_rebuilds_it_then_served_whole(
