@@ -2,14 +2,14 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml sdk/python/pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
 .PHONY: setup run test test-unit test-integration test-e2e lint format up up-cluster down bench bench-quick chaos infra-up infra-down clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml sdk/python/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]' -e sdk/python
 	rm -f $(VENV)/.installed-* && touch $@
 
 ## setup: Python venv (pinned by constraints.txt), Apache Kafka jars (Maven Central), redis-server, kcat (Kafka
@@ -40,11 +40,11 @@ test-e2e: setup
 	$(BIN)/pytest tests/e2e
 
 lint: $(STAMP)
-	$(BIN)/ruff check services tests bench tools
-	$(BIN)/mypy services tests bench tools
+	$(BIN)/ruff check services tests bench tools sdk/python/src
+	$(BIN)/mypy services tests bench tools sdk/python/src
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix services tests bench tools
+	$(BIN)/ruff check --fix services tests bench tools sdk/python/src
 
 ## bench / bench-quick: measured numbers beside their baselines, written to bench/results/<timestamp>.json
 bench: setup

@@ -29,7 +29,7 @@ from services.registration.deps import (
     admin_token_matches,
     authenticated_partner,
 )
-from services.registration.errors import NotFound, RegistrationError
+from services.registration.errors import InProgress, NotFound, RateLimited, RegistrationError
 from services.registration.finishing import Finisher
 from services.registration.models import (
     Accepted,
@@ -199,8 +199,8 @@ def install_error_handlers(app: FastAPI, retry_after_s: int) -> None:
         headers = None
         if exc.status == 503:
             headers = {"Retry-After": str(retry_after_s)}
-        elif exc.status == 429:
-            headers = {"Retry-After": str(getattr(exc, "retry_after_s", 60))}
+        elif isinstance(exc, RateLimited | InProgress):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         elif exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         extra = {"errors": [e.as_json() for e in exc.errors]} if exc.errors else {}

@@ -72,6 +72,13 @@ class Conflict(RegistrationError):
     type_ = "/problems/idempotency-conflict"
 
 
+class InProgress(Conflict):
+    """The first request with this Idempotency-Key has not finished: the retry is answered once it has."""
+
+    type_ = "/problems/request-in-progress"
+    retry_after_s = 2
+
+
 class PayloadTooLarge(RegistrationError):
     status = 413
     title = "Payload too large"

@@ -2,8 +2,17 @@
 
 The Kafka adapter commits records in Kafka transactions (idempotent producer, acks=all). Concurrent requests are
 grouped into one transaction (group commit), so a 202 means "committed", and a request answered 503 can never
-surface later: its transaction is aborted (or times out on the broker), and every consumer reads committed data
-only. Without transactions, a record buffered while the broker was down would be delivered after the 503.
+surface later, because a 503 is given only while its record can no longer be committed:
+
+- a record still queued when its request's time is up is dropped from the queue (never sent);
+- a transaction whose records the broker has not all acknowledged within the timeout is left open and its producer
+  discarded: no commit is ever asked for it, and the next producer with the same transactional id fences it, which
+  aborts it (as does the broker's transaction timeout);
+- once the commit is asked for, the broker's coordinator decides, and the requests wait for that decision however
+  long it takes: answering 503 then could mean "not accepted" about a record that is committed after all.
+
+Every consumer reads committed data only. Without transactions, a record buffered while the broker was down would
+be delivered after the 503.
 """
 
 import asyncio
@@ -41,6 +50,7 @@ class _Pending:
     key: bytes
     value: bytes
     done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    taken: bool = False  # into a transaction: from then on only its outcome answers the request
 
 
 class KafkaPublisher:
@@ -74,17 +84,19 @@ class KafkaPublisher:
         try:
             await asyncio.wait_for(asyncio.shield(pending.done), self._timeout_s * 2)
         except TimeoutError:
+            if pending.taken:
+                await pending.done  # its transaction decides (module docstring)
+                return
+            pending.done.cancel()  # the commit loop skips it: never sent
             raise BrokerUnavailable("the event log did not acknowledge the write; retry later") from None
 
     async def _commit_loop(self, handle: TaskHandle) -> None:
         """Group-commit queued records; a failed transaction answers its requests 503 and the loop goes on."""
         handle.healthy()
         while True:
-            group = [await self._queue.get()]
-            while not self._queue.empty() and len(group) < MAX_GROUP:
-                group.append(self._queue.get_nowait())
+            group = await self._next_group()
             try:
-                await asyncio.wait_for(self._commit(group), self._timeout_s)
+                await self._commit(group)
             except (TimeoutError, KafkaError, BrokerUnavailable, OSError) as exc:
                 logger.warning("transaction of %d records failed: %s", len(group), type(exc).__name__)
                 await self._discard_producer(flush=False)
@@ -92,11 +104,29 @@ class KafkaPublisher:
             else:
                 _settle(group, None)
 
+    async def _next_group(self) -> list[_Pending]:
+        """The queued records whose requests still wait (up to MAX_GROUP), taken into the next transaction."""
+        group: list[_Pending] = []
+        while not group:
+            group = [await self._queue.get()]
+            while not self._queue.empty() and len(group) < MAX_GROUP:
+                group.append(self._queue.get_nowait())
+            group = [pending for pending in group if not pending.done.done()]
+        for pending in group:
+            pending.taken = True
+        return group
+
     async def _commit(self, group: list[_Pending]) -> None:
+        """Send the group in a transaction within the timeout, then commit it and wait for the broker's decision."""
         producer = await self._ensure_producer()
-        async with producer.transaction():
-            sent = [await producer.send(p.topic, p.value, key=p.key) for p in group]
-            await asyncio.gather(*sent)
+        await asyncio.wait_for(self._sent(producer, group), self._timeout_s)
+        await producer.commit_transaction()
+
+    @staticmethod
+    async def _sent(producer: AIOKafkaProducer, group: list[_Pending]) -> None:
+        await producer.begin_transaction()
+        sent = [await producer.send(p.topic, p.value, key=p.key) for p in group]
+        await asyncio.gather(*sent)
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is not None:

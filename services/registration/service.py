@@ -16,6 +16,7 @@ from services.registration.errors import (
     BrokerUnavailable,
     Conflict,
     FieldError,
+    InProgress,
     NotEntitled,
     RegistrationError,
     StoreUnavailable,
@@ -150,7 +151,7 @@ async def idempotent(store: RequestStore, partner_id: str, key: str | None, prin
         if earlier["fingerprint"] != print_:
             raise Conflict("this Idempotency-Key was used with a different request body")
         if earlier["response"] is None:
-            raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
+            raise InProgress("a request with this Idempotency-Key is still in progress; retry shortly")
         return int(earlier["response"]["status"]), dict(earlier["response"]["body"])
     try:
         status, body = await produce()
