@@ -20,6 +20,18 @@ OTHER_TOWN = ("8000", "Brugge", "Steenstraat", "5")
 RETAIL = "47190"  # other retail sale in non-specialised stores: a category without NACE classes of its own
 
 
+# The businesses of docs/partners.md's examples, active at the addresses they register there: under `make run` the
+# examples are listed, as the guide says (tests/e2e/test_partner_docs.py keeps this list and the guide in step).
+DOCUMENTED = (  # number, name, postcode, place, street, house number, category
+    ("0765432146", "Hoeve Ter Beke", "9040", "Sint-Amandsberg", "Beekstraat", "4", "hoeveproducten"),
+    ("0712345630", "Bakkerij Sint-Pieters", "9000", "Gent", "Overpoortstraat", "49", "bakker"),
+    ("0712345729", "Fromagerie Léon", "4000", "Liège", "Rue Saint-Gilles", "12", "kaas-zuivel"),
+    ("0712345828", "Slagerij Van Damme", "9040", "Sint-Amandsberg", "Kerkstraat", "3", "slager"),
+    ("0428759497", "Hoeve De Linde", "9000", "Gent", "Kortrijksesteenweg", "12", "hoeveproducten"),
+    ("0512345684", "Hof ten Dries", "2600", "Berchem", "Driesstraat", "7", "hoeveproducten"),
+)
+
+
 class Fate(StrEnum):
     CONFIRMED = "confirmed"
     NOT_ACTIVE = "not-active"  # absent from the open data
@@ -56,8 +68,18 @@ def enterprises(demo: list[DemoRegistration]) -> Iterator[synthetic.Enterprise]:
                                    nace=(_nace(body["categories"][0]),))
 
 
+def documented() -> Iterator[synthetic.Enterprise]:
+    for number, name, postcode, locality, street, house, category in DOCUMENTED:
+        place = places.in_postcode(postcode, locality)
+        assert place is not None
+        yield synthetic.Enterprise(number=number, legal_person=False, seat=None, name=name,
+                                   establishments=((with_check_digits(f"2{number[1:8]}"), synthetic.site_of(
+                                       place, street, house)),), nace=(_nace(category),))
+
+
 def write_extract(path: Path, count: int = 300) -> dict[str, int]:
     demo = list(enterprises(generate(count)))
+    demo += [e for e in documented() if e.number not in {d.number for d in demo}]
     numbers = {e.number for e in demo}
     background = (e for e in synthetic.population(BACKGROUND, seed=1830) if e.number not in numbers)
     return synthetic.write_full(path, [*demo, *background], EXTRACT_NUMBER, SNAPSHOT_DATE)

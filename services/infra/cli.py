@@ -139,7 +139,8 @@ def run(demo: bool = typer.Option(True, help="load demo data on first start"),
                             for p in (ports.search, ports.registration, ports.consent, ports.insights)],
                            procs, data / "logs")
         _load_demo(demo, data, ports, nodes)
-        _print_urls(ports, stack.local_secrets(data)[stack.OPS_TOKEN])
+        secrets = stack.local_secrets(data)
+        _print_urls(ports, secrets[stack.OPS_TOKEN], secrets[stack.OPERATOR_TOKEN])
         while True:
             time.sleep(1)
             exited = [name for name, proc in zip(stack.SERVICES, procs, strict=True) if proc.poll() is not None]
@@ -179,7 +180,7 @@ def _load_demo(demo: bool, data: Path, ports: stack.Ports, broker: kafka.KafkaCl
         console.print(summary(loaded))
 
 
-def _print_urls(ports: stack.Ports, ops_token: str) -> None:
+def _print_urls(ports: stack.Ports, ops_token: str, operator_token: str) -> None:
     console.print(f"""
 [bold green]buurt is running[/bold green] (Ctrl-C stops it)
   shoppers    http://127.0.0.1:{ports.search}/?place=9000
@@ -190,6 +191,8 @@ def _print_urls(ports: stack.Ports, ops_token: str) -> None:
   insights    http://127.0.0.1:{ports.insights}/readyz (demand insights worker, faust-streaming)
   ops         http://127.0.0.1:{ports.search}/ops (user ops, password {ops_token}; this installation only)
               curl -H 'Authorization: Bearer {ops_token}' http://127.0.0.1:{ports.search}/v1/stats/visitors
+  operator    export BUURT_OPERATOR_TOKEN={operator_token}
+              (withdrawals and erasures a business asks the platform for: docs/partners.md)
   metrics     /metrics on each of the four ports; logs under {paths.data_dir() / 'logs'}
 """, soft_wrap=True)
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from secrets import token_urlsafe
 
+import yaml
 from dotenv import dotenv_values
 
 from services.common.kafka_client import MECHANISM
@@ -24,6 +25,7 @@ from services.infra import kafka, kafka_acls, redis_acls, redis_sentinel, redis_
 from services.infra.kafka_secured import ADMIN, Secured
 
 KAFKA_UID = 1000  # the apache/kafka image's appuser
+APP_UID = 10001  # the buurt image's user (Dockerfile)
 REDIS_UID = 999  # the redis image's redis user
 KAFKA_HOSTS = ("kafka-1", "kafka-2", "kafka-3")
 KAFKA_PORT, CONTROLLER_PORT = 9092, 9093
@@ -59,9 +61,27 @@ def ensure_secrets(data: Path) -> None:
 
 def write_config(out: Path, env: Mapping[str, str] = os.environ) -> None:
     """What the ``init`` container writes: Kafka's files under ``out/kafka-config``, Redis's under
-    ``out/redis-config`` (``out`` is ``/`` there: the volumes' mount points)."""
+    ``out/redis-config``, the partner registry under ``out/partners`` (``out`` is ``/`` there: the volumes' mount
+    points)."""
     _kafka_files(out / "kafka-config", env, int(env.get(NODES, "1")))
     _redis_files(out / "redis-config", env)
+    _partners_file(out / "partners")
+
+
+def _partners_file(home: Path) -> None:
+    """The partner registry on its volume, written once: the seeded partners without the demo credentials (no API
+    key, a signing secret nobody was given). The operator issues each partner's credentials with `docker compose exec
+    registration buurt-registration partners rotate-key <id> --new-signing-secret` (docs/operations.md); the
+    directory is the services' user's, whose edits replace the file atomically."""
+    path = home / "partners.yaml"
+    if path.exists():
+        return
+    registry = yaml.safe_load(SEEDED_PARTNERS.read_text())
+    for spec in registry["partners"].values():
+        spec["api_key_sha256"], spec["signing_secret"] = [], token_urlsafe(32)
+    header = "# The partner registry (docs/partners.md); edit it with `buurt-registration partners`.\n"
+    _private(path, header + yaml.safe_dump(registry, sort_keys=False, allow_unicode=True), APP_UID)
+    _own(home, APP_UID)
 
 
 def _kafka_files(home: Path, env: Mapping[str, str], nodes: int) -> None:

@@ -112,7 +112,9 @@ def service_env(broker: kafka.KafkaCluster, redis_node: redis_server.RedisNode, 
                 ) -> dict[str, str]:
     secrets = local_secrets(data)
     ops_token_hash = hashlib.sha256(secrets.pop(OPS_TOKEN).encode()).hexdigest()
-    return {"SEARCH_OPS_TOKEN_SHA256": ops_token_hash, **os.environ, **secrets,
+    operator_token_hash = hashlib.sha256(secrets.pop(OPERATOR_TOKEN).encode()).hexdigest()
+    return {"SEARCH_OPS_TOKEN_SHA256": ops_token_hash, "REGISTRATION_ADMIN_TOKEN_SHA256": operator_token_hash,
+            **os.environ, **secrets,
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "REDIS_URL": redis_node.url, "SEARCH_PORT": str(ports.search),
             "REGISTRATION_PORT": str(ports.registration), "CONSENT_WEB_PORT": str(ports.consent),
             "INSIGHTS_WEB_PORT": str(ports.insights), "INSIGHTS_DATA_DIR": str(data / "insights"),
@@ -133,6 +135,7 @@ def partners_file(data: Path) -> Path:
 
 INTAKE_PRIVATE, INTAKE_PUBLIC = "CONSENT_INTAKE_KEYS", "REGISTRATION_INTAKE_PUBLIC_KEY"
 OPS_TOKEN = "BUURT_LOCAL_OPS_TOKEN"  # noqa: S105 - the name of the variable, not a token
+OPERATOR_TOKEN = "BUURT_OPERATOR_TOKEN"  # noqa: S105 - the platform operator's credential (docs/partners.md)
 
 
 AUDIT_KEYS = "REGISTRATION_AUDIT_KEYS"
@@ -140,10 +143,11 @@ AUDIT_KEYS = "REGISTRATION_AUDIT_KEYS"
 
 def local_secrets(data: Path) -> dict[str, str]:
     """This installation's consent master and signing keys, the intake key pair (the person is sealed to it at intake),
-    and a local ops token, generated once (file mode 0600).
+    a local ops token and the operator's token, generated once (file mode 0600).
 
     Losing the keys makes the encrypted audit data unreadable and the checkpoints unverifiable: back the file up.
-    The ops token opens /ops and the statistics API of `make run` (production sets SEARCH_OPS_TOKEN_SHA256).
+    The ops token opens /ops and the statistics API of `make run` (production sets SEARCH_OPS_TOKEN_SHA256); the
+    operator's token withdraws and erases on a business's request (production sets REGISTRATION_ADMIN_TOKEN_SHA256).
     """
     path = data / "secrets.env"
     if not path.exists():
@@ -152,10 +156,11 @@ def local_secrets(data: Path) -> dict[str, str]:
         path.touch(mode=0o600)
         path.write_text(f"CONSENT_MASTER_KEY={master}\nCONSENT_SIGNING_KEY={signing}\n")
     secrets = {name: value for name, value in dotenv_values(path).items() if value is not None}
-    if OPS_TOKEN not in secrets:  # an installation from before the token
-        secrets[OPS_TOKEN] = token_urlsafe(24)
-        with path.open("a") as file:
-            file.write(f"{OPS_TOKEN}={secrets[OPS_TOKEN]}\n")
+    for token in (OPS_TOKEN, OPERATOR_TOKEN):
+        if token not in secrets:  # an installation from before the token
+            secrets[token] = token_urlsafe(24)
+            with path.open("a") as file:
+                file.write(f"{token}={secrets[token]}\n")
     if INTAKE_PRIVATE not in secrets:  # an installation from before the intake seal
         secrets[INTAKE_PRIVATE], secrets[INTAKE_PUBLIC] = sealing.generate()
         with path.open("a") as file:

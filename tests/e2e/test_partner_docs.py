@@ -23,6 +23,7 @@ from services.common.kafka_admin import create_topics
 from services.common.partners import SEEDED_PARTNERS
 from services.common.topics import Topics
 from services.common.vocabulary import PLATFORM_ADMIN
+from services.demo import kbo as demo_kbo
 from services.infra import kafka, process, redis_server
 from tests.kafka_tools import read_all
 from tests.platform import Platform, running_platform
@@ -108,3 +109,5 @@ def test_every_example_of_the_partner_guide_runs_against_the_platform(platform: 
         ("0428759497", "consent.withdrawn", PLATFORM_ADMIN),  # the operator
         ("0512345684", "registration.submitted", "vlam-lekkervanbijons"),  # its own Kafka topic
     }, by_number
+    registered = {number for number, kind, _ in by_number if kind == "registration.submitted"}
+    assert registered == {number for number, *_ in demo_kbo.DOCUMENTED}  # listed under make run: its KBO knows them

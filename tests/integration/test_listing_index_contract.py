@@ -9,7 +9,7 @@ import pytest
 from geographiclib.geodesic import Geodesic
 from redis.asyncio import Redis
 
-from services.common.events import Channels, OpeningHours
+from services.common.events import Channels, Listing, OpeningHours
 from services.search.index import Advance, IndexBehind, IndexLost, ListingIndex, RedisListingIndex
 from services.search.meaning import Lexicon, Term, default_lexicon
 from services.search.query import SearchQuery, build_query
@@ -277,3 +277,31 @@ async def test_facets_count_every_match_per_category_and_channel(index: ListingI
     assert narrowed.facets is not None
     assert narrowed.facets.categories == {"bakker": 20, "kaas-zuivel": 1}
     assert (await index.find(query(radius_km=10))).facets is None
+
+
+def baker(n: int) -> tuple[str, Listing]:
+    number = f"0{n:07d}{97 - (n * 100) % 97:02d}"
+    return number, listing(number, 51.0543 + (n % 90) / 10000, 3.7174 + (n // 90) / 10000, f"Bakker {n}", ("bakker",))
+
+
+@pytest.mark.parametrize(("bakers", "counted"), [(5000, True), (5001, False)])
+async def test_facets_are_counted_up_to_five_thousand_matches_and_absent_beyond(
+        redis_url: str, redis_prefix: str, bakers: int, counted: bool) -> None:
+    """Beyond 5,000 matches the search script does not read every listing to count them (Redis would be busy too
+    long): the answer has no facets, and its page is still the nearest listings."""
+    redis = Redis.from_url(redis_url)
+    index = RedisListingIndex(redis, redis_prefix)
+    await index.mark_built()
+    try:
+        placed = [baker(n) for n in range(1, bakers + 1)]
+        await index.apply(placed)
+        found = await index.find(query(facets=True, radius_km=10, size=10))
+        assert found.total == bakers
+        assert (found.facets is not None) is counted
+        if found.facets is not None:
+            assert found.facets.categories == {"bakker": bakers}
+        nearest = sorted(placed, key=lambda item: Geodesic.WGS84.Inverse(*GENT, item[1].position.lat,
+                                                                           item[1].position.lon)["s12"])
+        assert numbers(found) == [number for number, _ in nearest[:10]]
+    finally:
+        await redis.aclose()

@@ -20,10 +20,14 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from services.common.kafka_client import KafkaAuth
+from services.common.partners import SEEDED_PARTNERS, load_specs
 from services.consent.config import Settings as ConsentSettings
 from services.infra import compose, kafka_acls, redis_acls
 from services.insights.config import Settings as InsightsSettings
+from services.registration import onboarding
 from services.registration.config import Settings as RegistrationSettings
+from services.registration.errors import Unauthenticated
+from services.registration.partners import PartnerRegistry
 from services.search.config import Settings as SearchSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +96,7 @@ def test_only_the_public_web_port_is_published_and_data_lives_in_named_volumes()
     published = {name: spec["ports"] for name, spec in COMPOSE["services"].items() if "ports" in spec}
     assert published == {"search": ["8000:8000"]}
     assert set(COMPOSE["volumes"]) == {"kafka-config", "redis-config", "kafka-1-data", "kafka-2-data", "kafka-3-data",
-                                       "redis-data", "redis-replica-data"}
+                                       "redis-data", "redis-replica-data", "partners"}
 
 
 def test_every_credential_comes_from_the_environment_and_none_has_a_default() -> None:
@@ -254,3 +258,26 @@ def test_make_up_keeps_each_secret_once(tmp_path: Path) -> None:
     compose.ensure_secrets(tmp_path)
     assert (tmp_path / "secrets.env").read_text() == first
     assert {line.split("=")[0] for line in first.splitlines()} == set(compose.variables())
+
+
+def test_the_partner_registry_on_its_volume_has_no_demo_credentials_and_takes_the_operators(tmp_path: Path) -> None:
+    compose.write_config(tmp_path, _secrets())
+    registry = tmp_path / "partners" / "partners.yaml"
+    specs = load_specs(registry)
+    assert set(specs) == set(load_specs(SEEDED_PARTNERS))
+    assert all(spec.api_key_sha256 == [] for spec in specs.values())
+    assert "demo" not in registry.read_text()
+    assert stat.S_IMODE(registry.stat().st_mode) == 0o600
+    issued = onboarding.rotate_key(registry, "unizo-winkelhier", new_secret=True)  # what the operator runs
+    compose.write_config(tmp_path, _secrets())  # the init container again, at the next `up`: kept as it is
+    partner = PartnerRegistry.from_file(registry, environ={}).by_api_key(issued.api_key)
+    assert partner.signing_secret == (issued.signing_secret or "").encode()
+    with pytest.raises(Unauthenticated):
+        PartnerRegistry.from_file(registry, environ={}).by_api_key("demo-unizo-winkelhier")
+
+
+def test_the_registration_and_consent_services_read_the_registry_on_its_volume() -> None:
+    services = COMPOSE["services"]
+    for name, variable in (("registration", "REGISTRATION_PARTNERS_FILE"), ("consent", "CONSENT_PARTNERS_FILE")):
+        assert services[name]["environment"][variable] == "/partners/partners.yaml"
+        assert any(volume.startswith("partners:/partners") for volume in services[name]["volumes"])
