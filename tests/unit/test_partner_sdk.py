@@ -10,6 +10,7 @@ import random
 import time
 from collections.abc import Callable
 from email.utils import formatdate
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -170,3 +171,27 @@ def test_other_charsets_are_cut_the_same(encode: Callable[[str], bytes], charset
 def test_an_unknown_charset_is_refused_before_sending() -> None:
     with pytest.raises(ValueError, match="unknown charset"):
         sheets.csv_parts(b"a;b\r\n1;2\r\n", charset="klingon")
+
+
+def test_a_long_file_is_sent_in_parts_and_its_rows_are_numbered_over_the_file(tmp_path: Path) -> None:
+    """The platform numbers each upload's rows from 2; the client numbers them over the whole file."""
+    file = tmp_path / "leden.csv"
+    file.write_bytes(belgian_csv(2500))
+    seen: list[httpx.Request] = []
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        rows = whole(request.content)
+        results = [{"index": i, "row": i + 2, "status": "accepted", "id": row["name"]} for i, row in enumerate(rows)]
+        return httpx.Response(200, json={"accepted": len(rows), "rejected": 0, "unavailable": 0, "results": results,
+                                         "charset": "windows-1252", "charset_detected": True})
+
+    with Client("http://buurt.test", "key", "geheim", partner_id="ikkooplokaal",
+                transport=httpx.MockTransport(platform)) as buurt:
+        sent = buurt.upload_file(file)
+    assert [request.url.path for request in seen] == ["/v1/partners/ikkooplokaal/uploads"] * 3
+    assert len({request.headers["Idempotency-Key"] for request in seen}) == 3
+    assert [item.row for item in sent.results] == list(range(2, 2502))
+    assert [item.id for item in sent.results] == [row["name"] for row in whole(file.read_bytes())]
+    assert sent.charset_detected
+    assert sent.accepted == 2500

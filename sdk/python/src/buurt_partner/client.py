@@ -97,14 +97,11 @@ class Client:
     def upload_file(self, path: Path | str, *, charset: str | None = None, rows_per_part: int = sheets.MAX_ROWS,
                     ) -> BulkResult:
         """A spreadsheet file of any length, in parts (``sheets``); every row's result, numbered over the file."""
-        results: list[ItemResult] = []
-        detected: BulkResult | None = None
-        for part in sheets.parts(Path(path), rows_per_part, charset):
-            result = self.upload(part.body, part.content_type, first_index=part.first_index)
-            results.extend(result.results)
-            detected = detected if detected and detected.charset_detected else result
-        return BulkResult(tuple(results), detected.charset if detected else None,
-                          bool(detected and detected.charset_detected))
+        sent = [self.upload(part.body, part.content_type, first_index=part.first_index)
+                for part in sheets.parts(Path(path), rows_per_part, charset)]
+        described = next((result for result in sent if result.charset_detected), sent[0] if sent else None)
+        return BulkResult(tuple(item for result in sent for item in result.results),
+                          described.charset if described else None, bool(described and described.charset_detected))
 
     # reads ----------------------------------------------------------------------------------------------------
 
