@@ -32,6 +32,10 @@ def test_the_sdk_installs_and_runs_without_the_platform(tmp_path: Path) -> None:
     assert checked.stdout.strip() == "ok", checked.stderr[-2000:]
     helped = subprocess.run([environment / "bin" / "buurt-partner", "send", "--help"], cwd=elsewhere,
                             capture_output=True, text=True, timeout=120,
-                            env={"PATH": "/usr/bin:/bin", "BUURT_API_KEY": "k", "BUURT_SIGNING_SECRET": "s"})
+                            env={"PATH": "/usr/bin:/bin"})  # no credentials needed for help
     assert helped.returncode == 0, helped.stderr[-2000:]
     assert "--report" in helped.stdout
+    refused = subprocess.run([environment / "bin" / "buurt-partner", "status", "x"], cwd=elsewhere,
+                             capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"})
+    assert refused.returncode == 2
+    assert "BUURT_API_KEY" in refused.stderr

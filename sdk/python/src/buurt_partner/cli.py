@@ -14,6 +14,7 @@ why, per row), 3 when the platform could not be reached or refused the request a
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +28,16 @@ from buurt_partner.errors import BuurtError
 from buurt_partner.results import ItemResult, Submission
 from buurt_partner.retrying import Retry, RetryPolicy
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, rich_markup_mode=None)
+HELP = """A partner's command line for a buurt directory: send spreadsheets, follow submissions, end listings.
+
+\b
+    export BUURT_URL=https://registratie.example.be BUURT_PARTNER_ID=ikkooplokaal
+    export BUURT_API_KEY=... BUURT_SIGNING_SECRET=...
+    buurt-partner send registrations.csv --wait --report report.csv
+
+send exits 0 when every row was accepted (with --wait: listed), 1 when some were not (the report says why, per
+row), 3 when the platform could not be reached or refused the request as a whole (credentials, partner)."""
+app = typer.Typer(help=HELP, no_args_is_help=True, rich_markup_mode=None)
 console = Console(stderr=True)
 DELIVERY_FAILED = 3
 
@@ -43,11 +53,27 @@ def credentials(context: typer.Context,
                 max_wait: Annotated[float, typer.Option(help="seconds to keep retrying while the platform asks to "
                                                              "wait (429, 503) or cannot be reached")] = 120.0,
                 ) -> None:
-    if not api_key or not signing_secret:
+    context.obj = _Connection(url, partner, api_key, signing_secret, max_wait)
+
+
+@dataclass(frozen=True)
+class _Connection:
+    url: str
+    partner: str | None
+    api_key: str
+    signing_secret: str
+    max_wait_s: float
+
+
+def _client(context: typer.Context) -> Client:
+    """The client of a command (checked here, not in the callback, so that ``<command> --help`` needs no keys)."""
+    connection: _Connection = context.obj
+    if not connection.api_key or not connection.signing_secret:
         raise typer.BadParameter("set BUURT_API_KEY and BUURT_SIGNING_SECRET (or --api-key, --signing-secret)")
-    context.obj = Client(url, api_key, signing_secret, partner_id=partner, on_retry=_retrying,
-                         retry=RetryPolicy(max_elapsed_s=max_wait))
-    context.call_on_close(context.obj.close)
+    client = Client(connection.url, connection.api_key, connection.signing_secret, partner_id=connection.partner,
+                    on_retry=_retrying, retry=RetryPolicy(max_elapsed_s=connection.max_wait_s))
+    context.call_on_close(client.close)
+    return client
 
 
 def _retrying(retry: Retry) -> None:
@@ -56,7 +82,7 @@ def _retrying(retry: Retry) -> None:
 
 
 @app.command()
-def send(context: typer.Context, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+def send(context: typer.Context, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, metavar="FILE")],
          wait: Annotated[bool, typer.Option(help="wait for each accepted row's decision")] = False,
          wait_timeout: Annotated[float, typer.Option(help="seconds to wait for the decisions")] = 120.0,
          report_file: Annotated[Path | None, typer.Option("--report", help="write the per-row report (.csv or "
@@ -67,7 +93,7 @@ def send(context: typer.Context, file: Annotated[Path, typer.Argument(exists=Tru
          problems_only: Annotated[bool, typer.Option(help="list only the rows that need attention")] = False,
          ) -> None:
     """Send a spreadsheet (.csv as Excel or LibreOffice save it, or .xlsx), one registration per row."""
-    client: Client = context.obj
+    client = _client(context)
     try:
         results, detected = _sent(client, file, charset, rows_per_request)
         decisions = _decisions(client, results, wait_timeout) if wait else {}
@@ -126,34 +152,38 @@ def _progress() -> Progress:
 
 
 @app.command()
-def status(context: typer.Context, submission_id: str) -> None:
+def status(context: typer.Context, submission_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """One submission's status, reasons and what they mean."""
-    _print(lambda: context.obj.submission(submission_id).raw)
+    client = _client(context)
+    _print(lambda: client.submission(submission_id).raw)
 
 
 @app.command()
-def withdraw(context: typer.Context, enterprise_number: str,
+def withdraw(context: typer.Context, enterprise_number: Annotated[str, typer.Argument(metavar="NUMBER")],
              at: Annotated[str | None, typer.Option(help="when the business withdrew (ISO 8601); default now")] = None,
              ) -> None:
     """The business withdrew its consent: its listing ends."""
-    _print(lambda: vars(context.obj.withdraw(enterprise_number, at)))
+    client = _client(context)
+    _print(lambda: vars(client.withdraw(enterprise_number, at)))
 
 
 @app.command()
-def erase(context: typer.Context, enterprise_number: str,
+def erase(context: typer.Context, enterprise_number: Annotated[str, typer.Argument(metavar="NUMBER")],
           at: Annotated[str | None, typer.Option(help="when the business asked (ISO 8601); default now")] = None,
           ) -> None:
     """The business asked to be erased (GDPR art. 17)."""
-    _print(lambda: vars(context.obj.request_erasure(enterprise_number, at)))
+    client = _client(context)
+    _print(lambda: vars(client.request_erasure(enterprise_number, at)))
 
 
 @app.command()
-def receipt(context: typer.Context, enterprise_number: str,
+def receipt(context: typer.Context, enterprise_number: Annotated[str, typer.Argument(metavar="NUMBER")],
             output: Annotated[Path | None, typer.Option("--output", "-o", help="save it here")] = None,
             wait: Annotated[float, typer.Option(help="seconds a fresh submission may take to be covered")] = 30.0,
             ) -> None:
     """The consent receipt of your records about a business, to verify offline with buurt-audit verify-receipt."""
-    _print(lambda: context.obj.receipt(enterprise_number, wait_s=wait), output)
+    client = _client(context)
+    _print(lambda: client.receipt(enterprise_number, wait_s=wait), output)
 
 
 def _print(call: Callable[[], object], output: Path | None = None) -> None:
