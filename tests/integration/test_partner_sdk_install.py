@@ -1,6 +1,7 @@
 """The partner SDK installs on its own: ``pip install sdk/python`` (not editable: what a partner gets, as a wheel) in
 a clean venv, without the platform. It imports, does not reach for the platform's code, and its command answers."""
 
+import shutil
 import subprocess
 import venv
 from pathlib import Path
@@ -22,9 +23,10 @@ def test_the_sdk_installs_and_runs_without_the_platform(tmp_path: Path) -> None:
     elsewhere.mkdir()
     venv.create(environment, with_pip=True)
     python = environment / "bin" / "python"
-    wheels = tmp_path / "wheels"
+    source, wheels = tmp_path / "sdk", tmp_path / "wheels"  # a copy: building writes into the source tree
+    shutil.copytree(ROOT / "sdk" / "python", source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
     subprocess.run([python, "-m", "pip", "wheel", "-q", "--no-deps", "--disable-pip-version-check", "-w", wheels,
-                    ROOT / "sdk" / "python"], check=True, timeout=600)
+                    source], check=True, timeout=600)
     [wheel] = wheels.glob("buurt_partner-*.whl")
     subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c", ROOT / "constraints.txt",
                     wheel], check=True, timeout=600)
