@@ -41,3 +41,10 @@ def test_the_sdk_installs_and_runs_without_the_platform(tmp_path: Path) -> None:
                              capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"})
     assert refused.returncode == 2
     assert "BUURT_API_KEY" in refused.stderr
+    sheet = elsewhere / "leden.csv"
+    sheet.write_text("enterprise_number;name\r\n")
+    keys = {"PATH": "/usr/bin:/bin", "BUURT_API_KEY": "k", "BUURT_SIGNING_SECRET": "s"}
+    nameless = subprocess.run([environment / "bin" / "buurt-partner", "send", sheet], cwd=elsewhere,
+                              capture_output=True, text=True, timeout=120, env=keys)
+    assert nameless.returncode == 2
+    assert "BUURT_PARTNER_ID" in nameless.stderr

@@ -94,6 +94,8 @@ def send(context: typer.Context, file: Annotated[Path, typer.Argument(exists=Tru
          ) -> None:
     """Send a spreadsheet (.csv as Excel or LibreOffice save it, or .xlsx), one registration per row."""
     client = _client(context)
+    if not client.partner_id:
+        raise typer.BadParameter("set BUURT_PARTNER_ID (or --partner): an upload names its partner")
     try:
         results, detected = _sent(client, file, charset, rows_per_request)
         decisions = _decisions(client, results, wait_timeout) if wait else {}
